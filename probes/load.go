@@ -1,0 +1,313 @@
+package probes
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for LoadConfig's zero values.
+const (
+	DefaultLoadTimeout     = 5 * time.Second
+	DefaultLoadWindow      = 5 * time.Second
+	DefaultLoadMaxInFlight = 10000
+)
+
+// maxResponseBody is how much of a response body a hit reads (and discards)
+// so that its connection goes back to the pool; a longer body closes it.
+const maxResponseBody = 64 << 10
+
+// idleConnsPerHost is the default client's pool size per host: enough that
+// keep-alive connections are reused rather than closed and redialled when
+// hundreds of requests are in flight at once.
+const idleConnsPerHost = 1024
+
+// LoadConfig describes an HTTP load. Zero values take the defaults noted.
+type LoadConfig struct {
+	Name        string
+	URL         string
+	Method      string // default GET
+	Header      http.Header
+	Body        []byte
+	Rate        float64       // requests per second (base rate)
+	Timeout     time.Duration // per request, default 5s; a timeout counts as an error
+	Window      time.Duration // rolling window for percentiles and error rate, default 5s
+	MaxInFlight int           // default 10000; a request that would exceed it is not sent and counts as an error (client saturated)
+	Client      *http.Client  // optional; default: a client with a tuned Transport (keep-alive, enough idle conns per host)
+}
+
+// Load is an open-loop HTTP load generator: requests are sent at a constant
+// arrival rate whatever the latency of earlier ones (no coordinated
+// omission); latency is measured from each request's intended send time into
+// HDR histograms.
+//
+//	RatePacer ──due hits──▶ sender ──one goroutine per hit──▶ target
+//	   ▲ SetScale                                │ outcome, latency from
+//	   │                                         ▼ the intended send time
+//	 caller ◀──────────── Collect ◀────────── window of histograms
+//
+// The sender fires every hit that is due, catching up hit by hit when it
+// falls behind (a starved CPU, say), so no hit is silently lost. A hit that
+// is already more than Timeout late when the sender gets to it (the machine
+// stalled) could not finish in time anyway: it is counted as an error
+// without being sent, which also bounds the catching up.
+type Load struct {
+	cfg       LoadConfig
+	client    *http.Client
+	ownClient bool // client made here: close its idle connections after Run
+
+	scale atomic.Uint64 // float64 bits
+	wake  chan struct{} // nudges a sleeping sender after SetScale
+
+	mu      sync.Mutex // guards the fields below
+	pacer   *RatePacer // nil until Run
+	started bool
+	start   time.Time
+	stop    time.Time
+
+	inFlight atomic.Int64
+	stats    *loadStats
+}
+
+// NewLoad checks cfg, fills in its defaults and returns a Load ready to Run.
+func NewLoad(cfg LoadConfig) (*Load, error) {
+	if cfg.Method == "" {
+		cfg.Method = http.MethodGet
+	}
+	if err := checkLoadConfig(cfg); err != nil {
+		if cfg.Name != "" {
+			return nil, fmt.Errorf("load %s: %w", cfg.Name, err)
+		}
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultLoadTimeout
+	}
+	if cfg.Window == 0 {
+		cfg.Window = DefaultLoadWindow
+	}
+	if cfg.MaxInFlight == 0 {
+		cfg.MaxInFlight = DefaultLoadMaxInFlight
+	}
+	cfg.Header, cfg.Body = cfg.Header.Clone(), bytes.Clone(cfg.Body) // the caller may reuse them
+	l := &Load{
+		cfg:    cfg,
+		client: cfg.Client,
+		wake:   make(chan struct{}, 1),
+		stats:  newLoadStats(cfg.Window, time.Now()),
+	}
+	if l.client == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns = 0 // no overall limit
+		t.MaxIdleConnsPerHost = idleConnsPerHost
+		l.client = &http.Client{Transport: t}
+		l.ownClient = true
+	}
+	l.scale.Store(math.Float64bits(1))
+	return l, nil
+}
+
+func checkLoadConfig(cfg LoadConfig) error {
+	u, err := url.Parse(cfg.URL)
+	switch {
+	case cfg.URL == "":
+		return errors.New("no URL")
+	case err != nil:
+		return fmt.Errorf("URL: %w", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("URL %q: want an http or https URL", cfg.URL)
+	case u.Host == "":
+		return fmt.Errorf("URL %q: no host", cfg.URL)
+	case math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) || cfg.Rate < 0:
+		return fmt.Errorf("rate %v: want a finite number >= 0 (requests per second)", cfg.Rate)
+	case cfg.Timeout < 0:
+		return fmt.Errorf("timeout %v: want a duration >= 0 (0 for the default)", cfg.Timeout)
+	case cfg.Window < 0:
+		return fmt.Errorf("window %v: want a duration >= 0 (0 for the default)", cfg.Window)
+	case cfg.MaxInFlight < 0:
+		return fmt.Errorf("max in flight %d: want a number >= 0 (0 for the default)", cfg.MaxInFlight)
+	}
+	if _, err := http.NewRequest(cfg.Method, cfg.URL, nil); err != nil {
+		return err // a bad method, say
+	}
+	return nil
+}
+
+// Config returns the configuration with its defaults filled in.
+func (l *Load) Config() LoadConfig { return l.cfg }
+
+// errRan is returned by a second call to Run.
+var errRan = errors.New("load: Run called twice")
+
+// Run sends requests until ctx is done, then waits for the requests in
+// flight (each is bounded by Timeout, and is not cancelled by ctx) and
+// returns nil. Hits that fell due before Run saw ctx done are still sent
+// (late, and timed from when they were due) if the sender was behind.
+// A Load runs once; a second Run returns an error.
+func (l *Load) Run(ctx context.Context) error {
+	l.mu.Lock()
+	if l.started {
+		l.mu.Unlock()
+		return errRan
+	}
+	start := time.Now()
+	l.started, l.start = true, start
+	l.pacer = NewRatePacer(l.TargetRate())
+	pacer := l.pacer
+	l.mu.Unlock()
+	l.stats.begin(start)
+
+	reqCtx := context.WithoutCancel(ctx)
+	var wg sync.WaitGroup
+	timer := time.NewTimer(never)
+	defer timer.Stop()
+	var hits uint64
+	stopAt := time.Duration(-1) // when the sender saw ctx done
+	for {
+		elapsed := time.Since(start)
+		if stopAt < 0 && ctx.Err() != nil {
+			stopAt = elapsed
+		}
+		if stopAt >= 0 {
+			elapsed = stopAt // hits due by then still go: catch up, then stop
+		}
+		wait, stop := pacer.Pace(elapsed, hits)
+		if stop {
+			stopAt = elapsed
+			break
+		}
+		if wait > 0 {
+			if stopAt >= 0 {
+				break
+			}
+			timer.Reset(wait)
+			select {
+			case <-ctx.Done():
+			case <-timer.C:
+			case <-l.wake:
+			}
+			continue
+		}
+		if -wait > l.cfg.Timeout {
+			// Skip, as errors, every hit due before elapsed-Timeout.
+			skip := max(uint64(math.Ceil(pacer.Hits(elapsed-l.cfg.Timeout))), hits+1)
+			l.stats.notSent(time.Now(), int64(skip-hits))
+			hits = skip
+			continue
+		}
+		hits++
+		l.fire(reqCtx, &wg, start.Add(elapsed+wait))
+	}
+	l.mu.Lock()
+	l.stop = start.Add(stopAt)
+	l.mu.Unlock()
+	wg.Wait()
+	if l.ownClient {
+		l.client.CloseIdleConnections()
+	}
+	return nil
+}
+
+// fire sends a hit due at intended in its own goroutine, unless MaxInFlight
+// requests are in flight already. Only the sender calls it.
+func (l *Load) fire(ctx context.Context, wg *sync.WaitGroup, intended time.Time) {
+	if l.inFlight.Load() >= int64(l.cfg.MaxInFlight) {
+		l.stats.notSent(time.Now(), 1)
+		return
+	}
+	l.inFlight.Add(1)
+	l.stats.sent()
+	wg.Go(func() {
+		defer l.inFlight.Add(-1)
+		l.hit(ctx, intended)
+	})
+}
+
+// hit sends one request and records its outcome and its latency from the
+// intended send time.
+func (l *Load) hit(ctx context.Context, intended time.Time) {
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	defer cancel()
+	failed := true
+	if req, err := l.newRequest(ctx); err == nil {
+		if resp, err := l.client.Do(req); err == nil {
+			_, err = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+			resp.Body.Close()
+			failed = err != nil || resp.StatusCode >= 500
+		}
+	}
+	end := time.Now()
+	l.stats.done(end, end.Sub(intended), failed)
+}
+
+func (l *Load) newRequest(ctx context.Context) (*http.Request, error) {
+	var body io.Reader
+	if len(l.cfg.Body) > 0 {
+		body = bytes.NewReader(l.cfg.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, l.cfg.Method, l.cfg.URL, body)
+	if err != nil {
+		return nil, err
+	}
+	if l.cfg.Header != nil {
+		req.Header = l.cfg.Header.Clone()
+		if h := req.Header.Get("Host"); h != "" {
+			req.Host = h
+		}
+	}
+	return req, nil
+}
+
+// SetScale multiplies the base rate by f from now on (1 is the base rate; a
+// negative, infinite or NaN f counts as 0). It is safe from any goroutine and wakes the
+// sender, so it takes effect at once.
+func (l *Load) SetScale(f float64) {
+	if !(f > 0) || math.IsInf(f, 1) {
+		f = 0
+	}
+	l.mu.Lock()
+	l.scale.Store(math.Float64bits(f))
+	if l.pacer != nil {
+		l.pacer.SetRate(time.Since(l.start), l.TargetRate())
+	}
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Scale returns the scale set last.
+func (l *Load) Scale() float64 { return math.Float64frombits(l.scale.Load()) }
+
+// TargetRate returns the rate asked for now: the base rate times the scale.
+func (l *Load) TargetRate() float64 { return l.cfg.Rate * l.Scale() }
+
+// Span returns when Run started (the intended time of the first hit) and
+// when it saw its ctx done; either is zero until it happens. Every hit due
+// in between was sent or counted as an error.
+func (l *Load) Span() (start, stop time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.start, l.stop
+}
+
+// Collect closes the current interval (since the previous Collect, or since
+// Run started) and returns its figures with those of the rolling window that
+// ends at now. now should come from the wall clock that the requests are
+// timed with. Collect is safe from any goroutine and cheap enough to call
+// several times a second.
+func (l *Load) Collect(now time.Time) LoadSample {
+	s := l.stats.collect(now)
+	s.TargetRate = l.TargetRate()
+	s.InFlight = int(l.inFlight.Load())
+	return s
+}
