@@ -1,0 +1,259 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gameday-dev/gameday/probes"
+)
+
+// AssumptionKind says how an assumption is judged.
+type AssumptionKind string
+
+// Assumption kinds.
+const (
+	// AssumeThreshold compares an aggregation of a series over a window
+	// with a threshold, all the time.
+	AssumeThreshold AssumptionKind = "threshold"
+	// AssumeRecovery holds when, after the last active fault halts, every
+	// assumption it covers holds again within a time limit.
+	AssumeRecovery AssumptionKind = "recovery"
+)
+
+// Aggregate reduces the points of a window to one value.
+type Aggregate string
+
+// Aggregations.
+const (
+	AggLast Aggregate = "last"
+	AggAvg  Aggregate = "avg"
+	AggMax  Aggregate = "max"
+	AggMin  Aggregate = "min"
+)
+
+// Comparison is how a value must compare with the threshold to hold.
+type Comparison string
+
+// Comparisons.
+const (
+	Below        Comparison = "<"
+	BelowOrEqual Comparison = "<="
+	Above        Comparison = ">"
+	AboveOrEqual Comparison = ">="
+)
+
+// Assumption is something that must stay true during the game day.
+type Assumption struct {
+	Name string
+	Kind AssumptionKind
+
+	// Threshold assumptions.
+	Series    string
+	Aggregate Aggregate
+	// Window is how far back the aggregation looks; for "last" it is how
+	// old the newest point may be before the assumption waits for data.
+	Window    time.Duration
+	Op        Comparison
+	Threshold float64
+	Unit      Unit
+
+	// Recovery assumptions.
+	Within time.Duration
+	// Of names the threshold assumptions that must hold again; empty means
+	// all of them.
+	Of []string
+}
+
+// Holds reports whether v satisfies the assumption.
+func (a *Assumption) Holds(v float64) bool {
+	switch a.Op {
+	case BelowOrEqual:
+		return v <= a.Threshold
+	case Above:
+		return v > a.Threshold
+	case AboveOrEqual:
+		return v >= a.Threshold
+	default:
+		return v < a.Threshold
+	}
+}
+
+// Margin is how far v is from breaking the threshold: positive while it
+// holds, negative when it does not.
+func (a *Assumption) Margin(v float64) float64 {
+	if a.Op == Above || a.Op == AboveOrEqual {
+		return v - a.Threshold
+	}
+	return a.Threshold - v
+}
+
+// worse reports whether v is worse than w for this assumption.
+func (a *Assumption) worse(v, w float64) bool {
+	if a.Op == Above || a.Op == AboveOrEqual {
+		return v < w
+	}
+	return v > w
+}
+
+// Condition renders "< 250 ms".
+func (a *Assumption) Condition() string {
+	if a.Kind == AssumeRecovery {
+		return "within " + FormatDuration(a.Within.Seconds())
+	}
+	return string(a.Op) + " " + a.Unit.Format(a.Threshold)
+}
+
+func (a *Assumption) window() time.Duration {
+	if a.Window > 0 {
+		return a.Window
+	}
+	return 2 * time.Second
+}
+
+func aggregate(agg Aggregate, pts []probes.Point) float64 {
+	if len(pts) == 0 {
+		return math.NaN()
+	}
+	switch agg {
+	case AggAvg:
+		var sum float64
+		for _, p := range pts {
+			sum += p.V
+		}
+		return sum / float64(len(pts))
+	case AggMax:
+		m := pts[0].V
+		for _, p := range pts[1:] {
+			m = math.Max(m, p.V)
+		}
+		return m
+	case AggMin:
+		m := pts[0].V
+		for _, p := range pts[1:] {
+			m = math.Min(m, p.V)
+		}
+		return m
+	default:
+		return pts[len(pts)-1].V
+	}
+}
+
+// Status is where an assumption stands now.
+type Status string
+
+// Statuses.
+const (
+	StatusWaiting      Status = "waiting"       // no data yet, or (recovery) no fault has halted yet
+	StatusHolding      Status = "holding"       // the condition is true
+	StatusViolated     Status = "violated"      // the condition is false
+	StatusPending      Status = "pending"       // recovery: a fault is active
+	StatusRecovering   Status = "recovering"    // recovery: the clock runs
+	StatusRecovered    Status = "recovered"     // recovery: held again in time
+	StatusNotRecovered Status = "not recovered" // recovery: the limit passed
+)
+
+// Bad reports whether the status means the assumption is broken now.
+func (s Status) Bad() bool { return s == StatusViolated || s == StatusNotRecovered }
+
+// AssumptionState is an assumption's live judgement.
+type AssumptionState struct {
+	Assumption
+	Status   Status
+	Since    time.Time // when Status began
+	Value    float64   // current value (NaN: none)
+	HasValue bool
+	// Worst is the worst value seen so far (NaN: none).
+	Worst float64
+	// Violations counts how many times the assumption broke.
+	Violations int
+	// ViolatedFor is the time spent violated, up to the last evaluation.
+	ViolatedFor time.Duration
+	// Recovery: the clock start (last halt), the time the last attempt
+	// took, the slowest, and how many attempts passed and failed.
+	HaltedAt       time.Time
+	LastRecovery   time.Duration
+	SlowestRecov   time.Duration
+	RecoveredOK    int
+	RecoveryFailed int
+	// Late is set once a failed attempt has recovered after all.
+	Late bool
+}
+
+// Elapsed returns how long the state has been in its status.
+func (s *AssumptionState) Elapsed(now time.Time) time.Duration {
+	if s.Since.IsZero() {
+		return 0
+	}
+	return now.Sub(s.Since)
+}
+
+// Detail renders the value against the threshold for the cockpit: "87 ms
+// of < 250 ms (margin 163 ms)", or the recovery clock.
+func (s *AssumptionState) Detail(now time.Time) string {
+	if s.Kind == AssumeRecovery {
+		switch s.Status {
+		case StatusWaiting:
+			return "waits for a fault to halt"
+		case StatusPending:
+			return "fault active; clock starts on halt"
+		case StatusRecovering:
+			return fmt.Sprintf("recovering %s of %s",
+				FormatDuration(now.Sub(s.HaltedAt).Seconds()), FormatDuration(s.Within.Seconds()))
+		case StatusRecovered:
+			return "recovered in " + FormatDuration(s.LastRecovery.Seconds())
+		default:
+			if s.Late {
+				return fmt.Sprintf("recovered late, in %s", FormatDuration(s.LastRecovery.Seconds()))
+			}
+			return fmt.Sprintf("still broken %s after halt", FormatDuration(now.Sub(s.HaltedAt).Seconds()))
+		}
+	}
+	if !s.HasValue {
+		return "no data yet"
+	}
+	m := s.Margin(s.Value)
+	word := "margin"
+	if m < 0 {
+		word = "over by"
+		m = -m
+	}
+	return fmt.Sprintf("%s, %s %s", s.Unit.Format(s.Value), word, s.Unit.Format(m))
+}
+
+// Verdict renders the one-line outcome printed when a game day ends.
+func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bool) {
+	name := s.Name + " (" + s.Condition() + ")"
+	if s.Kind == AssumeRecovery {
+		attempts := s.RecoveredOK + s.RecoveryFailed
+		switch {
+		case s.RecoveryFailed > 0:
+			return "✗", fmt.Sprintf("%s: FAILED, not recovered in time after %d of %d halts",
+				name, s.RecoveryFailed, attempts), false
+		case s.RecoveredOK > 0:
+			return "✓", fmt.Sprintf("%s: PASSED, recovered in %s (slowest of %d)",
+				name, FormatDuration(s.SlowestRecov.Seconds()), attempts), true
+		case s.Status == StatusRecovering:
+			return "–", fmt.Sprintf("%s: NOT JUDGED, still recovering at the end (%s)",
+				name, FormatDuration(now.Sub(s.HaltedAt).Seconds())), true
+		default:
+			return "–", name + ": NOT TESTED, no fault was halted", true
+		}
+	}
+	if s.Violations == 0 {
+		if math.IsNaN(s.Worst) {
+			return "–", name + ": NO DATA", true
+		}
+		return "✓", fmt.Sprintf("%s: PASSED, held throughout (worst %s)", name, s.Unit.Format(s.Worst)), true
+	}
+	return "✗", fmt.Sprintf("%s: FAILED, violated %d× for %s in all (worst %s)",
+		name, s.Violations, FormatDuration(s.violatedFor(now).Seconds()), s.Unit.Format(s.Worst)), false
+}
+
+// violatedFor includes a violation still under way.
+func (s *AssumptionState) violatedFor(now time.Time) time.Duration {
+	if s.Status == StatusViolated {
+		return s.ViolatedFor + now.Sub(s.Since)
+	}
+	return s.ViolatedFor
+}

@@ -1,0 +1,178 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gameday-dev/gameday/probes"
+)
+
+// FaultPhase is what the checks need to know about faults: how many are
+// active, and when the last one halted.
+type FaultPhase struct {
+	Active   int
+	LastHalt time.Time // zero until a fault has halted
+}
+
+// Checks judges a set of assumptions against a series store. It is not
+// safe for concurrent use: the session goroutine owns it. Time comes in as
+// an argument, so tests drive it with any clock.
+type Checks struct {
+	states []AssumptionState
+	index  map[string]int
+}
+
+// NewChecks prepares the states of the given assumptions.
+func NewChecks(specs []Assumption) *Checks {
+	c := &Checks{index: make(map[string]int, len(specs))}
+	for i, a := range specs {
+		if a.Kind == "" {
+			a.Kind = AssumeThreshold
+		}
+		c.states = append(c.states, AssumptionState{
+			Assumption: a, Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN(),
+		})
+		c.index[a.Name] = i
+	}
+	return c
+}
+
+// States returns a copy of every state, in the order of the assumptions.
+func (c *Checks) States() []AssumptionState {
+	out := make([]AssumptionState, len(c.states))
+	copy(out, c.states)
+	return out
+}
+
+// Evaluate judges every assumption at now and returns the events of the
+// state changes, threshold assumptions first, then recovery ones.
+func (c *Checks) Evaluate(now time.Time, store *probes.Store, phase FaultPhase) []Event {
+	var events []Event
+	for i := range c.states {
+		if s := &c.states[i]; s.Kind == AssumeThreshold {
+			events = append(events, evalThreshold(s, now, store)...)
+		}
+	}
+	for i := range c.states {
+		if s := &c.states[i]; s.Kind == AssumeRecovery {
+			events = append(events, c.evalRecovery(s, now, phase)...)
+		}
+	}
+	return events
+}
+
+func evalThreshold(s *AssumptionState, now time.Time, store *probes.Store) []Event {
+	pts := store.Window(s.Series, now.Add(-s.window()))
+	v := aggregate(s.Aggregate, pts)
+	if math.IsNaN(v) {
+		s.Value, s.HasValue = math.NaN(), false
+		if s.Status == StatusViolated {
+			s.ViolatedFor += now.Sub(s.Since)
+		}
+		if s.Status != StatusWaiting {
+			s.Status, s.Since = StatusWaiting, now
+			return []Event{{Time: now, Kind: EventNoData, Subject: s.Name,
+				Text: "no data for " + s.Series}}
+		}
+		return nil
+	}
+	s.Value, s.HasValue = v, true
+	if math.IsNaN(s.Worst) || s.worse(v, s.Worst) {
+		s.Worst = v
+	}
+	holds := s.Holds(v)
+	switch {
+	case !holds && s.Status != StatusViolated:
+		s.Status, s.Since = StatusViolated, now
+		s.Violations++
+		return []Event{{Time: now, Kind: EventViolated, Subject: s.Name,
+			Text: fmt.Sprintf("%s, threshold %s", s.Unit.Format(v), s.Condition())}}
+	case holds && s.Status == StatusViolated:
+		lasted := now.Sub(s.Since)
+		s.ViolatedFor += lasted
+		s.Status, s.Since = StatusHolding, now
+		return []Event{{Time: now, Kind: EventRestored, Subject: s.Name,
+			Text: fmt.Sprintf("%s, after %s violated", s.Unit.Format(v), FormatDuration(lasted.Seconds()))}}
+	case holds && s.Status != StatusHolding:
+		s.Status, s.Since = StatusHolding, now
+	}
+	return nil
+}
+
+func (c *Checks) evalRecovery(s *AssumptionState, now time.Time, phase FaultPhase) []Event {
+	if phase.Active > 0 {
+		if s.Status != StatusPending {
+			s.Status, s.Since = StatusPending, now
+		}
+		return nil
+	}
+	if phase.LastHalt.IsZero() {
+		return nil // still waiting for a first halt
+	}
+	if !phase.LastHalt.Equal(s.HaltedAt) {
+		// A new halt starts a new attempt.
+		s.HaltedAt, s.Late = phase.LastHalt, false
+		s.Status, s.Since = StatusRecovering, phase.LastHalt
+	}
+	broken := c.broken(s)
+	took := now.Sub(s.HaltedAt)
+	switch s.Status {
+	case StatusRecovering:
+		if broken == "" {
+			s.record(took)
+			s.RecoveredOK++
+			s.Status, s.Since = StatusRecovered, now
+			return []Event{{Time: now, Kind: EventRecovered, Subject: s.Name,
+				Text: "all assumptions hold again " + FormatDuration(took.Seconds()) + " after the halt"}}
+		}
+		if took > s.Within {
+			s.RecoveryFailed++
+			s.Status, s.Since = StatusNotRecovered, now
+			return []Event{{Time: now, Kind: EventNotRecovered, Subject: s.Name,
+				Text: fmt.Sprintf("%s still broken %s after the halt", broken, FormatDuration(took.Seconds()))}}
+		}
+	case StatusNotRecovered:
+		if broken == "" && !s.Late {
+			s.record(took)
+			s.Late = true
+			return []Event{{Time: now, Kind: EventRecovered, Subject: s.Name,
+				Text: fmt.Sprintf("recovered late, %s after the halt (limit %s)",
+					FormatDuration(took.Seconds()), FormatDuration(s.Within.Seconds()))}}
+		}
+	}
+	return nil
+}
+
+func (s *AssumptionState) record(took time.Duration) {
+	s.LastRecovery = took
+	if took > s.SlowestRecov {
+		s.SlowestRecov = took
+	}
+}
+
+// broken names the first covered assumption that does not hold, or "".
+func (c *Checks) broken(r *AssumptionState) string {
+	for i := range c.states {
+		s := &c.states[i]
+		if s.Kind != AssumeThreshold || !covers(r.Of, s.Name) {
+			continue
+		}
+		if s.Status != StatusHolding {
+			return s.Name
+		}
+	}
+	return ""
+}
+
+func covers(of []string, name string) bool {
+	if len(of) == 0 {
+		return true
+	}
+	for _, n := range of {
+		if n == name {
+			return true
+		}
+	}
+	return false
+}

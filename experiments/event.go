@@ -1,0 +1,42 @@
+package experiments
+
+import "time"
+
+// EventKind names what happened.
+type EventKind string
+
+// Event kinds.
+const (
+	EventStarted      EventKind = "started"       // the session began
+	EventFaultStarted EventKind = "fault-started" // a block's fault went on
+	EventFaultHalted  EventKind = "fault-halted"  // a block's fault went off
+	EventFaultError   EventKind = "fault-error"   // a fault could not start or stop
+	EventViolated     EventKind = "violated"      // an assumption broke
+	EventRestored     EventKind = "restored"      // an assumption holds again
+	EventNoData       EventKind = "no-data"       // an assumption lost its data
+	EventRecovered    EventKind = "recovered"     // a recovery check passed
+	EventNotRecovered EventKind = "not-recovered" // a recovery check ran out of time
+	EventNote         EventKind = "note"          // the operator wrote a note
+	EventProbeError   EventKind = "probe-error"   // a probe started failing
+	EventProbeOK      EventKind = "probe-ok"      // a probe works again
+	EventError        EventKind = "error"         // something else went wrong (a process died...)
+	EventInfo         EventKind = "info"
+)
+
+// Event is one line of the timeline.
+type Event struct {
+	Seq     uint64
+	Time    time.Time
+	Kind    EventKind
+	Subject string // the block, assumption, probe or process it is about
+	Text    string
+}
+
+// Bad reports whether the event is bad news.
+func (e Event) Bad() bool {
+	switch e.Kind {
+	case EventViolated, EventNotRecovered, EventFaultError, EventProbeError, EventError:
+		return true
+	}
+	return false
+}

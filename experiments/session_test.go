@@ -1,0 +1,213 @@
+package experiments_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/inject"
+)
+
+// liveSession runs a session on a real service behind a real fault proxy,
+// with real load, on loopback.
+type liveSession struct {
+	t      *testing.T
+	sess   *experiments.Session
+	proxy  *inject.HTTPProxy
+	cancel context.CancelFunc
+	done   chan error
+	last   experiments.Snapshot
+}
+
+func startLiveSession(t *testing.T, blocks ...experiments.Block) *liveSession {
+	t.Helper()
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(svc.Close)
+	proxy, err := inject.NewHTTPProxy("svc", "127.0.0.1:0", svc.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { proxy.Close() })
+	exp := &experiments.Experiment{
+		Name:     "session test",
+		Interval: 100 * time.Millisecond,
+		Window:   time.Minute,
+		Loads: []experiments.Load{{Name: "api", URL: proxy.URL() + "/x", Rate: 100,
+			Timeout: 2 * time.Second, Window: time.Second}},
+		Assumptions: []experiments.Assumption{
+			{Name: "p99", Series: "api" + experiments.SeriesP99, Op: experiments.Below, Threshold: 100,
+				Unit: experiments.UnitMillis, Window: time.Second},
+			{Name: "errors", Series: "api" + experiments.SeriesErrorRate, Op: experiments.Below, Threshold: 1,
+				Unit: experiments.UnitPercent, Window: time.Second},
+			{Name: "recovery", Kind: experiments.AssumeRecovery, Within: 10 * time.Second},
+		},
+		Blocks: blocks,
+		Charts: []experiments.Chart{{Title: "latency", Unit: experiments.UnitMillis,
+			Series: []experiments.ChartSeries{{Series: "api" + experiments.SeriesP99, Label: "p99"}}}},
+	}
+	sess, err := experiments.NewSession(exp, experiments.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ls := &liveSession{t: t, sess: sess, proxy: proxy, cancel: cancel, done: make(chan error, 1)}
+	go func() { ls.done <- sess.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-sess.Done() })
+	return ls
+}
+
+// waitSnap reads snapshots until cond holds.
+func (ls *liveSession) waitSnap(what string, timeout time.Duration, cond func(s *experiments.Snapshot) bool) {
+	ls.t.Helper()
+	deadline := time.After(timeout)
+	for {
+		select {
+		case s, ok := <-ls.sess.Snapshots():
+			if !ok {
+				ls.t.Fatalf("waiting for %s: the session ended", what)
+			}
+			ls.last = s
+			if cond(&s) {
+				return
+			}
+		case <-deadline:
+			ls.t.Fatalf("timed out after %v waiting for %s; last timeline: %v", timeout, what, ls.last.Timeline)
+		}
+	}
+}
+
+func status(s *experiments.Snapshot, name string) experiments.Status {
+	for _, a := range s.Assumptions {
+		if a.Name == name {
+			return a.Status
+		}
+	}
+	return ""
+}
+
+func hasEvent(s *experiments.Snapshot, kind experiments.EventKind, subject string) bool {
+	for _, e := range s.Timeline {
+		if e.Kind == kind && e.Subject == subject {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSessionTriggerViolateHaltRecover(t *testing.T) {
+	ls := startLiveSession(t,
+		experiments.Block{Name: "slow", Fault: experiments.Fault{Kind: experiments.FaultHTTPDelay, Target: "svc", Delay: 200 * time.Millisecond}})
+	ls.waitSnap("p99 holding", 10*time.Second, func(s *experiments.Snapshot) bool {
+		return status(s, "p99") == experiments.StatusHolding
+	})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
+	ls.waitSnap("p99 violated while slow", 10*time.Second, func(s *experiments.Snapshot) bool {
+		return status(s, "p99") == experiments.StatusViolated && s.ActiveFaults() == 1
+	})
+	if !hasEvent(&ls.last, experiments.EventFaultStarted, "slow") {
+		t.Fatalf("timeline lacks the fault start: %v", ls.last.Timeline)
+	}
+	if len(ls.last.FaultWindows) != 1 || !ls.last.FaultWindows[0].End.IsZero() {
+		t.Fatalf("fault windows %+v, want one open window", ls.last.FaultWindows)
+	}
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdNote, Text: "p99 follows the delay"})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdHaltAll})
+	ls.waitSnap("recovery", 15*time.Second, func(s *experiments.Snapshot) bool {
+		return status(s, "recovery") == experiments.StatusRecovered
+	})
+	s := ls.last
+	if s.ActiveFaults() != 0 || s.FaultWindows[0].End.IsZero() {
+		t.Fatalf("after halt all: %d active, windows %+v", s.ActiveFaults(), s.FaultWindows)
+	}
+	for _, k := range []experiments.EventKind{experiments.EventViolated, experiments.EventRestored} {
+		if !hasEvent(&s, k, "p99") {
+			t.Errorf("timeline lacks %s of p99: %v", k, s.Timeline)
+		}
+	}
+	if !hasEvent(&s, experiments.EventNote, "operator") || !hasEvent(&s, experiments.EventRecovered, "recovery") {
+		t.Errorf("timeline lacks the note or the recovery: %v", s.Timeline)
+	}
+	for _, a := range s.Assumptions {
+		if a.Name == "recovery" && (a.LastRecovery <= 0 || a.LastRecovery > 10*time.Second) {
+			t.Errorf("measured recovery %v, want between 0 and 10s", a.LastRecovery)
+		}
+	}
+	if pts := s.Series["api"+experiments.SeriesP99]; len(pts) < 10 {
+		t.Errorf("the chart series has %d points, want the history since the start", len(pts))
+	}
+}
+
+// TestSessionEndHaltsFaults: whatever ends the session, the proxy passes
+// clean traffic afterwards.
+func TestSessionEndHaltsFaults(t *testing.T) {
+	ls := startLiveSession(t,
+		experiments.Block{Name: "hole", Fault: experiments.Fault{Kind: experiments.FaultHTTPBlackhole, Target: "svc"}},
+		experiments.Block{Name: "errs", Fault: experiments.Fault{Kind: experiments.FaultHTTPError, Target: "svc", Probability: 1}})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "hole"})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "errs"})
+	ls.waitSnap("two faults on", 5*time.Second, func(s *experiments.Snapshot) bool { return s.ActiveFaults() == 2 })
+	ls.cancel()
+	if err := <-ls.done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	final := ls.sess.Final()
+	if !final.Ended || final.ActiveFaults() != 0 {
+		t.Fatalf("final snapshot: ended=%v active=%d, want ended with none active", final.Ended, final.ActiveFaults())
+	}
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(ls.proxy.URL() + "/after")
+	if err != nil {
+		t.Fatalf("after the session the proxy should pass traffic: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("after the session: status %d, want 200", resp.StatusCode)
+	}
+	// The snapshot channel is closed after the final snapshot.
+	for range ls.sess.Snapshots() {
+	}
+}
+
+func TestSessionAutoHaltAfterDuration(t *testing.T) {
+	ls := startLiveSession(t, experiments.Block{Name: "spike", Duration: 500 * time.Millisecond,
+		Fault: experiments.Fault{Kind: experiments.FaultLoadScale, Target: "api", Factor: 2}})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "spike"})
+	ls.waitSnap("spike on at twice the rate", 5*time.Second, func(s *experiments.Snapshot) bool {
+		return s.ActiveFaults() == 1 && s.TargetRate() == 200
+	})
+	ls.waitSnap("spike halted by itself", 5*time.Second, func(s *experiments.Snapshot) bool {
+		return s.ActiveFaults() == 0 && s.TargetRate() == 100
+	})
+	var halted bool
+	for _, e := range ls.last.Timeline {
+		if e.Kind == experiments.EventFaultHalted && strings.Contains(e.Text, "ran its") {
+			halted = true
+		}
+	}
+	if !halted {
+		t.Fatalf("the timeline should say the block ran its duration: %v", ls.last.Timeline)
+	}
+}
+
+func TestNewSessionRejectsUnknownTargets(t *testing.T) {
+	exp := &experiments.Experiment{Name: "bad", Blocks: []experiments.Block{
+		{Name: "a", Fault: experiments.Fault{Kind: experiments.FaultHTTPDelay, Target: "nope"}},
+		{Name: "b", Fault: experiments.Fault{Kind: experiments.FaultProcessPause, Target: "ghost"}},
+		{Name: "c", Fault: experiments.Fault{Kind: "melt"}},
+	}}
+	_, err := experiments.NewSession(exp, experiments.Env{})
+	if err == nil {
+		t.Fatal("want an error for blocks on targets that do not exist")
+	}
+	for _, want := range []string{`no proxy named "nope"`, `no process named "ghost"`, `unknown fault kind "melt"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q should say %q", err, want)
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Unit says how a series' values read.
+type Unit string
+
+// Units.
+const (
+	UnitNone    Unit = ""
+	UnitMillis  Unit = "ms"
+	UnitPercent Unit = "%"
+	UnitPerSec  Unit = "req/s"
+)
+
+// Format renders v in the unit, with a precision that suits its size.
+func (u Unit) Format(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	switch u {
+	case UnitMillis:
+		if v >= 10000 {
+			return trim(v/1000, 1) + " s"
+		}
+		if v >= 100 {
+			return strconv.FormatFloat(v, 'f', 0, 64) + " ms"
+		}
+		return trim(v, 1) + " ms"
+	case UnitPercent:
+		if v >= 10 {
+			return strconv.FormatFloat(v, 'f', 0, 64) + " %"
+		}
+		return trim(v, 1) + " %"
+	case UnitPerSec:
+		return trim(v, 1) + " req/s"
+	default:
+		if v == math.Trunc(v) && math.Abs(v) < 1e9 {
+			return strconv.FormatFloat(v, 'f', 0, 64)
+		}
+		return trim(v, 1)
+	}
+}
+
+// Short renders v without a space before the unit, for axis labels.
+func (u Unit) Short(v float64) string {
+	switch {
+	case u == UnitMillis && v >= 1000:
+		return trim(v/1000, 1) + "s"
+	case u == UnitMillis:
+		return strconv.FormatFloat(v, 'f', 0, 64) + "ms"
+	case u == UnitPercent:
+		return strconv.FormatFloat(v, 'f', 0, 64) + "%"
+	case v >= 10000:
+		return trim(v/1000, 0) + "k"
+	default:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+}
+
+func trim(v float64, prec int) string {
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if prec > 0 {
+		for s[len(s)-1] == '0' {
+			s = s[:len(s)-1]
+		}
+		if s[len(s)-1] == '.' {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+// FormatDuration renders a duration for a person: 4.2s, 1m05s, 2h03m.
+func FormatDuration(seconds float64) string {
+	switch {
+	case seconds < 0:
+		return "0s"
+	case seconds < 60 && seconds == float64(int(seconds)):
+		return fmt.Sprintf("%ds", int(seconds))
+	case seconds < 60:
+		return fmt.Sprintf("%.1fs", seconds)
+	case seconds < 3600:
+		s := int(seconds)
+		return fmt.Sprintf("%dm%02ds", s/60, s%60)
+	default:
+		s := int(seconds)
+		return fmt.Sprintf("%dh%02dm", s/3600, (s%3600)/60)
+	}
+}
