@@ -1,0 +1,100 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/gameday-dev/gameday/experiments"
+)
+
+// AssumptionsModel is the pane of assumptions: each with its state as a
+// symbol and a word, its value against the threshold and the margin.
+type AssumptionsModel struct {
+	styles  Styles
+	states  []experiments.AssumptionState
+	now     time.Time
+	w, h    int
+	compact bool     // one line per assumption when space is short
+	lines   []string // drawn by draw
+}
+
+// NewAssumptions returns an empty assumptions pane.
+func NewAssumptions(st Styles) AssumptionsModel { return AssumptionsModel{styles: st} }
+
+// SetSize sets the pane's outer size.
+func (m *AssumptionsModel) SetSize(w, h int) {
+	m.w, m.h = w, h
+	m.compact = h-2 < 2*len(m.states)
+	m.draw()
+}
+
+// SetStates shows the states of a snapshot.
+func (m *AssumptionsModel) SetStates(states []experiments.AssumptionState, now time.Time) {
+	m.states, m.now = states, now
+	m.compact = m.h-2 < 2*len(states)
+	m.draw()
+}
+
+// AssumptionsHeight is the rows the pane wants for n assumptions.
+func AssumptionsHeight(n int, compact bool) int {
+	if compact {
+		return n + 2
+	}
+	return 2*n + 2
+}
+
+// badge renders a status as symbol and word.
+func (m AssumptionsModel) badge(s experiments.Status) string {
+	st := m.styles
+	switch s {
+	case experiments.StatusHolding:
+		return st.Good.Render("✓ HOLDING")
+	case experiments.StatusRecovered:
+		return st.Good.Render("✓ RECOVERED")
+	case experiments.StatusViolated:
+		return st.Bad.Render("✗ VIOLATED")
+	case experiments.StatusNotRecovered:
+		return st.Bad.Render("✗ NOT RECOVERED")
+	case experiments.StatusRecovering:
+		return st.Warn.Render("◷ RECOVERING")
+	case experiments.StatusPending:
+		return st.Warn.Render("◷ PENDING")
+	default:
+		return st.Muted.Render("… WAITING")
+	}
+}
+
+// View returns the pane as drawn.
+func (m AssumptionsModel) View() string { return strings.Join(m.lines, "\n") }
+
+// Lines returns the pane as drawn, a line per row.
+func (m AssumptionsModel) Lines() []string { return m.lines }
+
+func (m *AssumptionsModel) draw() {
+	st := m.styles
+	inner := m.w - 2
+	var lines []string
+	for i := range m.states {
+		s := &m.states[i]
+		name := s.Name + " " + s.Condition()
+		badge := m.badge(s.Status)
+		if s.Status == experiments.StatusViolated {
+			badge += st.Bad.Render(" " + clock(s.Elapsed(m.now)))
+		}
+		detail := s.Detail(m.now)
+		if m.compact {
+			left := fit(name, max(10, inner-lipgloss.Width(badge)-1))
+			lines = append(lines, spread(left, badge, inner))
+			continue
+		}
+		lines = append(lines, spread(st.Text.Render(name), badge, inner))
+		dst := st.Muted
+		if s.Status.Bad() {
+			dst = st.Bad
+		}
+		lines = append(lines, "  "+dst.Render(detail))
+	}
+	m.lines = frame(st, st.PaneTitle.Render("Assumptions"), lines, m.w, m.h)
+}

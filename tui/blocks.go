@@ -1,0 +1,171 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/experiments"
+)
+
+// BlocksKeyMap is the keys of the catalog pane.
+type BlocksKeyMap struct {
+	Up      key.Binding
+	Down    key.Binding
+	Trigger key.Binding
+	Halt    key.Binding
+}
+
+// DefaultBlocksKeyMap returns the catalog's keys.
+func DefaultBlocksKeyMap() BlocksKeyMap {
+	return BlocksKeyMap{
+		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Trigger: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "trigger")),
+		Halt:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "halt")),
+	}
+}
+
+// ShortHelp implements help.KeyMap; up and down show as one entry.
+func (k BlocksKeyMap) ShortHelp() []key.Binding {
+	sel := key.NewBinding(key.WithKeys(append(k.Up.Keys(), k.Down.Keys()...)...), key.WithHelp("↑↓/jk", "select"))
+	return []key.Binding{sel, k.Trigger, k.Halt}
+}
+
+// FullHelp implements help.KeyMap.
+func (k BlocksKeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Up, k.Down}, {k.Trigger, k.Halt}}
+}
+
+// CommandMsg asks the root to send a command to the session.
+type CommandMsg struct{ Command experiments.Command }
+
+// BlocksModel is the catalog pane: the experiment's blocks, each idle or
+// active, with a cursor to pick one.
+type BlocksModel struct {
+	Keys   BlocksKeyMap
+	styles Styles
+	blocks []experiments.BlockState
+	now    time.Time
+	cursor int
+	w, h   int
+	lines  []string // drawn by draw, returned by Lines
+}
+
+// NewBlocks returns an empty catalog pane.
+func NewBlocks(st Styles) BlocksModel {
+	return BlocksModel{Keys: DefaultBlocksKeyMap(), styles: st}
+}
+
+// SetSize sets the pane's outer size.
+func (m *BlocksModel) SetSize(w, h int) { m.w, m.h = w, h; m.draw() }
+
+// SetBlocks shows the blocks of a snapshot.
+func (m *BlocksModel) SetBlocks(blocks []experiments.BlockState, now time.Time) {
+	m.blocks, m.now = blocks, now
+	if m.cursor >= len(blocks) {
+		m.cursor = max(0, len(blocks)-1)
+	}
+	m.draw()
+}
+
+// Selected returns the block under the cursor.
+func (m BlocksModel) Selected() (experiments.BlockState, bool) {
+	if m.cursor < len(m.blocks) {
+		return m.blocks[m.cursor], true
+	}
+	return experiments.BlockState{}, false
+}
+
+// Height is the number of rows the pane wants for n blocks.
+func BlocksHeight(n int) int { return n + 3 }
+
+// Update moves the cursor, and triggers or halts the selected block.
+func (m BlocksModel) Update(msg tea.Msg) (BlocksModel, tea.Cmd) {
+	k, ok := msg.(tea.KeyMsg)
+	if !ok {
+		return m, nil
+	}
+	switch {
+	case key.Matches(k, m.Keys.Up):
+		if m.cursor > 0 {
+			m.cursor--
+			m.draw()
+		}
+	case key.Matches(k, m.Keys.Down):
+		if m.cursor < len(m.blocks)-1 {
+			m.cursor++
+			m.draw()
+		}
+	case key.Matches(k, m.Keys.Trigger):
+		if b, ok := m.Selected(); ok && !b.Active {
+			return m, command(experiments.Command{Kind: experiments.CmdTrigger, Block: b.Name})
+		}
+	case key.Matches(k, m.Keys.Halt):
+		if b, ok := m.Selected(); ok && b.Active {
+			return m, command(experiments.Command{Kind: experiments.CmdHalt, Block: b.Name})
+		}
+	}
+	return m, nil
+}
+
+func command(c experiments.Command) tea.Cmd {
+	return func() tea.Msg { return CommandMsg{Command: c} }
+}
+
+// View returns the pane as drawn.
+func (m BlocksModel) View() string { return strings.Join(m.lines, "\n") }
+
+// Lines returns the pane as drawn, a line per row.
+func (m BlocksModel) Lines() []string { return m.lines }
+
+// draw renders the pane into lines.
+func (m *BlocksModel) draw() {
+	st := m.styles
+	nameW := 0
+	for _, b := range m.blocks {
+		nameW = max(nameW, len([]rune(b.Name)))
+	}
+	inner := m.w - 2
+	lines := make([]string, 0, len(m.blocks)+1)
+	for i, b := range m.blocks {
+		cursor := "  "
+		name := b.Name + strings.Repeat(" ", nameW-len([]rune(b.Name)))
+		if i == m.cursor {
+			cursor = st.Cursor.Render("▸ ")
+			name = st.Selected.Render(name)
+		}
+		state := st.Muted.Render("○ idle")
+		if b.Active {
+			txt := "● ON " + clock(m.now.Sub(b.Since))
+			if b.Remaining > 0 {
+				txt += fmt.Sprintf(" (%ds left)", int(b.Remaining.Seconds()+0.999))
+			}
+			state = st.Fault.Render(txt)
+		}
+		lines = append(lines, spread(fmt.Sprintf("%s%d %s", cursor, b.Index+1, name), state, inner))
+	}
+	if b, ok := m.Selected(); ok {
+		desc := b.Description
+		if desc == "" {
+			desc = b.Fault.Describe()
+		}
+		lines = append(lines, st.Muted.Render("  "+desc))
+	}
+	m.lines = frame(st, st.PaneTitle.Render("Blocks"), lines, m.w, m.h)
+}
+
+// clock renders a duration as m:ss (or h:mm:ss).
+func clock(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int(d.Seconds())
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, (s%3600)/60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}

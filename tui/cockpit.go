@@ -1,0 +1,292 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/gameday-dev/gameday/experiments"
+)
+
+// Source is where the cockpit reads snapshots and sends commands: a live
+// session, or later a replayed journal.
+type Source interface {
+	Snapshots() <-chan experiments.Snapshot
+	Do(experiments.Command)
+}
+
+// SnapshotMsg carries a snapshot from the source.
+type SnapshotMsg struct{ Snapshot experiments.Snapshot }
+
+// SourceClosedMsg says the source will send no more snapshots.
+type SourceClosedMsg struct{}
+
+// The smallest terminal the cockpit draws in.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+)
+
+// Model is the cockpit's root: it lays the panes out, routes keys and
+// snapshots to them, and sends commands to the source.
+//
+//	┌ header ────────────────────────────────────────────┐
+//	│ Blocks        │ chart 1                             │
+//	│ Assumptions   │ chart 2                             │
+//	│ Timeline      │ chart 3                             │
+//	└ help / note ───────────────────────────────────────┘
+type Model struct {
+	src         Source
+	styles      Styles
+	keys        KeyMap
+	noteKeys    NoteKeyMap
+	help        help.Model
+	note        textinput.Model
+	noting      bool
+	blocks      BlocksModel
+	assumptions AssumptionsModel
+	timeline    TimelineModel
+	charts      []ChartModel
+	snap        experiments.Snapshot
+	head        string // the header drawn for snap
+	foot        string // the help line drawn for the current size
+	have        bool
+	w, h        int
+}
+
+// New returns a cockpit that reads from src.
+func New(src Source, st Styles) Model {
+	h := help.New()
+	h.Styles.ShortKey, h.Styles.FullKey = st.HelpKey, st.HelpKey
+	h.Styles.ShortDesc, h.Styles.FullDesc = st.HelpDesc, st.HelpDesc
+	h.Styles.ShortSeparator, h.Styles.FullSeparator = st.HelpSep, st.HelpSep
+	ti := textinput.New()
+	ti.Placeholder = "what just happened?"
+	ti.CharLimit = 200
+	ti.Prompt = ""
+	return Model{
+		src: src, styles: st, keys: DefaultKeyMap(), noteKeys: DefaultNoteKeyMap(),
+		help: h, note: ti,
+		blocks: NewBlocks(st), assumptions: NewAssumptions(st), timeline: NewTimeline(st),
+	}
+}
+
+// Init starts listening to the source.
+func (m Model) Init() tea.Cmd { return m.wait() }
+
+func (m Model) wait() tea.Cmd {
+	ch := m.src.Snapshots()
+	return func() tea.Msg {
+		s, ok := <-ch
+		if !ok {
+			return SourceClosedMsg{}
+		}
+		return SnapshotMsg{Snapshot: s}
+	}
+}
+
+// Update handles keys, sizes, snapshots and commands.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.w, m.h = msg.Width, msg.Height
+		m.layout()
+		m.redraw()
+		return m, nil
+	case SnapshotMsg:
+		first := !m.have || len(m.charts) != len(msg.Snapshot.Charts)
+		m.snap, m.have = msg.Snapshot, true
+		if first {
+			m.charts = m.charts[:0]
+			for _, c := range m.snap.Charts {
+				m.charts = append(m.charts, NewChart(m.styles, c))
+			}
+		}
+		m.blocks.SetBlocks(m.snap.Blocks, m.snap.Now)
+		m.assumptions.SetStates(m.snap.Assumptions, m.snap.Now)
+		m.timeline.SetSnapshot(m.snap)
+		if first {
+			m.layout()
+		}
+		m.redraw()
+		return m, m.wait()
+	case SourceClosedMsg:
+		return m, tea.Quit
+	case CommandMsg:
+		m.src.Do(msg.Command)
+		return m, nil
+	case tea.KeyMsg:
+		// Bubble Tea reads keys typed faster than it reads (or sent by a
+		// script) as one message of several runes; outside the note
+		// prompt each is a key of its own.
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.noting {
+			var cmds []tea.Cmd
+			var model tea.Model = m
+			for _, r := range msg.Runes {
+				var cmd tea.Cmd
+				model, cmd = model.(Model).key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+				cmds = append(cmds, cmd)
+			}
+			return model, tea.Batch(cmds...)
+		}
+		return m.key(msg)
+	}
+	if m.noting {
+		var cmd tea.Cmd
+		m.note, cmd = m.note.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if m.noting {
+		switch {
+		case key.Matches(k, m.noteKeys.Save):
+			if text := strings.TrimSpace(m.note.Value()); text != "" {
+				m.src.Do(experiments.Command{Kind: experiments.CmdNote, Text: text})
+			}
+			m.noting = false
+			m.note.Reset()
+			m.note.Blur()
+			return m, nil
+		case key.Matches(k, m.noteKeys.Cancel):
+			m.noting = false
+			m.note.Reset()
+			m.note.Blur()
+			return m, nil
+		case k.String() == "ctrl+c":
+			return m, tea.Quit
+		}
+		var cmd tea.Cmd
+		m.note, cmd = m.note.Update(k)
+		return m, cmd
+	}
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return m, tea.Quit
+	case key.Matches(k, m.keys.HaltAll):
+		m.src.Do(experiments.Command{Kind: experiments.CmdHaltAll})
+		return m, nil
+	case key.Matches(k, m.keys.Note):
+		m.noting = true
+		return m, m.note.Focus()
+	case key.Matches(k, m.keys.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		m.layout()
+		m.redraw()
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.blocks, cmd = m.blocks.Update(k)
+	return m, cmd
+}
+
+func (m Model) footerHeight() int {
+	if m.help.ShowAll && !m.noting {
+		return 2
+	}
+	return 1
+}
+
+// layout sizes every pane for the terminal.
+func (m *Model) layout() {
+	if m.w < MinWidth || m.h < MinHeight {
+		return
+	}
+	m.help.Width = m.w
+	m.foot = m.drawFooter()
+	body := m.h - 1 - m.footerHeight()
+	left := min(max(m.w*36/100, 40), 62)
+	right := m.w - left
+	bh := BlocksHeight(len(m.snap.Blocks))
+	ah := AssumptionsHeight(len(m.snap.Assumptions), false)
+	if bh+ah+6 > body {
+		ah = AssumptionsHeight(len(m.snap.Assumptions), true)
+	}
+	m.blocks.SetSize(left, bh)
+	m.assumptions.SetSize(left, ah)
+	m.timeline.SetSize(left, max(body-bh-ah, 3))
+	n := max(len(m.charts), 1)
+	for i := range m.charts {
+		ch := body / n
+		if i == len(m.charts)-1 {
+			ch = body - ch*(n-1)
+		}
+		m.charts[i].SetSize(right, ch)
+	}
+}
+
+// redraw draws the charts from the current snapshot.
+func (m *Model) redraw() {
+	if !m.have || m.w < MinWidth || m.h < MinHeight {
+		return
+	}
+	m.help.Width = m.w
+	m.head = header(m.styles, &m.snap, m.w)
+	for i := range m.charts {
+		m.charts[i].SetSnapshot(&m.snap)
+	}
+}
+
+// View joins the panes drawn by the last snapshot.
+func (m Model) View() string {
+	if m.w == 0 {
+		return ""
+	}
+	if m.w < MinWidth || m.h < MinHeight {
+		msg := fmt.Sprintf("Terminal too small: %d×%d.\nThe cockpit needs at least %d×%d.\nEnlarge the window, or press q to quit.",
+			m.w, m.h, MinWidth, MinHeight)
+		return lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, m.styles.TooSmall.Render(msg))
+	}
+	if !m.have {
+		return lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, m.styles.Muted.Render("starting the session…"))
+	}
+	// Every pane is drawn to its exact size, so the body is joined line
+	// by line without measuring anything again.
+	left := make([]string, 0, m.h)
+	left = append(left, m.blocks.Lines()...)
+	left = append(left, m.assumptions.Lines()...)
+	left = append(left, m.timeline.Lines()...)
+	right := make([]string, 0, m.h)
+	for i := range m.charts {
+		right = append(right, m.charts[i].Lines()...)
+	}
+	var b strings.Builder
+	b.Grow(m.w * m.h * 4)
+	b.WriteString(m.head)
+	for i := 0; i < m.h-1-m.footerHeight(); i++ {
+		b.WriteByte('\n')
+		if i < len(left) {
+			b.WriteString(left[i])
+		}
+		if i < len(right) {
+			b.WriteString(right[i])
+		}
+	}
+	b.WriteByte('\n')
+	b.WriteString(m.footer())
+	return b.String()
+}
+
+// footer is the help line, or the note prompt while writing a note.
+func (m Model) footer() string {
+	if m.noting {
+		return fit(m.styles.NotePrompt.Render("note › ")+m.note.View()+"  "+
+			m.help.ShortHelpView([]key.Binding{m.noteKeys.Save, m.noteKeys.Cancel}), m.w)
+	}
+	return m.foot
+}
+
+func (m Model) drawFooter() string {
+	keys := helpKeys{pane: m.blocks.Keys, global: m.keys}
+	if m.help.ShowAll {
+		return m.help.FullHelpView(keys.FullHelp())
+	}
+	return fit(m.help.ShortHelpView(keys.ShortHelp()), m.w)
+}

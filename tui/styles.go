@@ -1,0 +1,117 @@
+package tui
+
+import "github.com/charmbracelet/lipgloss"
+
+// Palette is the cockpit's colours, each adaptive to light and dark
+// terminals. State is never shown by colour alone: every coloured state
+// also has a symbol and a word.
+type Palette struct {
+	Text, Muted, Border, Accent lipgloss.AdaptiveColor
+	Good, Bad, Warn, Fault      lipgloss.AdaptiveColor
+	Series                      []lipgloss.AdaptiveColor
+}
+
+// DefaultPalette is the cockpit's standard palette.
+func DefaultPalette() Palette {
+	return Palette{
+		Text:   lipgloss.AdaptiveColor{Light: "#1f2328", Dark: "#e6edf3"},
+		Muted:  lipgloss.AdaptiveColor{Light: "#6e7781", Dark: "#8b949e"},
+		Border: lipgloss.AdaptiveColor{Light: "#afb8c1", Dark: "#3d444d"},
+		Accent: lipgloss.AdaptiveColor{Light: "#0969da", Dark: "#58a6ff"},
+		Good:   lipgloss.AdaptiveColor{Light: "#1a7f37", Dark: "#3fb950"},
+		Bad:    lipgloss.AdaptiveColor{Light: "#cf222e", Dark: "#f85149"},
+		Warn:   lipgloss.AdaptiveColor{Light: "#9a6700", Dark: "#d29922"},
+		Fault:  lipgloss.AdaptiveColor{Light: "#bc4c00", Dark: "#f0883e"},
+		Series: []lipgloss.AdaptiveColor{
+			{Light: "#0969da", Dark: "#58a6ff"},
+			{Light: "#8250df", Dark: "#bc8cff"},
+			{Light: "#cf222e", Dark: "#ff7b72"},
+			{Light: "#1a7f37", Dark: "#56d364"},
+		},
+	}
+}
+
+// Styles are the cockpit's styles, built once from a palette and passed to
+// every pane.
+type Styles struct {
+	ink         *ink
+	Palette     Palette
+	Text        lipgloss.Style
+	Muted       lipgloss.Style
+	Bold        lipgloss.Style
+	Border      lipgloss.Style
+	PaneTitle   lipgloss.Style
+	AppName     lipgloss.Style
+	Live        lipgloss.Style // badge: faults are on
+	Halted      lipgloss.Style // badge: no fault is on
+	Good        lipgloss.Style
+	Bad         lipgloss.Style
+	Warn        lipgloss.Style
+	Fault       lipgloss.Style
+	Selected    lipgloss.Style
+	Cursor      lipgloss.Style
+	Threshold   lipgloss.Style
+	Axis        lipgloss.Style
+	Series      []lipgloss.Style
+	HelpKey     lipgloss.Style
+	HelpDesc    lipgloss.Style
+	HelpSep     lipgloss.Style
+	NotePrompt  lipgloss.Style
+	TooSmall    lipgloss.Style
+	FaultStrip  lipgloss.Style
+	FaultMarker lipgloss.Style
+}
+
+// DefaultStyles builds the styles of the default palette.
+func DefaultStyles() Styles { return NewStyles(DefaultPalette()) }
+
+// NewStyles builds the styles of a palette.
+func NewStyles(p Palette) Styles {
+	s := Styles{Palette: p, ink: newInk()}
+	s.Text = lipgloss.NewStyle().Foreground(p.Text)
+	s.Muted = lipgloss.NewStyle().Foreground(p.Muted)
+	s.Bold = lipgloss.NewStyle().Bold(true)
+	s.Border = lipgloss.NewStyle().Foreground(p.Border)
+	s.PaneTitle = lipgloss.NewStyle().Foreground(p.Accent).Bold(true)
+	s.AppName = lipgloss.NewStyle().Foreground(p.Accent).Bold(true)
+	s.Live = lipgloss.NewStyle().Bold(true).Padding(0, 1).
+		Foreground(lipgloss.Color("#ffffff")).Background(p.Bad)
+	s.Halted = lipgloss.NewStyle().Bold(true).Padding(0, 1).
+		Foreground(lipgloss.Color("#ffffff")).Background(p.Good)
+	s.Good = lipgloss.NewStyle().Foreground(p.Good)
+	s.Bad = lipgloss.NewStyle().Foreground(p.Bad).Bold(true)
+	s.Warn = lipgloss.NewStyle().Foreground(p.Warn)
+	s.Fault = lipgloss.NewStyle().Foreground(p.Fault).Bold(true)
+	s.Selected = lipgloss.NewStyle().Bold(true)
+	s.Cursor = lipgloss.NewStyle().Foreground(p.Accent).Bold(true)
+	s.Threshold = lipgloss.NewStyle().Foreground(p.Bad)
+	s.Axis = lipgloss.NewStyle().Foreground(p.Muted)
+	for _, c := range p.Series {
+		s.Series = append(s.Series, lipgloss.NewStyle().Foreground(c))
+	}
+	s.HelpKey = lipgloss.NewStyle().Foreground(p.Accent)
+	s.HelpDesc = lipgloss.NewStyle().Foreground(p.Muted)
+	s.HelpSep = lipgloss.NewStyle().Foreground(p.Border)
+	s.NotePrompt = lipgloss.NewStyle().Foreground(p.Accent).Bold(true)
+	s.TooSmall = lipgloss.NewStyle().Foreground(p.Warn).Bold(true)
+	s.FaultStrip = lipgloss.NewStyle().Foreground(p.Muted)
+	s.FaultMarker = lipgloss.NewStyle().Foreground(p.Fault).Bold(true)
+	return s
+}
+
+// Paint renders a single line of text in a simple style (colours, bold)
+// from a cache, much faster than st.Render on hot paths.
+func (s Styles) Paint(st lipgloss.Style, text string) string {
+	if s.ink == nil {
+		return st.Render(text)
+	}
+	return s.ink.paint(st, text)
+}
+
+// SeriesStyle returns the style of the i-th line of a chart.
+func (s Styles) SeriesStyle(i int) lipgloss.Style {
+	if len(s.Series) == 0 {
+		return s.Text
+	}
+	return s.Series[i%len(s.Series)]
+}
