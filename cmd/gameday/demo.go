@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/cmd/gameday/internal/shop"
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/inject"
+)
+
+type demoFlags struct {
+	rate         float64
+	resilience   string
+	frontendAddr string
+	logFile      string
+	cpuProfile   string
+}
+
+func newDemoCmd() *cobra.Command {
+	var f demoFlags
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Run a live game day on a built-in sample shop",
+		Long: `demo starts a small shop (frontend, inventory, payments) as child
+processes, puts gameday's fault proxies between them, drives checkout load
+at it and opens the cockpit. Pick a block, press enter to trigger it, x to
+halt it, ! to halt everything, q to quit.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(f) },
+	}
+	fl := cmd.Flags()
+	fl.Float64Var(&f.rate, "rate", 50, "checkout requests per second")
+	fl.StringVar(&f.resilience, "resilience", "none", "frontend resilience: none, basic or hardened")
+	fl.StringVar(&f.frontendAddr, "frontend-addr", "127.0.0.1:0", "listen address of the shop's frontend")
+	fl.StringVar(&f.logFile, "log-file", defaultLogPath("demo"), "where gameday writes its logs (JSON)")
+	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of gameday to this file (for benchmarks)")
+	_ = fl.MarkHidden("cpu-profile")
+	return cmd
+}
+
+func defaultLogPath(what string) string {
+	return filepath.Join(os.TempDir(), "gameday", what+".log")
+}
+
+func dirOf(path string) string { return filepath.Dir(path) }
+
+func runDemo(f demoFlags) (err error) {
+	if _, err := shop.ParseResilience(f.resilience); err != nil {
+		return usageError{fmt.Errorf("--resilience: %w", err)}
+	}
+	if f.rate <= 0 || f.rate > 20000 {
+		return usageError{fmt.Errorf("--rate: want a rate between 0 and 20000 requests per second, got %g", f.rate)}
+	}
+	if err := needTerminal(); err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return startError{fmt.Errorf("finding my own executable: %w", err)}
+	}
+	live, err := startLive(f.logFile)
+	if err != nil {
+		return err
+	}
+	defer live.close()
+	if f.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			return usageError{err}
+		}
+		defer stopProfile()
+	}
+	defer live.recoverPanic(&err)
+
+	sys, err := startShop(live.ctx, shopOptions{
+		exe: exe, resilience: f.resilience, frontendAddr: f.frontendAddr, log: live.log,
+	})
+	if err != nil {
+		if sig := live.signal(); sig != nil {
+			return sig
+		}
+		return startError{err}
+	}
+	live.onCleanup(sys.Stop)
+
+	exp := demoExperiment(sys.frontendURL, f.rate, f.resilience)
+	env := experiments.Env{
+		Proxies:   map[string]*inject.HTTPProxy{},
+		Processes: map[string]*inject.Process{},
+	}
+	for _, p := range sys.proxies {
+		env.Proxies[p.Name()] = p
+	}
+	for _, p := range sys.procs {
+		env.Processes[p.Name()] = p
+	}
+	sess, err := experiments.NewSession(exp, env, experiments.WithLogger(live.log))
+	if err != nil {
+		return startError{err}
+	}
+	final, err := live.run(sess)
+	live.cleanup()
+	printVerdicts(os.Stdout, final, final.Now)
+	fmt.Fprintf(os.Stdout, "Log: %s\n", f.logFile)
+	return err
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// requireTool returns the path of a tool the test needs. Without it the
+// test skips, unless GAMEDAY_REQUIRE_ALL=1 (as in .ci/run), where it fails.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("GAMEDAY_REQUIRE_ALL") == "1" {
+			t.Fatalf("%s is required (GAMEDAY_REQUIRE_ALL=1) but not installed: %v", name, err)
+		}
+		t.Skipf("%s is not installed; skipping (install it, or set GAMEDAY_REQUIRE_ALL=1 to make this a failure)", name)
+	}
+	return p
+}
+
+var (
+	buildOnce sync.Once
+	binPath   string
+	buildErr  error
+)
+
+// gamedayBinary builds the gameday binary once for the end-to-end tests.
+func gamedayBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "gameday-e2e-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "gameday")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// tmuxPane is a detached tmux session running one command.
+type tmuxPane struct {
+	t    *testing.T
+	name string
+}
+
+// startPane runs shell command cmd in a new detached tmux session of w×h;
+// when the command ends the pane prints its exit status and stays.
+func startPane(t *testing.T, w, h int, cmd string) *tmuxPane {
+	t.Helper()
+	requireTool(t, "tmux")
+	p := &tmuxPane{t: t, name: fmt.Sprintf("gd-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)}
+	wrapped := cmd + `; echo "gameday exited $?"; sleep 120`
+	out, err := exec.Command("tmux", "new-session", "-d", "-s", p.name,
+		"-x", strconv.Itoa(w), "-y", strconv.Itoa(h), "sh", "-c", wrapped).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tmux new-session: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", p.name).Run() })
+	return p
+}
+
+func (p *tmuxPane) capture() string {
+	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", p.name).CombinedOutput()
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+func (p *tmuxPane) keys(keys ...string) {
+	p.t.Helper()
+	args := append([]string{"send-keys", "-t", p.name}, keys...)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		p.t.Fatalf("tmux send-keys %v: %v: %s", keys, err, out)
+	}
+}
+
+// waitFor polls the screen until cond holds, or fails after timeout
+// showing the last screen.
+func (p *tmuxPane) waitFor(what string, timeout time.Duration, cond func(screen string) bool) string {
+	p.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var screen string
+	for time.Now().Before(deadline) {
+		screen = p.capture()
+		if cond(screen) {
+			return screen
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	p.t.Fatalf("timed out after %v waiting for %s; the screen:\n%s", timeout, what, screen)
+	return ""
+}
+
+func (p *tmuxPane) waitText(text string, timeout time.Duration) string {
+	p.t.Helper()
+	return p.waitFor(fmt.Sprintf("%q", text), timeout, func(s string) bool { return strings.Contains(s, text) })
+}
+
+// line returns the first line of screen that contains text.
+func line(screen, text string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if strings.Contains(l, text) {
+			return l
+		}
+	}
+	return ""
+}
+
+var p99Title = regexp.MustCompile(`p99 ([0-9.]+) (ms|s)`)
+
+// chartP99 reads the p99 value from the latency chart's title, in ms.
+func chartP99(screen string) (float64, bool) {
+	m := p99Title.FindStringSubmatch(line(screen, "Checkout latency"))
+	if m == nil {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		return 0, false
+	}
+	if m[2] == "s" {
+		v *= 1000
+	}
+	return v, true
+}
+
+// processesOf lists the PIDs of processes running the executable bin.
+func processesOf(bin string) map[int]string {
+	out := map[int]string{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err != nil || exe != bin {
+			continue
+		}
+		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		out[pid] = strings.ReplaceAll(strings.TrimRight(string(cmdline), "\x00"), "\x00", " ")
+	}
+	return out
+}
+
+// procState is the state letter of /proc/PID/stat (R, S, T...).
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return ""
+	}
+	return s[i+2 : i+3]
+}
+
+// waitGone waits until no process runs bin.
+func waitGone(t *testing.T, bin string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if len(processesOf(bin)) == 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("processes of %s still running after %v: %v", bin, timeout, processesOf(bin))
+}
+
+// shq quotes s for sh.
+func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func execTmux(args ...string) error { return exec.Command("tmux", args...).Run() }

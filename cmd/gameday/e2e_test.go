@@ -1,0 +1,214 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// demoPane starts `gameday demo` in tmux and waits for the cockpit with
+// data in it. Every test gets its own copy of the binary, so that the
+// processes it counts are its own.
+func demoPane(t *testing.T, args string) (*tmuxPane, string) {
+	t.Helper()
+	src := gamedayBinary(t)
+	bin := filepath.Join(t.TempDir(), "gameday")
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	logFile := filepath.Join(t.TempDir(), "demo.log")
+	t.Cleanup(func() {
+		if t.Failed() {
+			if b, err := os.ReadFile(logFile); err == nil {
+				t.Logf("gameday log:\n%s", tail(string(b), 40))
+			}
+		}
+		for pid := range processesOf(bin) {
+			_ = syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --log-file %s %s", shq(bin), shq(logFile), args))
+	p.waitFor("the cockpit with latency data", 20*time.Second, func(s string) bool {
+		_, ok := chartP99(s)
+		return ok && strings.Contains(s, "ALL HALTED")
+	})
+	return p, bin
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestDemoEndToEnd is the story of issue 2: trigger inventory latency, see
+// it on screen, halt everything, see recovery, quit, nothing left behind.
+func TestDemoEndToEnd(t *testing.T) {
+	p, bin := demoPane(t, "")
+	if n := len(processesOf(bin)); n != 4 {
+		t.Fatalf("want gameday and its 3 shop processes, found %d: %v", n, processesOf(bin))
+	}
+	screen := p.waitFor("checkout p99 holding", 15*time.Second, func(s string) bool {
+		return strings.Contains(line(s, "checkout p99 <"), "✓ HOLDING")
+	})
+	base, _ := chartP99(screen)
+	if base >= 250 {
+		t.Fatalf("baseline p99 %.1f ms, want under 250 ms before any fault", base)
+	}
+
+	p.keys("Enter") // the first block: inventory latency
+	screen = p.waitFor("latency assumption violated", 20*time.Second, func(s string) bool {
+		return strings.Contains(line(s, "checkout p99 <"), "✗ VIOLATED")
+	})
+	if !strings.Contains(screen, "● LIVE") || !strings.Contains(line(screen, "inventory latency"), "● ON") {
+		t.Fatalf("after enter, want LIVE and the block ON; screen:\n%s", screen)
+	}
+	p.waitFor("p99 on the chart raised by the 300 ms delay", 15*time.Second, func(s string) bool {
+		v, ok := chartP99(s)
+		return ok && v >= 250
+	})
+
+	p.keys("!")
+	screen = p.waitFor("recovery after halt all", 40*time.Second, func(s string) bool {
+		return strings.Contains(s, "ALL HALTED") && strings.Contains(line(s, "recovery within"), "✓ RECOVERED")
+	})
+	if !strings.Contains(line(screen, "checkout p99 <"), "✓ HOLDING") {
+		t.Fatalf("after recovery the latency assumption should hold; screen:\n%s", screen)
+	}
+	if !strings.Contains(screen, "recovered in") {
+		t.Fatalf("the measured recovery time should show; screen:\n%s", screen)
+	}
+
+	p.keys("q")
+	screen = p.waitText("gameday exited", 20*time.Second)
+	if !strings.Contains(screen, "gameday exited 0") {
+		t.Fatalf("q should exit 0; screen:\n%s", screen)
+	}
+	for _, want := range []string{"checkout p99 (< 250 ms): FAILED", "recovery (within 30s): PASSED"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("verdict line %q missing; screen:\n%s", want, screen)
+		}
+	}
+	waitGone(t, bin, 5*time.Second)
+}
+
+// TestDemoExitPaths checks that every way out halts the faults and leaves
+// no process behind, with payments paused (SIGSTOP) at the time.
+func TestDemoExitPaths(t *testing.T) {
+	cases := []struct {
+		name     string
+		exit     func(p *tmuxPane, gamedayPID int)
+		wantCode string // "" when the pane is gone
+	}{
+		{"q", func(p *tmuxPane, _ int) { p.keys("q") }, "gameday exited 0"},
+		{"ctrl+c", func(p *tmuxPane, _ int) { p.keys("C-c") }, "gameday exited 0"},
+		{"SIGTERM", func(_ *tmuxPane, pid int) { _ = syscall.Kill(pid, syscall.SIGTERM) }, "gameday exited 143"},
+		{"SIGINT", func(_ *tmuxPane, pid int) { _ = syscall.Kill(pid, syscall.SIGINT) }, "gameday exited 130"},
+		{"SIGHUP (terminal closed)", func(p *tmuxPane, _ int) {
+			_ = execTmux("kill-session", "-t", p.name)
+		}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, bin := demoPane(t, "")
+			procs := processesOf(bin)
+			var gamedayPID, paymentsPID int
+			for pid, cmd := range procs {
+				switch {
+				case strings.Contains(cmd, " demo "):
+					gamedayPID = pid
+				case strings.Contains(cmd, "--role payments"):
+					paymentsPID = pid
+				}
+			}
+			if gamedayPID == 0 || paymentsPID == 0 {
+				t.Fatalf("could not find gameday and payments among %v", procs)
+			}
+			p.keys("j", "j", "j", "Enter") // the fourth block: payments paused
+			p.waitFor("payments paused", 10*time.Second, func(s string) bool {
+				return strings.Contains(line(s, "payments paused"), "● ON")
+			})
+			if st := procState(paymentsPID); st != "T" {
+				t.Fatalf("payments (pid %d) state %q, want T (stopped)", paymentsPID, st)
+			}
+			tc.exit(p, gamedayPID)
+			if tc.wantCode != "" {
+				screen := p.waitText("gameday exited", 20*time.Second)
+				if !strings.Contains(screen, tc.wantCode) {
+					t.Fatalf("want %q; screen:\n%s", tc.wantCode, screen)
+				}
+				if !strings.Contains(screen, "every fault was halted") {
+					t.Fatalf("the verdict should say every fault was halted; screen:\n%s", screen)
+				}
+			}
+			waitGone(t, bin, 15*time.Second)
+		})
+	}
+}
+
+// TestDemoPortInUse: a frontend address already taken is a clear error at
+// start-up, exit 2, and nothing is left running.
+func TestDemoPortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	src := gamedayBinary(t)
+	bin := filepath.Join(t.TempDir(), "gameday")
+	data, _ := os.ReadFile(src)
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --log-file %s --frontend-addr %s",
+		shq(bin), shq(filepath.Join(t.TempDir(), "log")), ln.Addr()))
+	screen := p.waitText("gameday exited", 20*time.Second)
+	if !strings.Contains(screen, "gameday exited 2") || !strings.Contains(screen, "address already in use") {
+		t.Fatalf("want exit 2 and 'address already in use'; screen:\n%s", screen)
+	}
+	if !strings.Contains(screen, ln.Addr().String()) {
+		t.Fatalf("the error should name the address %s; screen:\n%s", ln.Addr(), screen)
+	}
+	waitGone(t, bin, 10*time.Second)
+}
+
+// TestDemoChildDies: a shop process that dies shows in the timeline; the
+// cockpit keeps running and quits cleanly.
+func TestDemoChildDies(t *testing.T) {
+	p, bin := demoPane(t, "")
+	var inventoryPID int
+	for pid, cmd := range processesOf(bin) {
+		if strings.Contains(cmd, "--role inventory") {
+			inventoryPID = pid
+		}
+	}
+	if inventoryPID == 0 {
+		t.Fatalf("no inventory process among %v", processesOf(bin))
+	}
+	if err := syscall.Kill(inventoryPID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	p.waitFor("the death in the timeline", 10*time.Second, func(s string) bool {
+		return strings.Contains(s, "inventory error") && strings.Contains(s, "exited")
+	})
+	p.waitFor("checkouts failing without inventory", 15*time.Second, func(s string) bool {
+		return strings.Contains(line(s, "error rate <"), "✗ VIOLATED")
+	})
+	p.keys("q")
+	screen := p.waitText("gameday exited", 20*time.Second)
+	if !strings.Contains(screen, "gameday exited 0") {
+		t.Fatalf("quit after a child died: want exit 0; screen:\n%s", screen)
+	}
+	waitGone(t, bin, 10*time.Second)
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"sync"
+	"syscall"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/tui"
+)
+
+// liveRun is what an interactive game day needs around its session: a
+// log file, signal handling, and cleanups that run exactly once whatever
+// ends the run (quit, a signal, a panic).
+type liveRun struct {
+	ctx      context.Context
+	cancel   context.CancelFunc
+	log      *slog.Logger
+	logFile  *os.File
+	sigs     chan os.Signal
+	mu       sync.Mutex
+	got      os.Signal
+	cleanups []func()
+	once     sync.Once
+}
+
+func startLive(logPath string) (*liveRun, error) {
+	f, err := openLog(logPath)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--log-file: %w", err)}
+	}
+	l := &liveRun{logFile: f, log: slog.New(slog.NewJSONHandler(f, nil)), sigs: make(chan os.Signal, 4)}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	// SIGHUP comes when the terminal closes; SIGINT and SIGTERM from kill.
+	// (In the cockpit, ctrl+c is a key, not a signal.)
+	signal.Notify(l.sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		select {
+		case s := <-l.sigs:
+			l.mu.Lock()
+			l.got = s
+			l.mu.Unlock()
+			l.log.Warn("signal: halting every fault and stopping", "signal", s.String())
+			l.cancel()
+		case <-l.ctx.Done():
+		}
+	}()
+	l.log.Info("gameday starting", "pid", os.Getpid())
+	return l, nil
+}
+
+// signal returns the error of the signal that ended the run, if one did.
+func (l *liveRun) signal() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if s, ok := l.got.(syscall.Signal); ok {
+		return signalError{s}
+	}
+	return nil
+}
+
+func (l *liveRun) onCleanup(f func()) { l.cleanups = append(l.cleanups, f) }
+
+// cleanup runs the cleanups, newest first, once.
+func (l *liveRun) cleanup() {
+	l.once.Do(func() {
+		for i := len(l.cleanups) - 1; i >= 0; i-- {
+			l.cleanups[i]()
+		}
+	})
+}
+
+// recoverPanic turns a panic on the main goroutine into an error after
+// the cleanups have run, so that no fault and no child outlives it.
+func (l *liveRun) recoverPanic(err *error) {
+	if r := recover(); r != nil {
+		l.log.Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+		l.cancel()
+		l.cleanup()
+		*err = fmt.Errorf("internal error: %v (every fault was halted; the stack is in the log)", r)
+	}
+}
+
+func (l *liveRun) close() {
+	l.cleanup()
+	signal.Stop(l.sigs)
+	l.cancel()
+	l.log.Info("gameday stopped")
+	_ = l.logFile.Close()
+}
+
+// run runs the session under the cockpit until the operator quits, a
+// signal arrives or the session ends. Every fault is halted before it
+// returns the final snapshot.
+func (l *liveRun) run(sess *experiments.Session) (experiments.Snapshot, error) {
+	sessCtx, stopSess := context.WithCancel(context.Background())
+	sessErr := make(chan error, 1)
+	go func() { sessErr <- sess.Run(sessCtx) }()
+	var once sync.Once
+	stop := func() experiments.Snapshot {
+		once.Do(func() {
+			stopSess()
+			select {
+			case err := <-sessErr:
+				if err != nil {
+					l.log.Error("session ended with an error", "err", err)
+				}
+			case <-time.After(30 * time.Second):
+				l.log.Error("session did not stop within 30s")
+			}
+		})
+		return sess.Final()
+	}
+	l.onCleanup(func() { stop() })
+
+	p := tea.NewProgram(tui.New(sess, tui.DefaultStyles()),
+		tea.WithAltScreen(), tea.WithContext(l.ctx), tea.WithoutSignalHandler())
+	_, err := p.Run()
+	final := stop()
+	if sig := l.signal(); sig != nil {
+		return final, sig
+	}
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
+		return final, fmt.Errorf("cockpit: %w", err)
+	}
+	if errors.Is(err, tea.ErrProgramPanic) {
+		return final, fmt.Errorf("cockpit: %w (every fault was halted; see the log)", err)
+	}
+	return final, nil
+}
+
+// needTerminal refuses to draw the cockpit where there is no terminal.
+func needTerminal() error {
+	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
+		return usageError{errors.New("the cockpit needs a terminal (stdin and stdout); `gameday run` is the headless way")}
+	}
+	return nil
+}
+
+// printVerdicts prints one line per assumption.
+func printVerdicts(w io.Writer, final experiments.Snapshot, now time.Time) {
+	if final.Started.IsZero() {
+		return
+	}
+	fmt.Fprintf(w, "gameday: %s ended after %s; every fault was halted.\n",
+		final.Name, experiments.FormatDuration(final.Elapsed().Seconds()))
+	for i := range final.Assumptions {
+		sym, text, _ := final.Assumptions[i].Verdict(now)
+		fmt.Fprintf(w, "  %s %s\n", sym, text)
+	}
+}

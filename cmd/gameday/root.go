@@ -1,0 +1,23 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "gameday",
+		Short: "A terminal cockpit for chaos-engineering game days",
+		Long: `gameday runs game days: it drives load at a system, triggers and halts
+faults live, charts what happens, and judges the experiment's assumptions.
+
+Start with the built-in demo (nothing else to install):
+
+  gameday demo`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newDemoCmd(), newShopCmd())
+	return root
+}

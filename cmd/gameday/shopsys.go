@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gameday-dev/gameday/inject"
+)
+
+// shopSystem is the demo shop running: three child processes of this
+// binary, and the fault proxies between the frontend and its
+// dependencies.
+//
+//	load ──▶ frontend ──▶ proxy "inventory" ──▶ inventory
+//	            │
+//	          queue ──▶ workers ──▶ proxy "payments" ──▶ payments
+type shopSystem struct {
+	procs       []*inject.Process // started so far, in start order
+	proxies     []*inject.HTTPProxy
+	frontendURL string
+	stopOnce    sync.Once
+}
+
+type shopOptions struct {
+	exe          string
+	resilience   string
+	frontendAddr string
+	log          *slog.Logger
+}
+
+// startShop starts the demo shop. On error, whatever it started is
+// stopped again before it returns.
+func startShop(ctx context.Context, o shopOptions) (_ *shopSystem, err error) {
+	sys := &shopSystem{}
+	defer func() {
+		if err != nil {
+			sys.Stop()
+		}
+	}()
+	// Inventory and payments start together; each prints its address.
+	var (
+		wg         sync.WaitGroup
+		inv, pay   *inject.Process
+		errI, errP error
+	)
+	wg.Add(2)
+	go func() { defer wg.Done(); inv, errI = o.startService(ctx, "inventory") }()
+	go func() { defer wg.Done(); pay, errP = o.startService(ctx, "payments") }()
+	wg.Wait()
+	for _, p := range []*inject.Process{inv, pay} {
+		if p != nil {
+			sys.procs = append(sys.procs, p)
+		}
+	}
+	if err := errors.Join(errI, errP); err != nil {
+		return nil, err
+	}
+	invProxy, err := inject.NewHTTPProxy("inventory", "127.0.0.1:0", "http://"+inv.ReadyLine())
+	if err != nil {
+		return nil, err
+	}
+	sys.proxies = append(sys.proxies, invProxy)
+	payProxy, err := inject.NewHTTPProxy("payments", "127.0.0.1:0", "http://"+pay.ReadyLine())
+	if err != nil {
+		return nil, err
+	}
+	sys.proxies = append(sys.proxies, payProxy)
+	fe, err := o.startService(ctx, "frontend",
+		"--addr", o.frontendAddr,
+		"--inventory", invProxy.URL(), "--payments", payProxy.URL(),
+		"--resilience", o.resilience)
+	if err != nil {
+		return nil, err
+	}
+	sys.procs = append(sys.procs, fe)
+	sys.frontendURL = "http://" + fe.ReadyLine()
+	o.log.Info("demo shop up", "frontend", sys.frontendURL,
+		"inventory_proxy", invProxy.Addr(), "payments_proxy", payProxy.Addr(),
+		"pids", fmt.Sprint(sys.pids()))
+	return sys, nil
+}
+
+func (o shopOptions) startService(ctx context.Context, role string, args ...string) (*inject.Process, error) {
+	p, err := inject.StartProcess(ctx, inject.ProcessSpec{
+		Name:         role,
+		Path:         o.exe,
+		Args:         append([]string{"shop", "--role", role}, args...),
+		Stderr:       logWriter(o.log.With("child", role)),
+		ReadyPrefix:  shopReady,
+		ReadyTimeout: 10 * time.Second,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo shop: %w", err)
+	}
+	return p, nil
+}
+
+// process returns the named process of the shop.
+func (s *shopSystem) process(name string) *inject.Process {
+	for _, p := range s.procs {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
+
+func (s *shopSystem) pids() []int {
+	var out []int
+	for _, p := range s.procs {
+		out = append(out, p.PID())
+	}
+	return out
+}
+
+// Stop stops every process (frontend first, so it stops calling the
+// others) and closes the proxies. It is safe to call more than once.
+func (s *shopSystem) Stop() {
+	s.stopOnce.Do(func() {
+		var wg sync.WaitGroup
+		for i := len(s.procs) - 1; i >= 0; i-- {
+			wg.Add(1)
+			go func(p *inject.Process) { defer wg.Done(); _ = p.Stop(3 * time.Second) }(s.procs[i])
+		}
+		wg.Wait()
+		for _, p := range s.proxies {
+			_ = p.Close()
+		}
+	})
+}
+
+// logWriter turns a child's stderr into log records, a line each.
+func logWriter(l *slog.Logger) io.Writer {
+	r, w := io.Pipe()
+	go func() {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			l.Info("child output", "line", sc.Text())
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	return w
+}
+
+// openLog opens the log file, creating its directory.
+func openLog(path string) (*os.File, error) {
+	if err := os.MkdirAll(dirOf(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+}
