@@ -231,8 +231,15 @@ func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bo
 			return "✗", fmt.Sprintf("%s: FAILED, not recovered in time after %d of %d halts",
 				name, s.RecoveryFailed, attempts), false
 		case s.RecoveredOK > 0:
-			return "✓", fmt.Sprintf("%s: PASSED, recovered in %s (slowest of %d)",
-				name, FormatDuration(s.SlowestRecov.Seconds()), attempts), true
+			text := fmt.Sprintf("%s: PASSED, recovered in %s", name, FormatDuration(s.SlowestRecov.Seconds()))
+			if attempts > 1 {
+				text = fmt.Sprintf("%s: PASSED, recovered every time, the slowest in %s (%d halts)",
+					name, FormatDuration(s.SlowestRecov.Seconds()), attempts)
+			}
+			if s.Status == StatusRecovering {
+				text += "; the last halt came too late to judge"
+			}
+			return "✓", text, true
 		case s.Status == StatusRecovering:
 			return "–", fmt.Sprintf("%s: NOT JUDGED, still recovering at the end (%s)",
 				name, FormatDuration(now.Sub(s.HaltedAt).Seconds())), true

@@ -40,14 +40,14 @@ func (k BlocksKeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Up, k.Down}, {k.Trigger, k.Halt}}
 }
 
-// CommandMsg asks the root to send a command to the session.
-type CommandMsg struct{ Command experiments.Command }
-
 // BlocksModel is the catalog pane: the experiment's blocks, each idle or
 // active, with a cursor to pick one.
 type BlocksModel struct {
 	Keys   BlocksKeyMap
 	styles Styles
+	// send hands a command to the session at once, so that commands keep
+	// the order of the keys that made them.
+	send   func(experiments.Command)
 	blocks []experiments.BlockState
 	now    time.Time
 	cursor int
@@ -55,9 +55,10 @@ type BlocksModel struct {
 	lines  []string // drawn by draw, returned by Lines
 }
 
-// NewBlocks returns an empty catalog pane.
-func NewBlocks(st Styles) BlocksModel {
-	return BlocksModel{Keys: DefaultBlocksKeyMap(), styles: st}
+// NewBlocks returns an empty catalog pane that sends its commands
+// (trigger, halt) through send.
+func NewBlocks(st Styles, send func(experiments.Command)) BlocksModel {
+	return BlocksModel{Keys: DefaultBlocksKeyMap(), styles: st, send: send}
 }
 
 // SetSize sets the pane's outer size.
@@ -102,18 +103,14 @@ func (m BlocksModel) Update(msg tea.Msg) (BlocksModel, tea.Cmd) {
 		}
 	case key.Matches(k, m.Keys.Trigger):
 		if b, ok := m.Selected(); ok && !b.Active {
-			return m, command(experiments.Command{Kind: experiments.CmdTrigger, Block: b.Name})
+			m.send(experiments.Command{Kind: experiments.CmdTrigger, Block: b.Name})
 		}
 	case key.Matches(k, m.Keys.Halt):
 		if b, ok := m.Selected(); ok && b.Active {
-			return m, command(experiments.Command{Kind: experiments.CmdHalt, Block: b.Name})
+			m.send(experiments.Command{Kind: experiments.CmdHalt, Block: b.Name})
 		}
 	}
 	return m, nil
-}
-
-func command(c experiments.Command) tea.Cmd {
-	return func() tea.Msg { return CommandMsg{Command: c} }
 }
 
 // View returns the pane as drawn.

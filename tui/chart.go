@@ -86,7 +86,11 @@ func (m *ChartModel) SetSnapshot(s *experiments.Snapshot) {
 		top = math.Max(top, t*1.25)
 	}
 	c := &m.chart
-	top = niceTop(math.Max(top*1.1, minTop(m.spec.Unit)), c.GraphHeight())
+	need := math.Max(top*1.1, minTop(m.spec.Unit))
+	top = niceTop(need, c.GraphHeight())
+	if m.spec.Unit == experiments.UnitPercent && need <= 110 && top > 100 {
+		top = 100 // a rate never goes past 100 %
+	}
 
 	c.ClearAllData()
 	x0, x1 := xTime(s, from), xTime(s, to)

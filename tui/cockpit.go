@@ -72,7 +72,7 @@ func New(src Source, st Styles) Model {
 	return Model{
 		src: src, styles: st, keys: DefaultKeyMap(), noteKeys: DefaultNoteKeyMap(),
 		help: h, note: ti,
-		blocks: NewBlocks(st), assumptions: NewAssumptions(st), timeline: NewTimeline(st),
+		blocks: NewBlocks(st, src.Do), assumptions: NewAssumptions(st), timeline: NewTimeline(st),
 	}
 }
 
@@ -117,9 +117,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.wait()
 	case SourceClosedMsg:
 		return m, tea.Quit
-	case CommandMsg:
-		m.src.Do(msg.Command)
-		return m, nil
 	case tea.KeyMsg:
 		// Bubble Tea reads keys typed faster than it reads (or sent by a
 		// script) as one message of several runes; outside the note

@@ -190,20 +190,7 @@ func press(m tea.Model, src *fakeSource, keys ...string) tea.Model {
 		}
 		var cmd tea.Cmd
 		m, cmd = m.Update(msg)
-		// Run commands the way the runtime would; timers (the cursor
-		// blink of the note prompt) are not waited for.
-		for cmd != nil {
-			out := make(chan tea.Msg, 1)
-			go func(cmd tea.Cmd) { out <- cmd() }(cmd)
-			cmd = nil
-			select {
-			case msg := <-out:
-				if c, ok := msg.(tui.CommandMsg); ok {
-					m, cmd = m.Update(c)
-				}
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
+		_ = cmd // commands go to the source synchronously, not through tea.Cmd
 	}
 	return m
 }
@@ -225,6 +212,9 @@ func TestCockpitKeys(t *testing.T) {
 		{"enter on an active block does nothing", []string{"j", "j", "j", "enter"}, nil},
 		{"x on an idle block does nothing", []string{"x"}, nil},
 		{"! halts all", []string{"!"}, []experiments.Command{{Kind: experiments.CmdHaltAll}}},
+		{"commands keep the order of their keys", []string{"j", "j", "j", "x", "j", "enter", "!"},
+			[]experiments.Command{{Kind: experiments.CmdHalt, Block: "payments paused"},
+				{Kind: experiments.CmdTrigger, Block: "load spike"}, {Kind: experiments.CmdHaltAll}}},
 		{"n writes a note", []string{"n", "q", "!", " ", "x", "enter"},
 			[]experiments.Command{{Kind: experiments.CmdNote, Text: "q! x"}}},
 		{"esc cancels a note", []string{"n", "a", "esc", "!"}, []experiments.Command{{Kind: experiments.CmdHaltAll}}},
