@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/gameday-dev/gameday/probes"
@@ -30,6 +31,16 @@ const (
 	AggAvg  Aggregate = "avg"
 	AggMax  Aggregate = "max"
 	AggMin  Aggregate = "min"
+	AggP50  Aggregate = "p50"
+	AggP90  Aggregate = "p90"
+	AggP95  Aggregate = "p95"
+	AggP99  Aggregate = "p99"
+	// AggRate is the per-second increase of a series (a counter), or a
+	// load's responses per second.
+	AggRate Aggregate = "rate"
+	// AggErrorRate is a load's share of failed requests, or a probe's
+	// share of failed samples, in %.
+	AggErrorRate Aggregate = "error_rate"
 )
 
 // Comparison is how a value must compare with the threshold to hold.
@@ -63,6 +74,8 @@ type Assumption struct {
 	// Of names the threshold assumptions that must hold again; empty means
 	// all of them.
 	Of []string
+
+	src *source
 }
 
 // Holds reports whether v satisfies the assumption.
@@ -105,17 +118,101 @@ func (a *Assumption) Condition() string {
 }
 
 func (a *Assumption) window() time.Duration {
-	if a.Window > 0 {
+	switch {
+	case a.Window > 0:
 		return a.Window
+	case a.Aggregate == AggLast || a.Aggregate == "":
+		return 2 * time.Second
 	}
-	return 2 * time.Second
+	return 5 * time.Second
+}
+
+// Observations is what assumptions are judged on: the series store, and
+// the loads, whose requests are aggregated over any window.
+type Observations interface {
+	Points(series string, since time.Time) []probes.Point
+	// LoadWindow is false when series is not a load.
+	LoadWindow(series string, now time.Time, d time.Duration, percentiles ...float64) (probes.WindowStats, bool)
+}
+
+// StoreObservations judges on a series store alone (no loads).
+func StoreObservations(s *probes.Store) Observations { return storeObs{s} }
+
+type storeObs struct{ s *probes.Store }
+
+func (o storeObs) Points(series string, since time.Time) []probes.Point {
+	return o.s.Window(series, since)
+}
+
+func (storeObs) LoadWindow(string, time.Time, time.Duration, ...float64) (probes.WindowStats, bool) {
+	return probes.WindowStats{}, false
+}
+
+var aggPercentile = map[Aggregate]float64{AggP50: 50, AggP90: 90, AggP95: 95, AggP99: 99}
+
+// measure computes the assumption's value at now, NaN when there is no
+// data.
+func (a *Assumption) measure(now time.Time, obs Observations) float64 {
+	w := a.window()
+	pct := aggPercentile[a.Aggregate]
+	if ws, ok := obs.LoadWindow(a.Series, now, w, pct); ok {
+		switch a.Aggregate {
+		case AggErrorRate:
+			return ws.ErrorRate * 100
+		case AggRate:
+			return ws.Throughput
+		case AggMax:
+			if ws.Max == 0 {
+				return math.NaN()
+			}
+			return ms(ws.Max)
+		default:
+			if len(ws.Latency) == 0 || ws.Max == 0 {
+				return math.NaN()
+			}
+			return ms(ws.Latency[0])
+		}
+	}
+	if a.Aggregate == AggErrorRate {
+		v := aggregate(AggAvg, obs.Points(a.Series+".failed", now.Add(-w)))
+		return v * 100
+	}
+	return aggregate(a.Aggregate, obs.Points(a.Series, now.Add(-w)))
 }
 
 func aggregate(agg Aggregate, pts []probes.Point) float64 {
 	if len(pts) == 0 {
 		return math.NaN()
 	}
+	if p, ok := aggPercentile[agg]; ok {
+		vs := make([]float64, len(pts))
+		for i, pt := range pts {
+			vs[i] = pt.V
+		}
+		sort.Float64s(vs)
+		rank := int(math.Ceil(p/100*float64(len(vs)))) - 1
+		return vs[max(rank, 0)]
+	}
 	switch agg {
+	case AggRate:
+		if len(pts) < 2 {
+			return math.NaN()
+		}
+		// The increase of a counter; a drop is a reset, after which the
+		// new value is all increase.
+		var inc float64
+		for i := 1; i < len(pts); i++ {
+			if d := pts[i].V - pts[i-1].V; d >= 0 {
+				inc += d
+			} else {
+				inc += pts[i].V
+			}
+		}
+		dt := pts[len(pts)-1].T.Sub(pts[0].T).Seconds()
+		if dt <= 0 {
+			return math.NaN()
+		}
+		return inc / dt
 	case AggAvg:
 		var sum float64
 		for _, p := range pts {

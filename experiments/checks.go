@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-
-	"github.com/gameday-dev/gameday/probes"
 )
 
 // FaultPhase is what the checks need to know about faults: how many are
@@ -47,11 +45,11 @@ func (c *Checks) States() []AssumptionState {
 
 // Evaluate judges every assumption at now and returns the events of the
 // state changes, threshold assumptions first, then recovery ones.
-func (c *Checks) Evaluate(now time.Time, store *probes.Store, phase FaultPhase) []Event {
+func (c *Checks) Evaluate(now time.Time, obs Observations, phase FaultPhase) []Event {
 	var events []Event
 	for i := range c.states {
 		if s := &c.states[i]; s.Kind == AssumeThreshold {
-			events = append(events, evalThreshold(s, now, store)...)
+			events = append(events, evalThreshold(s, now, obs)...)
 		}
 	}
 	for i := range c.states {
@@ -62,9 +60,8 @@ func (c *Checks) Evaluate(now time.Time, store *probes.Store, phase FaultPhase) 
 	return events
 }
 
-func evalThreshold(s *AssumptionState, now time.Time, store *probes.Store) []Event {
-	pts := store.Window(s.Series, now.Add(-s.window()))
-	v := aggregate(s.Aggregate, pts)
+func evalThreshold(s *AssumptionState, now time.Time, obs Observations) []Event {
+	v := s.measure(now, obs)
 	if math.IsNaN(v) {
 		s.Value, s.HasValue = math.NaN(), false
 		if s.Status == StatusViolated {

@@ -33,7 +33,7 @@ func (c *clockedChecks) feed(sec float64, series string, v float64) {
 }
 
 func (c *clockedChecks) eval(sec float64) {
-	c.events = append(c.events, c.checks.Evaluate(at(sec), c.store, c.phase)...)
+	c.events = append(c.events, c.checks.Evaluate(at(sec), experiments.StoreObservations(c.store), c.phase)...)
 }
 
 func (c *clockedChecks) state(i int) experiments.AssumptionState {

@@ -3,10 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
-	"sort"
 	"time"
-
-	"github.com/gameday-dev/gameday/probes"
 )
 
 // CommandKind names what the operator (or a schedule) asks for.
@@ -30,7 +27,7 @@ type Command struct {
 }
 
 // stopTimeout bounds how long one injector may take to start or stop.
-const stopTimeout = 5 * time.Second
+const stopTimeout = 30 * time.Second
 
 func (s *Session) handle(c Command) {
 	now := s.now()
@@ -53,6 +50,9 @@ func (s *Session) handle(c Command) {
 	case CmdEvent:
 		e := c.Event
 		e.Time = now
+		if e.Kind == EventError && s.killing(e.Subject) {
+			return // the process died of a kill fault: that is the fault, not news
+		}
 		s.addEvent(e)
 	}
 }
@@ -66,21 +66,32 @@ func (s *Session) block(name string) *blockRun {
 	return nil
 }
 
+// killing reports whether an active kill block targets the process.
+func (s *Session) killing(process string) bool {
+	for _, b := range s.blocks {
+		if b.active && b.kills[process] {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Session) trigger(b *blockRun, now time.Time) {
 	if b.active {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
-	if err := b.inj.Start(ctx); err != nil {
+	b.active, b.since = true, now // before Start: a kill's exit is expected
+	if err := b.start(ctx, now); err != nil {
+		b.active = false
 		s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name, Text: "could not start: " + err.Error()})
 		// A fault that failed half-way must not stay half on.
 		_ = b.inj.Stop(ctx)
 		return
 	}
-	b.active, b.since = true, now
 	s.windows = append(s.windows, FaultWindow{Block: b.spec.Name, Index: b.index, Start: now})
-	s.addEvent(Event{Time: now, Kind: EventFaultStarted, Subject: b.spec.Name, Text: b.spec.Fault.Describe()})
+	s.addEvent(Event{Time: now, Kind: EventFaultStarted, Subject: b.spec.Name, Text: b.describe()})
 }
 
 func (s *Session) halt(b *blockRun, now time.Time, why string) {
@@ -128,62 +139,67 @@ func (s *Session) haltAll(why string) {
 	}
 }
 
-// snapshot copies the session's state at now.
-func (s *Session) snapshot(now time.Time) Snapshot {
-	s.snapSeq++
-	win := s.exp.window()
-	start := now.Add(-win)
-	if start.Before(s.started) {
-		start = s.started
+// maxFaultDuration is the guardrail's limit on how long a block stays on.
+func (s *Session) maxFaultDuration() time.Duration {
+	if d := s.exp.Guardrails.MaxFaultDuration; d > 0 {
+		return d
 	}
-	snap := Snapshot{
-		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description,
-		Now: now, Started: s.started,
-		Assumptions: s.checks.States(),
-		Charts:      s.exp.Charts,
-		Series:      map[string][]probes.Point{},
-		Window:      win,
-		WindowStart: start,
-	}
+	return 10 * time.Minute
+}
+
+// advanceBlocks runs the clocks of active blocks: curves, sequences,
+// durations and the guardrail's longest time on.
+func (s *Session) advanceBlocks(now time.Time) {
+	limit := s.maxFaultDuration()
 	for _, b := range s.blocks {
-		st := BlockState{Block: b.spec, Index: b.index, Active: b.active, Since: b.since}
-		if b.active {
-			st.Intensity = 1
-			if b.spec.Duration > 0 {
-				st.Remaining = b.spec.Duration - now.Sub(b.since)
-			}
+		if !b.active {
+			continue
 		}
-		snap.Blocks = append(snap.Blocks, st)
-	}
-	sort.Slice(snap.Blocks, func(i, j int) bool { return snap.Blocks[i].Index < snap.Blocks[j].Index })
-	for _, l := range s.loads {
-		smp := l.last
-		snap.Loads = append(snap.Loads, LoadState{Name: l.spec.Name, TargetRate: l.gen.TargetRate(),
-			SentRate: smp.SentRate, InFlight: smp.InFlight, TotalSent: smp.TotalSent})
-	}
-	for _, p := range s.probes {
-		snap.Probes = append(snap.Probes, ProbeState{Name: p.spec.Name, Healthy: p.healthy, Err: p.err, Since: p.since})
-	}
-	n := len(s.timeline)
-	if n > 100 {
-		n = 100
-	}
-	snap.Timeline = append([]Event(nil), s.timeline[len(s.timeline)-n:]...)
-	for _, c := range s.exp.Charts {
-		for _, cs := range c.Series {
-			if _, ok := snap.Series[cs.Series]; !ok {
-				snap.Series[cs.Series] = s.store.Window(cs.Series, start)
-			}
+		on := now.Sub(b.since)
+		switch {
+		case b.spec.Duration > 0 && on >= b.spec.Duration:
+			s.halt(b, now, "ran its "+FormatDuration(b.spec.Duration.Seconds()))
+			continue
+		case on >= limit:
+			s.halt(b, now, "guardrail: on for "+FormatDuration(limit.Seconds())+", the longest a fault may stay on,")
+			continue
+		}
+		finished, events, err := b.advance(now)
+		for _, e := range events {
+			s.addEvent(e)
+		}
+		switch {
+		case err != nil:
+			s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name, Text: err.Error()})
+		case finished:
+			s.halt(b, now, "finished its sequence")
 		}
 	}
-	kept := s.windows[:0]
-	for _, w := range s.windows {
-		if !w.End.IsZero() && w.End.Before(start) {
-			continue // out of the chart window: forget it
-		}
-		kept = append(kept, w)
+}
+
+// guard checks the abort conditions: one that holds for its time halts
+// every fault and marks the run aborted.
+func (s *Session) guard(now time.Time) {
+	if s.aborted != "" {
+		return
 	}
-	s.windows = kept
-	snap.FaultWindows = append([]FaultWindow(nil), kept...)
-	return snap
+	for _, a := range s.aborts {
+		v := a.spec.measure(now, s.observations())
+		met := v == v && a.spec.Holds(v) // v == v: not NaN
+		if !met {
+			a.since = time.Time{}
+			continue
+		}
+		if a.since.IsZero() {
+			a.since = now
+		}
+		if now.Sub(a.since) >= a.spec.For {
+			s.aborted = fmt.Sprintf("%s: %s %s %s", a.spec.Name, a.spec.Series, a.spec.Unit.Format(v), a.spec.Condition())
+			s.addEvent(Event{Time: now, Kind: EventAborted, Subject: a.spec.Name,
+				Text: fmt.Sprintf("%s is %s (abort when %s for %s): halting every fault",
+					a.spec.Series, a.spec.Unit.Format(v), a.spec.Condition(), FormatDuration(a.spec.For.Seconds()))})
+			s.haltAll("guardrail " + a.spec.Name)
+			return
+		}
+	}
 }

@@ -20,6 +20,8 @@ const (
 	EventProbeError   EventKind = "probe-error"   // a probe started failing
 	EventProbeOK      EventKind = "probe-ok"      // a probe works again
 	EventError        EventKind = "error"         // something else went wrong (a process died...)
+	EventAborted      EventKind = "aborted"       // a guardrail halted everything
+	EventOutput       EventKind = "output"        // a line a command fault printed
 	EventInfo         EventKind = "info"
 )
 
@@ -35,7 +37,7 @@ type Event struct {
 // Bad reports whether the event is bad news.
 func (e Event) Bad() bool {
 	switch e.Kind {
-	case EventViolated, EventNotRecovered, EventFaultError, EventProbeError, EventError:
+	case EventViolated, EventNotRecovered, EventFaultError, EventProbeError, EventError, EventAborted:
 		return true
 	}
 	return false

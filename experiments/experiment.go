@@ -4,26 +4,74 @@ import (
 	"time"
 )
 
-// Experiment is what a game day runs: the load it drives, what it
-// observes, what must stay true, and the blocks of faults an operator (or a
-// schedule) can trigger.
+// Experiment is what a game day runs: the targets it puts faults on, the
+// load it drives, what it observes, what must stay true, the blocks of
+// faults an operator (or the schedule) can trigger, and the schedule.
+// LoadFile reads one from an experiment file; the zero values of its
+// fields take the defaults documented in docs/experiments.md.
 type Experiment struct {
 	Name        string
 	Description string
+	// File is where the experiment was read from; Case names the matrix
+	// case ("delay=100ms probability=1%"), empty without a matrix.
+	File string
+	Case string
 	// Interval is the sampling period of every series (default 250ms).
 	Interval time.Duration
 	// Window is how much history the cockpit charts (default 3m).
 	Window      time.Duration
+	Targets     Targets
 	Loads       []Load
 	Probes      []Probe
 	Assumptions []Assumption
+	Guardrails  Guardrails
 	Blocks      []Block
+	Schedule    *Schedule
 	Charts      []Chart
+	// Secrets are the values of secret variables, never to be printed.
+	Secrets []string
 }
 
-// Load is an open-loop HTTP load profile. It produces the series
-// NAME.p50, NAME.p95, NAME.p99 (ms), NAME.error_rate (%), NAME.throughput
-// and NAME.rate (req/s), each computed over the load's rolling Window.
+// Targets are the parts of the system faults act on.
+type Targets struct {
+	Proxies   []ProxyTarget
+	Processes []ProcessTarget
+}
+
+// Proxy protocols.
+const (
+	ProtoHTTP = "http"
+	ProtoTCP  = "tcp"
+)
+
+// ProxyTarget is a fault proxy gameday puts in the path between two
+// components: it listens on Listen and forwards to Upstream.
+type ProxyTarget struct {
+	Name     string
+	Protocol string // http (default) or tcp
+	Listen   string // default 127.0.0.1:0
+	Upstream string
+	src      *source
+}
+
+// ProcessTarget is a process that process faults act on: one gameday
+// starts (Command) or one it finds (PIDFile, PID).
+type ProcessTarget struct {
+	Name    string
+	Command []string
+	Shell   bool
+	Dir     string
+	Env     map[string]string
+	Ready   string // a line prefix that says the process is ready
+	PIDFile string
+	PID     int
+	src     *source
+}
+
+// Load is an open-loop HTTP load profile. A load named L gives the series
+// L.p50, L.p90, L.p95, L.p99, L.max (ms), L.error_rate (%), L.throughput
+// (responses/s) and L.rate (the rate asked for, req/s), each computed over
+// Window; assumptions on L itself aggregate over their own windows.
 type Load struct {
 	Name    string
 	URL     string
@@ -33,72 +81,205 @@ type Load struct {
 	Rate    float64
 	Timeout time.Duration
 	Window  time.Duration
+	Curve   *Curve // shapes the rate over time
+	src     *source
 }
 
-// Load series suffixes.
+// Series that a load named L offers, as suffixes of L.
 const (
 	SeriesP50        = ".p50"
+	SeriesP90        = ".p90"
 	SeriesP95        = ".p95"
 	SeriesP99        = ".p99"
+	SeriesMax        = ".max"
 	SeriesErrorRate  = ".error_rate"
 	SeriesThroughput = ".throughput"
 	SeriesRate       = ".rate"
 )
+
+// loadSeries are the suffixes of a load's series and their units.
+var loadSeries = []struct {
+	suffix string
+	unit   Unit
+}{
+	{SeriesP50, UnitMillis}, {SeriesP90, UnitMillis}, {SeriesP95, UnitMillis}, {SeriesP99, UnitMillis},
+	{SeriesMax, UnitMillis}, {SeriesErrorRate, UnitPercent}, {SeriesThroughput, UnitPerSec}, {SeriesRate, UnitPerSec},
+}
 
 // ProbeKind names how a probe observes.
 type ProbeKind string
 
 // Probe kinds.
 const (
-	ProbeScrape ProbeKind = "scrape" // one series of a Prometheus /metrics endpoint
+	ProbeScrape  ProbeKind = "scrape"  // one series of a Prometheus /metrics endpoint
+	ProbeHTTP    ProbeKind = "http"    // one request; the value is its latency
+	ProbeTCP     ProbeKind = "tcp"     // one connect; the value is its time
+	ProbeCommand ProbeKind = "command" // a command; the value is the number it prints
+	ProbePromQL  ProbeKind = "promql"  // an instant query against a Prometheus server
 )
 
-// Probe samples one number every Every; its series is named after it.
+// Probe samples one number every Every; its series is named after it, and
+// NAME.failed is 1 for each sample that failed, 0 otherwise.
 type Probe struct {
-	Name   string
-	Kind   ProbeKind
-	URL    string
+	Name    string
+	Kind    ProbeKind
+	Every   time.Duration
+	Timeout time.Duration
+	Unit    Unit
+	// scrape, http
+	URL string
+	// scrape
 	Metric string
 	Labels map[string]string
-	Unit   Unit
-	Every  time.Duration
+	// http
+	Method       string
+	Header       map[string]string
+	Body         string
+	ExpectStatus []int
+	ExpectBody   string
+	// tcp
+	Address string
+	// command
+	Command []string
+	Shell   bool
+	// promql
+	Server string
+	Query  string
+	src    *source
 }
 
-// Block is one fault an operator can trigger and halt.
+// Guardrails stop a game day from harming what it should not.
+type Guardrails struct {
+	// MaxFaultDuration halts any block that has been on this long (default
+	// 10m).
+	MaxFaultDuration time.Duration
+	// Abort conditions: when one holds for its For, every fault is halted
+	// and the run's verdict is "aborted".
+	Abort []Abort
+}
+
+// Abort is a condition under which gameday halts everything.
+type Abort struct {
+	Assumption               // the condition that aborts (Name, Series, Aggregate, Window, Op, Threshold)
+	For        time.Duration // how long it must hold (0: at once)
+}
+
+// Block is one fault (and/or load change) an operator can trigger and
+// halt; or a composition of other blocks.
 type Block struct {
 	Name        string
 	Description string
-	Fault       Fault
-	// Duration halts the block by itself after this long; 0 means it stays
-	// on until halted.
+	Fault       *Fault
+	Load        *LoadChange
+	Curve       *Curve
+	// Duration halts the block by itself after this long; 0 means it
+	// stays on until halted.
 	Duration time.Duration
+	// Sequence runs other blocks one after the other; Parallel runs them
+	// together. A composite block has no Fault or Load of its own.
+	Sequence []SequenceStep
+	Parallel []string
+	src      *source
+}
+
+// SequenceStep is one block of a sequence and how long it runs.
+type SequenceStep struct {
+	Block string
+	For   time.Duration
+	src   *source
+}
+
+// LoadChange multiplies a load's rate while a block is on.
+type LoadChange struct {
+	Target string
+	Factor float64
+	src    *source
 }
 
 // FaultKind names a fault shape.
 type FaultKind string
 
-// Fault kinds.
+// Fault kinds. Proxy faults act on the target proxy's protocol: latency
+// and blackhole exist for HTTP and TCP proxies, the others for one.
 const (
-	FaultHTTPDelay     FaultKind = "http-delay"     // Delay ± Jitter on a proxy
-	FaultHTTPError     FaultKind = "http-error"     // Status with Probability on a proxy
-	FaultHTTPBlackhole FaultKind = "http-blackhole" // requests hang until halted
-	FaultHTTPAbort     FaultKind = "http-abort"     // connection reset with Probability
-	FaultProcessPause  FaultKind = "process-pause"  // SIGSTOP, SIGCONT on halt
-	FaultLoadScale     FaultKind = "load-scale"     // multiply a load's rate by Factor
+	FaultLatency   FaultKind = "latency"    // http, tcp: Delay ± Jitter
+	FaultError     FaultKind = "error"      // http: answer Status with Probability
+	FaultAbort     FaultKind = "abort"      // http: reset the connection with Probability
+	FaultBlackhole FaultKind = "blackhole"  // http, tcp: hold until halted
+	FaultBandwidth FaultKind = "bandwidth"  // tcp: at most Rate bytes/s
+	FaultReset     FaultKind = "reset"      // tcp: reset connections after Delay
+	FaultSlowClose FaultKind = "slow-close" // tcp: delay closes by Delay
+	FaultDataLimit FaultKind = "data-limit" // tcp: close after Bytes
+	FaultSlicing   FaultKind = "slicing"    // tcp: cut data into small, delayed pieces
+	FaultPause     FaultKind = "pause"      // process: SIGSTOP, SIGCONT on halt
+	FaultKill      FaultKind = "kill"       // process: SIGKILL, restarted on halt if Restart
+	FaultCommand   FaultKind = "command"    // run Start, and Revert on halt
 )
 
 // Fault is a fault kind with its parameters and the target it acts on: a
-// proxy, a process or a load, by name.
+// proxy or a process, by name (a command fault has no target).
 type Fault struct {
-	Kind        FaultKind
-	Target      string
-	Method      string
-	PathPrefix  string
-	Delay       time.Duration
-	Jitter      time.Duration
-	Status      int
-	Probability float64 // 0..1
-	Factor      float64
+	Kind   FaultKind
+	Target string
+	// HTTP match.
+	Method     string
+	PathPrefix string
+	Header     map[string]string
+	// Parameters.
+	Delay          time.Duration
+	Jitter         time.Duration
+	Status         int
+	Probability    float64 // 0..1
+	Direction      string  // tcp: upstream, downstream or both
+	Rate           int64   // bytes/s
+	Bytes          int64
+	SliceSize      int64
+	SliceVariation int64
+	Restart        bool
+	Start          *CommandSpec
+	Revert         *CommandSpec
+	src            *source
+}
+
+// CommandSpec is a command run as argv (through /bin/sh -c only when
+// Shell is set, and then Argv is one script).
+type CommandSpec struct {
+	Argv    []string
+	Shell   bool
+	Timeout time.Duration
+}
+
+// Curve shapes a block's intensity (or a load's rate) over time.
+type Curve struct {
+	Shape  string // step, ramp, pulse, sine, random-walk
+	Level  float64
+	From   float64
+	To     float64
+	Over   time.Duration
+	Period time.Duration
+	Duty   float64
+	Min    float64
+	Max    float64
+	Every  time.Duration
+	Step   float64
+	Seed   int64
+	src    *source
+}
+
+// Schedule is what a headless run does: a baseline without faults, steps
+// that switch blocks on for a while, and a recovery period.
+type Schedule struct {
+	Baseline time.Duration
+	Steps    []ScheduleStep
+	Recovery time.Duration
+}
+
+// ScheduleStep switches Blocks on for For, then off.
+type ScheduleStep struct {
+	Blocks []string
+	For    time.Duration
+	Note   string
+	src    *source
 }
 
 // Chart is one streaming chart of the cockpit.
@@ -106,6 +287,7 @@ type Chart struct {
 	Title  string
 	Unit   Unit
 	Series []ChartSeries
+	src    *source
 }
 
 // ChartSeries is one line on a chart.

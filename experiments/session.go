@@ -13,15 +13,17 @@ import (
 	"github.com/gameday-dev/gameday/probes"
 )
 
-// Session runs an experiment: it drives the loads, polls the probes,
-// switches faults on and off on command, judges the assumptions every
-// interval and publishes a Snapshot after each.
+// Session runs an experiment: it builds its targets, drives the loads,
+// polls the probes, switches faults on and off on command, judges the
+// assumptions and guardrails every interval and publishes a Snapshot
+// after each.
 //
 //	commands ──▶ ┌─────────┐ ──▶ injectors (proxies, processes, loads)
 //	             │ Session │ ◀── loads, probes ──▶ series store
-//	snapshots ◀─ └─────────┘ ──▶ checks ──▶ timeline
+//	snapshots ◀─ └─────────┘ ──▶ checks, guardrails ──▶ timeline
 //
-// Everything but Do, Snapshots and Final runs on the goroutine of Run.
+// Everything but Do, Snapshots, Final and Close runs on the goroutine of
+// Run.
 type Session struct {
 	exp   *Experiment
 	env   Env
@@ -29,8 +31,10 @@ type Session struct {
 	now   func() time.Time
 	ticks <-chan time.Time
 
+	parts    *parts
 	store    *probes.Store
 	checks   *Checks
+	aborts   []*abortRun
 	loads    []*loadRun
 	probes   []*probeRun
 	blocks   []*blockRun
@@ -40,20 +44,14 @@ type Session struct {
 	started  time.Time
 	lastHalt time.Time
 	snapSeq  uint64
+	aborted  string // why a guardrail aborted the run, "" if none
 
-	cmds  chan Command
-	snaps chan Snapshot
-	done  chan struct{}
-	final Snapshot
-	mu    sync.Mutex // guards final
-}
-
-type blockRun struct {
-	spec   Block
-	index  int
-	inj    inject.Injector
-	active bool
-	since  time.Time
+	cmds      chan Command
+	snaps     chan Snapshot
+	done      chan struct{}
+	final     Snapshot
+	mu        sync.Mutex // guards final
+	closeOnce sync.Once
 }
 
 type probeRun struct {
@@ -65,6 +63,11 @@ type probeRun struct {
 	since   time.Time
 }
 
+type abortRun struct {
+	spec  Abort
+	since time.Time // when the condition started to hold, zero if it does not
+}
+
 // Option configures a session.
 type Option func(*Session)
 
@@ -74,33 +77,49 @@ func WithClock(now func() time.Time) Option { return func(s *Session) { s.now = 
 // WithTicks drives the session's intervals from ticks instead of a ticker.
 func WithTicks(ticks <-chan time.Time) Option { return func(s *Session) { s.ticks = ticks } }
 
-// WithLogger sends the session's structured logs to l.
+// WithLogger sends the session's structured logs to l (secrets redacted).
 func WithLogger(l *slog.Logger) Option { return func(s *Session) { s.log = l } }
 
 const timelineCap = 200
 
-// NewSession builds the loads, probes and injectors of exp on env.
-func NewSession(exp *Experiment, env Env, opts ...Option) (*Session, error) {
+// NewSession builds the targets, loads, probes and injectors of exp. It
+// starts the processes that exp starts and listens on its proxies, so a
+// port in use or a process that fails to start is an error here; on error
+// nothing it started is left running. A session that never runs must be
+// closed with Close.
+func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error) {
 	s := &Session{
 		exp: exp, env: env,
 		log:   slog.New(slog.DiscardHandler),
 		now:   time.Now,
-		cmds:  make(chan Command, 64),
+		cmds:  make(chan Command, 256),
 		snaps: make(chan Snapshot, 1),
 		done:  make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
 	}
-	capacity := int(exp.window()/exp.interval()) + 16
-	if capacity < 1200 {
-		capacity = 1200 // keep enough history for the longest assumption window
-	}
+	s.log = slog.New(redactHandler{inner: s.log.Handler(), exp: exp})
+	capacity := max(int(exp.window()/exp.interval())+16, 1200)
 	s.store = probes.NewStore(capacity)
 	s.checks = NewChecks(exp.Assumptions)
+	for _, a := range exp.Guardrails.Abort {
+		s.aborts = append(s.aborts, &abortRun{spec: a})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if s.parts, err = buildTargets(ctx, exp, env); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			s.parts.close()
+		}
+	}()
 	var errs []error
+	windows := loadWindows(exp)
 	for _, l := range exp.Loads {
-		lr, err := newLoadRun(l)
+		lr, err := newLoadRun(l, windows[l.Name])
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -108,41 +127,32 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (*Session, error) {
 		s.loads = append(s.loads, lr)
 	}
 	for _, p := range exp.Probes {
-		pr, err := newProbeRun(p, exp.interval())
+		pr, err := buildProbe(exp, p)
 		if err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("probe %q: %w", p.Name, err))
 			continue
 		}
-		s.probes = append(s.probes, pr)
+		timeout := p.Timeout
+		if timeout == 0 {
+			timeout = 4 * p.every(exp)
+		}
+		s.probes = append(s.probes, &probeRun{spec: p, poller: probes.NewPoller(pr, p.every(exp), timeout), healthy: true})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	for i, b := range exp.Blocks {
-		inj, err := s.buildInjector(b)
+		br, err := s.buildBlock(b, i)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		s.blocks = append(s.blocks, &blockRun{spec: b, index: i, inj: inj})
+		s.blocks = append(s.blocks, br)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	return s, nil
-}
-
-func newProbeRun(p Probe, interval time.Duration) (*probeRun, error) {
-	every := p.Every
-	if every <= 0 {
-		every = interval
-	}
-	switch p.Kind {
-	case ProbeScrape, "":
-		sc, err := probes.NewScrape(p.Name, p.URL, p.Metric, p.Labels)
-		if err != nil {
-			return nil, fmt.Errorf("probe %q: %w", p.Name, err)
-		}
-		return &probeRun{spec: p, poller: probes.NewPoller(sc, every, every*4), healthy: true}, nil
-	}
-	return nil, fmt.Errorf("probe %q: unknown kind %q", p.Name, p.Kind)
 }
 
 // Snapshots delivers a snapshot after every interval. A slow reader only
@@ -155,10 +165,10 @@ func (s *Session) Snapshots() <-chan Snapshot { return s.snaps }
 func (s *Session) Do(c Command) {
 	select {
 	case <-s.done:
-		s.log.Warn("command after the session ended", "command", c.Kind, "block", c.Block)
+		s.log.Warn("command after the session ended", "command", string(c.Kind), "block", c.Block)
 	case s.cmds <- c:
 	default:
-		s.log.Warn("command dropped, session busy", "command", c.Kind, "block", c.Block)
+		s.log.Warn("command dropped, session busy", "command", string(c.Kind), "block", c.Block)
 	}
 }
 
@@ -173,13 +183,23 @@ func (s *Session) Final() Snapshot {
 	return s.final
 }
 
+// Close halts every fault and stops what the session started (proxies,
+// processes). Run calls it; call it yourself only for a session that never
+// ran. It is idempotent.
+func (s *Session) Close() {
+	s.closeOnce.Do(func() {
+		s.haltAll("session ended")
+		s.parts.close()
+	})
+}
+
 // Run runs the session until ctx is done. Whatever ends it (ctx, a panic
 // in the session), every fault is halted before Run returns.
 func (s *Session) Run(ctx context.Context) (err error) {
 	defer close(s.done)
 	defer close(s.snaps)
 	partsCtx, stopParts := context.WithCancel(context.Background())
-	var parts sync.WaitGroup
+	var running sync.WaitGroup
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("session panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
@@ -187,7 +207,8 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		}
 		s.haltAll("session ended")
 		stopParts()
-		parts.Wait()
+		running.Wait()
+		s.Close()
 		final := s.snapshot(s.now())
 		final.Ended = true
 		s.mu.Lock()
@@ -198,31 +219,21 @@ func (s *Session) Run(ctx context.Context) (err error) {
 
 	s.started = s.now()
 	for _, l := range s.loads {
-		parts.Add(1)
+		running.Add(1)
 		go func(l *loadRun) {
-			defer parts.Done()
+			defer running.Done()
 			if err := l.gen.Run(partsCtx); err != nil {
 				s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventError, Subject: l.spec.Name, Text: "load stopped: " + err.Error()}})
 			}
 		}(l)
 	}
 	for _, p := range s.probes {
-		parts.Add(1)
-		go func(p *probeRun) { defer parts.Done(); p.poller.Run(partsCtx) }(p)
+		running.Add(1)
+		go func(p *probeRun) { defer running.Done(); p.poller.Run(partsCtx) }(p)
 	}
-	for name, p := range s.env.Processes {
-		parts.Add(1)
-		go func(name string, p *inject.Process) {
-			defer parts.Done()
-			select {
-			case <-partsCtx.Done():
-			case <-p.Done():
-				if !p.Stopping() {
-					s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventError, Subject: name,
-						Text: fmt.Sprintf("process %s (pid %d) exited: %v", name, p.PID(), p.Err())}})
-				}
-			}
-		}(name, p)
+	for name, p := range s.parts.procs {
+		running.Add(1)
+		go func(name string, p *inject.Process) { defer running.Done(); s.watch(partsCtx, name, p) }(name, p)
 	}
 	s.addEvent(Event{Time: s.started, Kind: EventStarted, Subject: s.exp.Name, Text: "session started"})
 
@@ -244,22 +255,46 @@ func (s *Session) Run(ctx context.Context) (err error) {
 	}
 }
 
-// step samples every series, judges the assumptions and publishes.
+// watch reports a process that exits when nobody asked it to, and follows
+// it across restarts.
+func (s *Session) watch(ctx context.Context, name string, p *inject.Process) {
+	for {
+		inc := p.Incarnation()
+		select {
+		case <-ctx.Done():
+			return
+		case <-inc.Done():
+		}
+		if !inc.Stopping() {
+			s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventError, Subject: name,
+				Text: fmt.Sprintf("process %s (pid %d) exited: %v", name, inc.PID(), inc.Err())}})
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-inc.Replaced(): // restarted: watch the new run
+		}
+	}
+}
+
+// step samples every series, drives curves and sequences, judges the
+// assumptions and guardrails and publishes.
 func (s *Session) step(now time.Time) {
+	elapsed := now.Sub(s.started)
 	for _, l := range s.loads {
+		if l.curve != nil {
+			l.apply(elapsed, true)
+		}
 		l.record(s.store, now)
 	}
 	for _, p := range s.probes {
 		s.sampleProbe(p, now)
 	}
-	for _, b := range s.blocks {
-		if b.active && b.spec.Duration > 0 && now.Sub(b.since) >= b.spec.Duration {
-			s.halt(b, now, "ran its "+FormatDuration(b.spec.Duration.Seconds()))
-		}
-	}
-	for _, e := range s.checks.Evaluate(now, s.store, s.phase()) {
+	s.advanceBlocks(now)
+	for _, e := range s.checks.Evaluate(now, s.observations(), s.phase()) {
 		s.addEvent(e)
 	}
+	s.guard(now)
 	s.publish(s.snapshot(now))
 }
 
@@ -272,12 +307,14 @@ func (s *Session) sampleProbe(p *probeRun, now time.Time) {
 	switch {
 	case r.Err == nil:
 		s.store.Append(p.spec.Name, probes.Point{T: now, V: r.Value})
+		s.store.Append(p.spec.Name+".failed", probes.Point{T: now, V: 0})
 		if !p.healthy {
 			p.healthy, p.err, p.since = true, "", now
 			s.addEvent(Event{Time: now, Kind: EventProbeOK, Subject: p.spec.Name, Text: "probe answers again"})
 		}
 	case errors.Is(r.Err, probes.ErrNoData):
 	default:
+		s.store.Append(p.spec.Name+".failed", probes.Point{T: now, V: 1})
 		if p.healthy || p.err != r.Err.Error() {
 			first := p.healthy
 			p.healthy, p.err, p.since = false, r.Err.Error(), now
@@ -286,6 +323,23 @@ func (s *Session) sampleProbe(p *probeRun, now time.Time) {
 			}
 		}
 	}
+}
+
+// observations are the store and the loads, for the checks.
+func (s *Session) observations() Observations { return sessionObs{s} }
+
+type sessionObs struct{ s *Session }
+
+func (o sessionObs) Points(series string, since time.Time) []probes.Point {
+	return o.s.store.Window(series, since)
+}
+
+func (o sessionObs) LoadWindow(series string, now time.Time, d time.Duration, pct ...float64) (probes.WindowStats, bool) {
+	l := o.s.load(series)
+	if l == nil {
+		return probes.WindowStats{}, false
+	}
+	return l.gen.Window(now, d, pct...), true
 }
 
 func (s *Session) phase() FaultPhase {
@@ -298,12 +352,18 @@ func (s *Session) phase() FaultPhase {
 	return ph
 }
 
+// output reports a line a command fault printed.
+func (s *Session) output(block, stream, line string) {
+	s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventOutput, Subject: block, Text: stream + ": " + line}})
+}
+
 func (s *Session) addEvent(e Event) {
 	s.seq++
 	e.Seq = s.seq
 	if e.Time.IsZero() {
 		e.Time = s.now()
 	}
+	e.Text = s.exp.Redact(e.Text)
 	if len(s.timeline) == timelineCap {
 		copy(s.timeline, s.timeline[1:])
 		s.timeline = s.timeline[:timelineCap-1]

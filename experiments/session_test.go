@@ -41,9 +41,9 @@ func startLiveSession(t *testing.T, blocks ...experiments.Block) *liveSession {
 		Loads: []experiments.Load{{Name: "api", URL: proxy.URL() + "/x", Rate: 100,
 			Timeout: 2 * time.Second, Window: time.Second}},
 		Assumptions: []experiments.Assumption{
-			{Name: "p99", Series: "api" + experiments.SeriesP99, Op: experiments.Below, Threshold: 100,
+			{Name: "p99", Series: "api", Aggregate: experiments.AggP99, Op: experiments.Below, Threshold: 100,
 				Unit: experiments.UnitMillis, Window: time.Second},
-			{Name: "errors", Series: "api" + experiments.SeriesErrorRate, Op: experiments.Below, Threshold: 1,
+			{Name: "errors", Series: "api", Aggregate: experiments.AggErrorRate, Op: experiments.Below, Threshold: 1,
 				Unit: experiments.UnitPercent, Window: time.Second},
 			{Name: "recovery", Kind: experiments.AssumeRecovery, Within: 10 * time.Second},
 		},
@@ -102,7 +102,7 @@ func hasEvent(s *experiments.Snapshot, kind experiments.EventKind, subject strin
 
 func TestSessionTriggerViolateHaltRecover(t *testing.T) {
 	ls := startLiveSession(t,
-		experiments.Block{Name: "slow", Fault: experiments.Fault{Kind: experiments.FaultHTTPDelay, Target: "svc", Delay: 200 * time.Millisecond}})
+		experiments.Block{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 200 * time.Millisecond}})
 	ls.waitSnap("p99 holding", 10*time.Second, func(s *experiments.Snapshot) bool {
 		return status(s, "p99") == experiments.StatusHolding
 	})
@@ -147,8 +147,8 @@ func TestSessionTriggerViolateHaltRecover(t *testing.T) {
 // clean traffic afterwards.
 func TestSessionEndHaltsFaults(t *testing.T) {
 	ls := startLiveSession(t,
-		experiments.Block{Name: "hole", Fault: experiments.Fault{Kind: experiments.FaultHTTPBlackhole, Target: "svc"}},
-		experiments.Block{Name: "errs", Fault: experiments.Fault{Kind: experiments.FaultHTTPError, Target: "svc", Probability: 1}})
+		experiments.Block{Name: "hole", Fault: &experiments.Fault{Kind: experiments.FaultBlackhole, Target: "svc"}},
+		experiments.Block{Name: "errs", Fault: &experiments.Fault{Kind: experiments.FaultError, Target: "svc", Probability: 1}})
 	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "hole"})
 	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "errs"})
 	ls.waitSnap("two faults on", 5*time.Second, func(s *experiments.Snapshot) bool { return s.ActiveFaults() == 2 })
@@ -176,7 +176,7 @@ func TestSessionEndHaltsFaults(t *testing.T) {
 
 func TestSessionAutoHaltAfterDuration(t *testing.T) {
 	ls := startLiveSession(t, experiments.Block{Name: "spike", Duration: 500 * time.Millisecond,
-		Fault: experiments.Fault{Kind: experiments.FaultLoadScale, Target: "api", Factor: 2}})
+		Load: &experiments.LoadChange{Target: "api", Factor: 2}})
 	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "spike"})
 	ls.waitSnap("spike on at twice the rate", 5*time.Second, func(s *experiments.Snapshot) bool {
 		return s.ActiveFaults() == 1 && s.TargetRate() == 200
@@ -197,15 +197,15 @@ func TestSessionAutoHaltAfterDuration(t *testing.T) {
 
 func TestNewSessionRejectsUnknownTargets(t *testing.T) {
 	exp := &experiments.Experiment{Name: "bad", Blocks: []experiments.Block{
-		{Name: "a", Fault: experiments.Fault{Kind: experiments.FaultHTTPDelay, Target: "nope"}},
-		{Name: "b", Fault: experiments.Fault{Kind: experiments.FaultProcessPause, Target: "ghost"}},
-		{Name: "c", Fault: experiments.Fault{Kind: "melt"}},
+		{Name: "a", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "nope"}},
+		{Name: "b", Fault: &experiments.Fault{Kind: experiments.FaultPause, Target: "ghost"}},
+		{Name: "c", Fault: &experiments.Fault{Kind: "melt", Target: "svc"}},
 	}}
 	_, err := experiments.NewSession(exp, experiments.Env{})
 	if err == nil {
 		t.Fatal("want an error for blocks on targets that do not exist")
 	}
-	for _, want := range []string{`no proxy named "nope"`, `no process named "ghost"`, `unknown fault kind "melt"`} {
+	for _, want := range []string{`no proxy named "nope"`, `no process named "ghost"`, `melt fault`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q should say %q", err, want)
 		}

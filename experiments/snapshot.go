@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"sort"
 	"time"
 
 	"github.com/gameday-dev/gameday/probes"
@@ -16,6 +17,8 @@ type Snapshot struct {
 	Started     time.Time
 	// Ended is set on the last snapshot, after every fault was halted.
 	Ended bool
+	// Aborted says why a guardrail halted everything ("" if none did).
+	Aborted string
 
 	Blocks      []BlockState
 	Assumptions []AssumptionState
@@ -41,9 +44,11 @@ type BlockState struct {
 	Active    bool
 	Since     time.Time // when it went on (Active) or off
 	Intensity float64
-	// Remaining is the time left before a block with a Duration halts by
-	// itself (0 when it has none).
+	// Remaining is the time left before the block halts by itself: its
+	// duration, its sequence, or the guardrail's longest time on.
 	Remaining time.Duration
+	// Guarded is set when Remaining is the guardrail's limit.
+	Guarded bool
 }
 
 // LoadState is what a load generator does now.
@@ -97,4 +102,68 @@ func (s *Snapshot) TargetRate() float64 {
 		r += l.TargetRate
 	}
 	return r
+}
+
+// snapshot copies the session's state at now.
+func (s *Session) snapshot(now time.Time) Snapshot {
+	s.snapSeq++
+	win := s.exp.window()
+	start := now.Add(-win)
+	if start.Before(s.started) {
+		start = s.started
+	}
+	snap := Snapshot{
+		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description,
+		Now: now, Started: s.started, Aborted: s.aborted,
+		Assumptions: s.checks.States(),
+		Charts:      s.exp.Charts,
+		Series:      map[string][]probes.Point{},
+		Window:      win,
+		WindowStart: start,
+	}
+	limit := s.maxFaultDuration()
+	for _, b := range s.blocks {
+		st := BlockState{Block: b.spec, Index: b.index, Active: b.active, Since: b.since}
+		if b.active {
+			on := now.Sub(b.since)
+			st.Intensity = b.intensity
+			st.Remaining, st.Guarded = limit-on, true
+			total := b.spec.Duration
+			for _, q := range b.spec.Sequence {
+				total += q.For
+			}
+			if total > 0 && total-on < st.Remaining {
+				st.Remaining, st.Guarded = total-on, false
+			}
+		}
+		snap.Blocks = append(snap.Blocks, st)
+	}
+	sort.Slice(snap.Blocks, func(i, j int) bool { return snap.Blocks[i].Index < snap.Blocks[j].Index })
+	for _, l := range s.loads {
+		smp := l.last
+		snap.Loads = append(snap.Loads, LoadState{Name: l.spec.Name, TargetRate: l.gen.TargetRate(),
+			SentRate: smp.SentRate, InFlight: smp.InFlight, TotalSent: smp.TotalSent})
+	}
+	for _, p := range s.probes {
+		snap.Probes = append(snap.Probes, ProbeState{Name: p.spec.Name, Healthy: p.healthy, Err: p.err, Since: p.since})
+	}
+	n := min(len(s.timeline), 100)
+	snap.Timeline = append([]Event(nil), s.timeline[len(s.timeline)-n:]...)
+	for _, c := range s.exp.Charts {
+		for _, cs := range c.Series {
+			if _, ok := snap.Series[cs.Series]; !ok {
+				snap.Series[cs.Series] = s.store.Window(cs.Series, start)
+			}
+		}
+	}
+	kept := s.windows[:0]
+	for _, w := range s.windows {
+		if !w.End.IsZero() && w.End.Before(start) {
+			continue // out of the chart window: forget it
+		}
+		kept = append(kept, w)
+	}
+	s.windows = kept
+	snap.FaultWindows = append([]FaultWindow(nil), kept...)
+	return snap
 }

@@ -64,3 +64,28 @@ func BenchmarkHTTPProxy(b *testing.B) {
 		run(b, p.URL()+"/item")
 	})
 }
+
+// BenchmarkTCPProxy compares request-response exchanges (64 bytes each
+// way) on connections straight to a TCP echo server with the same
+// exchanges through a TCPProxy with no fault on (the fast path: io.Copy,
+// which splices), and with a latency fault of 0 on both directions (the
+// slow path with nothing to wait for: what the fault machinery costs).
+// One connection per parallel client (GOMAXPROCS×8 goroutines); client,
+// proxy and server share the CPUs, so ns/op is the whole machine's cost
+// per exchange:
+//
+//	go test -run xxx -bench TCPProxy -benchtime 3s ./inject/
+func BenchmarkTCPProxy(b *testing.B) {
+	srv := newTCPServer(b, tcpEcho)
+	p := newTCPProxy(b, srv.Addr())
+	b.Run("tcp-direct", func(b *testing.B) { benchTCPEcho(b, srv.Addr()) })
+	b.Run("tcp-proxy", func(b *testing.B) { benchTCPEcho(b, p.Addr()) })
+	b.Run("tcp-proxy-latency-0", func(b *testing.B) {
+		f := inject.NewTCPFault(p, inject.TCPFault{Kind: inject.TCPLatency, Direction: inject.Both})
+		if err := f.Start(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		defer f.Stop(context.Background())
+		benchTCPEcho(b, p.Addr())
+	})
+}

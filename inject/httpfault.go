@@ -20,6 +20,7 @@ import (
 type HTTPFault struct {
 	Method           string        // "" matches any method
 	PathPrefix       string        // "" matches any path
+	Header           http.Header   // each header listed must be present with one of its values (names are canonicalized)
 	Delay, Jitter    time.Duration // added before forwarding: Delay ± uniform Jitter (never negative)
 	ErrorStatus      int           // when >0, answer this status without forwarding, with ErrorProbability
 	ErrorProbability float64       // 0..1
@@ -65,6 +66,7 @@ type activeFault struct {
 	owner      *HTTPFaultInjector // identity of the fault within the set
 	method     string
 	prefix     string
+	header     http.Header
 	delay      time.Duration
 	jitter     time.Duration
 	errStatus  int
@@ -75,8 +77,34 @@ type activeFault struct {
 }
 
 func (a *activeFault) matches(r *http.Request) bool {
-	return (a.method == "" || a.method == r.Method) &&
-		(a.prefix == "" || strings.HasPrefix(r.URL.Path, a.prefix))
+	if (a.method != "" && a.method != r.Method) || (a.prefix != "" && !strings.HasPrefix(r.URL.Path, a.prefix)) {
+		return false
+	}
+	for name, want := range a.header {
+		if !headerHas(r.Header.Values(name), want) {
+			return false
+		}
+	}
+	return true
+}
+
+// headerHas reports whether one of the values got is one of want (any
+// value when want is empty).
+func headerHas(got, want []string) bool {
+	if len(got) == 0 {
+		return false
+	}
+	if len(want) == 0 {
+		return true
+	}
+	for _, g := range got {
+		for _, w := range want {
+			if g == w {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // pickDelay returns delay ± uniform jitter, never negative.
@@ -302,6 +330,7 @@ func (h *HTTPFaultInjector) scaled() *activeFault {
 		owner:     h,
 		method:    f.Method,
 		prefix:    f.PathPrefix,
+		header:    f.Header,
 		delay:     time.Duration(math.Round(float64(f.Delay) * i)),
 		jitter:    time.Duration(math.Round(float64(f.Jitter) * i)),
 		errProb:   f.ErrorProbability * i,

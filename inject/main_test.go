@@ -16,6 +16,9 @@ import (
 // process tests; its value is the child's mode (see runChild).
 const childEnv = "GAMEDAY_INJECT_TEST_CHILD"
 
+// pidFileEnv names the file that a child in mode pidfile or once writes.
+const pidFileEnv = "GAMEDAY_INJECT_TEST_PIDFILE"
+
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(runChild(mode))
@@ -34,6 +37,11 @@ const childLifetime = 2 * time.Minute
 //	silent      prints other lines but never READY
 //	stubborn    ignores SIGTERM, prints READY
 //	flood       prints READY, then 1 MiB of lines, then exits 0
+//	pidfile     writes its PID, a newline and more to the file named by
+//	            $GAMEDAY_INJECT_TEST_PIDFILE (as daemons do), then sleeps
+//	once        the first time (no file $GAMEDAY_INJECT_TEST_PIDFILE yet),
+//	            creates that file, prints READY and exits 0; later, never
+//	            prints READY
 func runChild(mode string) int {
 	fmt.Fprintf(os.Stderr, "child %s: pid=%d\n", mode, os.Getpid())
 	switch mode {
@@ -69,6 +77,25 @@ func runChild(mode string) int {
 	case "stubborn":
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("READY")
+	case "pidfile":
+		path := os.Getenv(pidFileEnv)
+		tmp := path + ".tmp" // rename: a reader never sees half a file
+		if err := os.WriteFile(tmp, fmt.Appendf(nil, "%d\nstarted by the inject tests\n", os.Getpid()), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	case "once":
+		f, err := os.OpenFile(os.Getenv(pidFileEnv), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+		if err == nil {
+			f.Close()
+			fmt.Println("READY")
+			return 0
+		}
+		fmt.Println("starting again, slowly")
 	case "flood":
 		fmt.Println("READY")
 		line := strings.Repeat("x", 1023) + "\n"

@@ -8,25 +8,67 @@ import (
 	"syscall"
 )
 
-// PauseInjector pauses a process (SIGSTOP to its process group) while on.
+// RevertRecorder keeps, outside gameday, what must be done to undo a fault
+// whose effect outlives gameday (a paused PID, a command fault's revert),
+// so that `gameday recover` can undo it after a crash. Injectors call
+// Record before they act and Forget once the effect is undone; an error
+// from Record stops the injector from acting. Keys are unique per
+// injector kind and target ("pause/NAME", "kill/NAME", "command/NAME"); a
+// caller that runs two injectors on one target prefixes the keys itself.
+type RevertRecorder interface {
+	Record(key string, r Revert) error
+	Forget(key string) error
+}
+
+// Kinds of Revert.
+const (
+	RevertSIGCONT = "sigcont" // send SIGCONT to PID (to its group when Group)
+	RevertCommand = "command" // run Command
+	RevertKilled  = "killed"  // nothing can undo it; recover tells the operator
+)
+
+// Revert says how to undo one fault.
+type Revert struct {
+	Kind    string       `json:"kind"`
+	PID     int          `json:"pid,omitempty"`
+	Group   bool         `json:"group,omitempty"` // PID leads a process group: signal -PID
+	Command *CommandSpec `json:"command,omitempty"`
+	Note    string       `json:"note,omitempty"` // for people: what the fault did
+}
+
+// PauseInjector pauses a process while on: SIGSTOP to its process group
+// (to its PID alone when attached).
 //
 // A paused process outlives gameday if gameday dies without resuming it;
-// the caller records PID() in its state file before Start so that a later
-// recovery can send SIGCONT.
+// with a RevertRecorder set, the injector records {sigcont, PID} before
+// each SIGSTOP and forgets it after the SIGCONT.
 type PauseInjector struct {
 	proc *Process
 
 	mu        sync.Mutex
+	rec       RevertRecorder
 	started   bool
-	paused    bool
+	paused    *Incarnation // the run held paused, nil if none
 	intensity float64
 }
 
 // NewPause returns the injector that pauses p: Start sends SIGSTOP, Stop
 // sends SIGCONT (idempotent). Update(i): i>0 paused, i==0 resumed. If the
 // process has exited, Start returns an error that says so.
+//
+// After a Restart of p, the next Start or Update(i>0) pauses the new run:
+// a run that exits while paused is not resumed, and the new one is not
+// paused until then.
 func NewPause(p *Process) *PauseInjector {
 	return &PauseInjector{proc: p, intensity: 1}
+}
+
+// SetRecorder sets the recorder of what to revert (nil: none). Set it
+// before Start.
+func (x *PauseInjector) SetRecorder(r RevertRecorder) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.rec = r
 }
 
 // Process returns the process the injector pauses.
@@ -36,7 +78,7 @@ func (x *PauseInjector) Process() *Process { return x.proc }
 func (x *PauseInjector) Paused() bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return x.paused
+	return x.paused != nil && !x.paused.Exited()
 }
 
 // Start pauses the process, unless an Update set the intensity to 0.
@@ -50,7 +92,7 @@ func (x *PauseInjector) Start(ctx context.Context) error {
 		return nil
 	}
 	if x.proc.Exited() {
-		return x.exitedError()
+		return exitedError("pause", x.proc.Incarnation())
 	}
 	x.started = true
 	if err := x.apply(); err != nil {
@@ -85,31 +127,60 @@ func (x *PauseInjector) Stop(context.Context) error {
 	return x.apply()
 }
 
+func (x *PauseInjector) key() string { return "pause/" + x.proc.name }
+
 // apply brings the process to the wanted state. Called with x.mu held.
 func (x *PauseInjector) apply() error {
 	want := x.started && x.intensity > 0
-	if want == x.paused {
+	cur := x.proc.Incarnation()
+	if x.paused != nil && (!want || x.paused != cur) {
+		if err := x.resume(); err != nil {
+			return err
+		}
+	}
+	if !want || x.paused != nil {
 		return nil
 	}
-	sig := syscall.SIGCONT
-	if want {
-		sig = syscall.SIGSTOP
+	if cur.Exited() {
+		return exitedError("pause", cur)
 	}
-	err := x.proc.signal(sig)
-	switch {
-	case errors.Is(err, errExited):
-		x.paused = false
-		if want {
-			return x.exitedError()
+	if x.rec != nil {
+		r := Revert{Kind: RevertSIGCONT, PID: cur.pid, Group: cur.group,
+			Note: fmt.Sprintf("process %q (pid %d) paused by gameday", cur.name, cur.pid)}
+		if err := x.rec.Record(x.key(), r); err != nil {
+			return fmt.Errorf("inject: pause %q (pid %d): not paused: cannot record how to resume it: %w", cur.name, cur.pid, err)
 		}
-		return nil // nothing left to resume
-	case err != nil:
-		return fmt.Errorf("inject: pause %q (pid %d): %v: %w", x.proc.name, x.proc.pid, sig, err)
 	}
-	x.paused = want
+	err := cur.signal(syscall.SIGSTOP)
+	if err == nil {
+		x.paused = cur
+		return nil
+	}
+	if x.rec != nil {
+		_ = x.rec.Forget(x.key()) // nothing was paused
+	}
+	if errors.Is(err, errExited) {
+		return exitedError("pause", cur)
+	}
+	return fmt.Errorf("inject: pause %q (pid %d): %v: %w", cur.name, cur.pid, syscall.SIGSTOP, err)
+}
+
+// resume sends SIGCONT to the run held paused (nothing if it has exited)
+// and forgets its record. Called with x.mu held.
+func (x *PauseInjector) resume() error {
+	inc := x.paused
+	if err := inc.signal(syscall.SIGCONT); err != nil && !errors.Is(err, errExited) {
+		return fmt.Errorf("inject: pause %q (pid %d): %v: %w", inc.name, inc.pid, syscall.SIGCONT, err)
+	}
+	x.paused = nil
+	if x.rec != nil {
+		if err := x.rec.Forget(x.key()); err != nil {
+			return fmt.Errorf("inject: pause %q (pid %d): resumed, but cannot forget its revert record: %w", inc.name, inc.pid, err)
+		}
+	}
 	return nil
 }
 
-func (x *PauseInjector) exitedError() error {
-	return fmt.Errorf("inject: pause %q (pid %d): the process has exited", x.proc.name, x.proc.pid)
+func exitedError(what string, inc *Incarnation) error {
+	return fmt.Errorf("inject: %s %q (pid %d): the process has exited", what, inc.name, inc.pid)
 }

@@ -39,14 +39,51 @@ func BenchmarkLoadCollect(b *testing.B) {
 	}
 }
 
-// BenchmarkNewLoad reports, as B/op, what one Load costs in memory: mostly
-// its window of histograms (Window 5 s).
-func BenchmarkNewLoad(b *testing.B) {
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := probes.NewLoad(probes.LoadConfig{URL: "http://127.0.0.1:1/", Rate: 1}); err != nil {
+// BenchmarkLoadWindow reads windows of several lengths from a load whose
+// ring is full: 2,000 requests a second with latencies spread over 1 to
+// 50 ms (a few hundred distinct histogram buckets per slot), recorded at
+// chosen times. now stays fixed, so every call merges the slots it needs.
+func BenchmarkLoadWindow(b *testing.B) {
+	for _, window := range []time.Duration{5 * time.Second, time.Minute} {
+		l, err := probes.NewLoad(probes.LoadConfig{URL: "http://127.0.0.1:1/", Rate: 1, Window: window})
+		if err != nil {
 			b.Fatal(err)
 		}
+		l.BeginForTest(t0)
+		rng := rand.New(rand.NewPCG(1, 2))
+		for at := time.Duration(0); at < window; at += 500 * time.Microsecond {
+			lat := time.Millisecond + time.Duration(rng.IntN(49_000))*time.Microsecond
+			l.RecordForTest(t0.Add(at), lat, rng.IntN(100) == 0)
+		}
+		now := t0.Add(window)
+		for _, d := range []time.Duration{time.Second, 5 * time.Second, 15 * time.Second, time.Minute} {
+			if d > window {
+				continue
+			}
+			b.Run(fmt.Sprintf("load=%v/window=%v", window, d), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if w := l.Window(now, d, 50, 95, 99); w.Count == 0 {
+						b.Fatal("an empty window")
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkNewLoad reports, as B/op, what one Load costs in memory: mostly
+// its ring of histograms, 20 of them for a 5 s Window, 240 for 60 s.
+func BenchmarkNewLoad(b *testing.B) {
+	for _, window := range []time.Duration{5 * time.Second, time.Minute} {
+		b.Run(fmt.Sprint("window=", window), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := probes.NewLoad(probes.LoadConfig{URL: "http://127.0.0.1:1/", Rate: 1, Window: window}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,7 +38,7 @@ type LoadConfig struct {
 	Body        []byte
 	Rate        float64       // requests per second (base rate)
 	Timeout     time.Duration // per request, default 5s; a timeout counts as an error
-	Window      time.Duration // rolling window for percentiles and error rate, default 5s
+	Window      time.Duration // the longest window anyone will ask Window for, and Collect's window; default 5s
 	MaxInFlight int           // default 10000; a request that would exceed it is not sent and counts as an error (client saturated)
 	Client      *http.Client  // optional; default: a client with a tuned Transport (keep-alive, enough idle conns per host)
 }
@@ -52,7 +51,7 @@ type LoadConfig struct {
 //	RatePacer ──due hits──▶ sender ──one goroutine per hit──▶ target
 //	   ▲ SetScale                                │ outcome, latency from
 //	   │                                         ▼ the intended send time
-//	 caller ◀──────────── Collect ◀────────── window of histograms
+//	 caller ◀──── Collect, Window ◀──── ring of histograms, one per 250 ms
 //
 // The sender fires every hit that is due, catching up hit by hit when it
 // falls behind (a starved CPU, say), so no hit is silently lost. A hit that
@@ -116,16 +115,10 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 }
 
 func checkLoadConfig(cfg LoadConfig) error {
-	u, err := url.Parse(cfg.URL)
+	if err := checkHTTPURL(cfg.URL); err != nil {
+		return err
+	}
 	switch {
-	case cfg.URL == "":
-		return errors.New("no URL")
-	case err != nil:
-		return fmt.Errorf("URL: %w", err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("URL %q: want an http or https URL", cfg.URL)
-	case u.Host == "":
-		return fmt.Errorf("URL %q: no host", cfg.URL)
 	case math.IsNaN(cfg.Rate) || math.IsInf(cfg.Rate, 0) || cfg.Rate < 0:
 		return fmt.Errorf("rate %v: want a finite number >= 0 (requests per second)", cfg.Rate)
 	case cfg.Timeout < 0:
@@ -301,13 +294,36 @@ func (l *Load) Span() (start, stop time.Time) {
 }
 
 // Collect closes the current interval (since the previous Collect, or since
-// Run started) and returns its figures with those of the rolling window that
-// ends at now. now should come from the wall clock that the requests are
-// timed with. Collect is safe from any goroutine and cheap enough to call
-// several times a second.
+// Run started) and returns its figures with those of the rolling window of
+// the load's Window that ends at now. now should come from the wall clock
+// that the requests are timed with. Collect is safe from any goroutine and
+// cheap enough to call several times a second.
 func (l *Load) Collect(now time.Time) LoadSample {
 	s := l.stats.collect(now)
 	s.TargetRate = l.TargetRate()
 	s.InFlight = int(l.inFlight.Load())
 	return s
+}
+
+// Window returns the figures of the requests that completed in the last d
+// before now (d rounded up to whole slots, capped at the load's Window), with
+// the latency at each of the given percentiles (0..100; a value out of range
+// is clamped), in the order given.
+//
+// Span says what was covered. The slots are 250 ms wide (wider for a Window
+// over 60 s: Window/240 rounded up to a millisecond) and aligned on Run's
+// start, so Span runs from the start of the slot that holds now-d, and is
+// at least d and less than d plus one slot; unless d reaches back past the
+// ring, which holds the load's Window (rounded up to whole slots), the slot
+// now is in included: then Span is the whole ring, more than that less one
+// slot. Nothing before Run's start is covered. A d of zero or less covers
+// nothing.
+//
+// now should come from the wall clock that the requests are timed with, as
+// for Collect; Window does not close Collect's interval. It is safe from any
+// goroutine. It merges a histogram per slot read, or per block of 8
+// completed slots once a query has merged the block: on a full ring of
+// 2,000 req/s, about 40 µs for 1 s and 0.5 ms for 60 s (BenchmarkLoadWindow).
+func (l *Load) Window(now time.Time, d time.Duration, percentiles ...float64) WindowStats {
+	return l.stats.window(now, d, percentiles)
 }

@@ -97,3 +97,28 @@ func (p *Poller) Latest() (Reading, bool) {
 
 // Probe returns the probe polled.
 func (p *Poller) Probe() Probe { return p.probe }
+
+// DefaultProbeTimeout bounds one sample of an HTTP, TCP, command or PromQL
+// probe whose timeout is zero.
+const DefaultProbeTimeout = 5 * time.Second
+
+// errSampleTimeout is the cause of a sample's context that ended at the
+// probe's own timeout rather than at its caller's. It reads and matches
+// (errors.Is) as context.DeadlineExceeded, which net/http returns it for.
+var errSampleTimeout error = sampleTimeout{}
+
+type sampleTimeout struct{}
+
+func (sampleTimeout) Error() string        { return context.DeadlineExceeded.Error() }
+func (sampleTimeout) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// withSampleTimeout bounds a sample by the probe's timeout d.
+func withSampleTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, errSampleTimeout)
+}
+
+// timedOut reports whether ctx, from withSampleTimeout, ended at the
+// probe's own timeout.
+func timedOut(ctx context.Context) bool {
+	return context.Cause(ctx) == errSampleTimeout
+}

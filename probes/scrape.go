@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -45,6 +44,7 @@ const maxScrapeBody = 32 << 20
 // Scrape is safe for concurrent use.
 type Scrape struct {
 	name, url, metric string
+	shown             string // url redacted, for error texts
 	labels            map[string]string
 	client            *http.Client
 	now               func() time.Time
@@ -94,6 +94,7 @@ func NewScrape(name, url, metric string, labels map[string]string, opts ...Scrap
 	s := &Scrape{
 		name:   name,
 		url:    url,
+		shown:  redactURL(url),
 		metric: metric,
 		labels: maps.Clone(labels),
 		client: http.DefaultClient,
@@ -107,17 +108,10 @@ func NewScrape(name, url, metric string, labels map[string]string, opts ...Scrap
 }
 
 func checkScrape(rawURL, metric string, labels map[string]string) error {
-	u, err := url.Parse(rawURL)
-	switch {
-	case rawURL == "":
-		return errors.New("no URL")
-	case err != nil:
-		return fmt.Errorf("URL: %w", err)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Errorf("URL %q: want an http or https URL", rawURL)
-	case u.Host == "":
-		return fmt.Errorf("URL %q: no host", rawURL)
-	case metric == "":
+	if err := checkHTTPURL(rawURL); err != nil {
+		return err
+	}
+	if metric == "" {
 		return errors.New("no metric name")
 	}
 	for k := range labels {
@@ -144,10 +138,10 @@ func (s *Scrape) Sample(ctx context.Context) (float64, error) {
 		values = s.match(fam)
 	default:
 		return 0, fmt.Errorf("scrape %s: metric %q is a %s; supported types are gauge, counter and untyped",
-			s.url, fam.GetName(), strings.ToLower(fam.GetType().String()))
+			s.shown, fam.GetName(), strings.ToLower(fam.GetType().String()))
 	}
 	if len(values) == 0 {
-		return 0, fmt.Errorf("scrape %s: metric %q has no series matching %s", s.url, fam.GetName(), s.matchers())
+		return 0, fmt.Errorf("scrape %s: metric %q has no series matching %s", s.shown, fam.GetName(), s.matchers())
 	}
 	if fam.GetType() == dto.MetricType_COUNTER {
 		return s.rate(values, at)
@@ -164,18 +158,18 @@ func (s *Scrape) Sample(ctx context.Context) (float64, error) {
 func (s *Scrape) fetch(ctx context.Context) (*dto.MetricFamily, time.Time, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url, nil)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("scrape %s: %w", s.url, err)
+		return nil, time.Time{}, fmt.Errorf("scrape %s: %w", s.shown, err)
 	}
 	req.Header.Set("Accept", s.accept)
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("scrape: %w", err) // names the URL
+		return nil, time.Time{}, fmt.Errorf("scrape %s: %w", s.shown, urlErrorCause(err))
 	}
 	at := s.now()
 	defer resp.Body.Close()
 	defer io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody)) // drain for keep-alive
 	if resp.StatusCode != http.StatusOK {
-		return nil, time.Time{}, fmt.Errorf("scrape %s: %s", s.url, resp.Status)
+		return nil, time.Time{}, fmt.Errorf("scrape %s: %s", s.shown, resp.Status)
 	}
 	body := &limitedReader{r: resp.Body, n: maxScrapeBody}
 	dec := expfmt.NewDecoder(body, expfmt.Format(resp.Header.Get("Content-Type")))
@@ -187,7 +181,7 @@ func (s *Scrape) fetch(ctx context.Context) (*dto.MetricFamily, time.Time, error
 			break
 		}
 		if err != nil {
-			return nil, time.Time{}, fmt.Errorf("scrape %s: %w", s.url, err)
+			return nil, time.Time{}, fmt.Errorf("scrape %s: %w", s.shown, err)
 		}
 		switch {
 		case fam.GetName() == s.metric:
@@ -203,7 +197,7 @@ func (s *Scrape) fetch(ctx context.Context) (*dto.MetricFamily, time.Time, error
 	case alias != nil:
 		return alias, at, nil
 	}
-	return nil, time.Time{}, fmt.Errorf("scrape %s: metric %q not found", s.url, s.metric)
+	return nil, time.Time{}, fmt.Errorf("scrape %s: metric %q not found", s.shown, s.metric)
 }
 
 // match returns the value of each series of fam that matches the labels,

@@ -138,8 +138,11 @@ func (m *BlocksModel) draw() {
 		state := st.Muted.Render("○ idle")
 		if b.Active {
 			txt := "● ON " + clock(m.now.Sub(b.Since))
-			if b.Remaining > 0 {
-				txt += fmt.Sprintf(" (%ds left)", int(b.Remaining.Seconds()+0.999))
+			if b.Intensity < 0.995 {
+				txt += fmt.Sprintf(" at %d%%", int(b.Intensity*100+0.5))
+			}
+			if b.Remaining > 0 && (!b.Guarded || b.Remaining < time.Minute) {
+				txt += ", " + clock(b.Remaining+time.Second-1) + " left"
 			}
 			state = st.Fault.Render(txt)
 		}

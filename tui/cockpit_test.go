@@ -83,7 +83,8 @@ func fixedSnapshot() experiments.Snapshot {
 	for i, b := range blocks {
 		st := experiments.BlockState{Block: b, Index: i, Since: sec(60)}
 		if i == 3 {
-			st.Active, st.Since = true, sec(80)
+			st.Active, st.Since, st.Intensity = true, sec(80), 1
+			st.Remaining, st.Guarded = 9*time.Minute+45*time.Second, true
 		}
 		s.Blocks = append(s.Blocks, st)
 	}

@@ -21,6 +21,9 @@ func header(st Styles, s *experiments.Snapshot, w int) string {
 		}
 		badge = st.Live.Render(fmt.Sprintf("● LIVE · %d %s active", n, word))
 	}
+	if s.Aborted != "" {
+		badge = st.Live.Render("✗ ABORTED by guardrail · all halted")
+	}
 	if s.Ended {
 		badge = st.Halted.Render("■ ENDED · all halted")
 	}

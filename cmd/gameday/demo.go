@@ -87,7 +87,10 @@ func runDemo(f demoFlags) (err error) {
 	}
 	live.onCleanup(sys.Stop)
 
-	exp := demoExperiment(sys.frontendURL, f.rate, f.resilience)
+	exp, err := demoExperiment(sys, f.rate, f.resilience)
+	if err != nil {
+		return startError{err}
+	}
 	env := experiments.Env{
 		Proxies:   map[string]*inject.HTTPProxy{},
 		Processes: map[string]*inject.Process{},
@@ -98,13 +101,5 @@ func runDemo(f demoFlags) (err error) {
 	for _, p := range sys.procs {
 		env.Processes[p.Name()] = p
 	}
-	sess, err := experiments.NewSession(exp, env, experiments.WithLogger(live.log))
-	if err != nil {
-		return startError{err}
-	}
-	final, err := live.run(sess)
-	live.cleanup()
-	printVerdicts(os.Stdout, final, final.Now)
-	fmt.Fprintf(os.Stdout, "Log: %s\n", f.logFile)
-	return err
+	return playExperiment(live, exp, env, f.logFile)
 }

@@ -37,7 +37,11 @@ func startDemoRun(t *testing.T) *demoRun {
 	for _, p := range sys.procs {
 		env.Processes[p.Name()] = p
 	}
-	sess, err := experiments.NewSession(demoExperiment(sys.frontendURL, 50, "none"), env)
+	exp, err := demoExperiment(sys, 50, "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := experiments.NewSession(exp, env)
 	if err != nil {
 		t.Fatal(err)
 	}

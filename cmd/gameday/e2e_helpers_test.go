@@ -192,3 +192,35 @@ func waitGone(t *testing.T, bin string, timeout time.Duration) {
 func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func execTmux(args ...string) error { return exec.Command("tmux", args...).Run() }
+
+// childrenOf lists the processes whose parent runs bin.
+func childrenOf(t *testing.T, bin string) []int {
+	t.Helper()
+	parents := processesOf(bin)
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		fields := strings.Fields(s[i+1:])
+		if len(fields) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		if _, ok := parents[ppid]; ok {
+			out = append(out, pid)
+		}
+	}
+	return out
+}

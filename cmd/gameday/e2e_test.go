@@ -212,3 +212,52 @@ func TestDemoChildDies(t *testing.T) {
 	}
 	waitGone(t, bin, 10*time.Second)
 }
+
+// TestPlayExampleFile: gameday play on an example file starts its
+// processes, pauses the consumer for real, sees the backlog grow and
+// drain, and stops what it started on quit.
+func TestPlayExampleFile(t *testing.T) {
+	src := gamedayBinary(t)
+	bin := filepath.Join(t.TempDir(), "gameday")
+	data, _ := os.ReadFile(src)
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	queue := t.TempDir()
+	example, _ := filepath.Abs("../../examples/worker-queue.yaml")
+	p := startPane(t, 160, 48, fmt.Sprintf("QUEUE_DIR=%s %s play --log-file %s %s",
+		shq(queue), shq(bin), shq(filepath.Join(t.TempDir(), "log")), shq(example)))
+	p.waitFor("the backlog holding", 20*time.Second, func(s string) bool {
+		return strings.Contains(line(s, "backlog bounded"), "✓ HOLDING")
+	})
+	shells := func() []int {
+		var out []int
+		for _, pid := range childrenOf(t, bin) {
+			out = append(out, pid)
+		}
+		return out
+	}
+	if n := len(shells()); n != 2 {
+		t.Fatalf("want the 2 processes of the file (consumer, producer), found %d", n)
+	}
+	p.keys("Enter") // consumer paused
+	p.waitFor("the backlog violated", 30*time.Second, func(s string) bool {
+		return strings.Contains(line(s, "backlog bounded"), "✗ VIOLATED")
+	})
+	p.keys("!")
+	p.waitFor("the backlog drained", 40*time.Second, func(s string) bool {
+		return strings.Contains(line(s, "backlog drains"), "✓ RECOVERED")
+	})
+	p.keys("q")
+	screen := p.waitText("gameday exited", 20*time.Second)
+	if !strings.Contains(screen, "gameday exited 0") {
+		t.Fatalf("want exit 0; screen:\n%s", screen)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(shells()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if left := shells(); len(left) > 0 {
+		t.Fatalf("processes the file started are still running: %v", left)
+	}
+}

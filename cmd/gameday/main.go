@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/experiments"
 )
 
 func main() {
@@ -60,14 +62,24 @@ func exitCode(err error, stderr io.Writer) int {
 	var (
 		sig     signalError
 		verdict verdictError
+		exit    exitError
 	)
 	switch {
+	case errors.As(err, &exit):
+		return exit.code
 	case errors.As(err, &sig):
 		return 128 + int(sig.sig)
 	case errors.Is(err, tea.ErrInterrupted):
 		return 128 + int(syscall.SIGINT)
 	case errors.As(err, &verdict):
 		return exitVerdict
+	}
+	var fe experiments.FileErrors
+	if errors.As(err, &fe) {
+		for _, e := range fe {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		return exitBadInput
 	}
 	fmt.Fprintln(stderr, "gameday:", err)
 	return exitBadInput

@@ -18,6 +18,6 @@ Start with the built-in demo (nothing else to install):
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDemoCmd(), newShopCmd())
+	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newShopCmd())
 	return root
 }

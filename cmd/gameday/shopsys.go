@@ -22,10 +22,11 @@ import (
 //	            │
 //	          queue ──▶ workers ──▶ proxy "payments" ──▶ payments
 type shopSystem struct {
-	procs       []*inject.Process // started so far, in start order
-	proxies     []*inject.HTTPProxy
-	frontendURL string
-	stopOnce    sync.Once
+	procs        []*inject.Process // started so far, in start order
+	proxies      []*inject.HTTPProxy
+	frontendURL  string
+	frontendAddr string
+	stopOnce     sync.Once
 }
 
 type shopOptions struct {
@@ -80,7 +81,8 @@ func startShop(ctx context.Context, o shopOptions) (_ *shopSystem, err error) {
 		return nil, err
 	}
 	sys.procs = append(sys.procs, fe)
-	sys.frontendURL = "http://" + fe.ReadyLine()
+	sys.frontendAddr = fe.ReadyLine()
+	sys.frontendURL = "http://" + sys.frontendAddr
 	o.log.Info("demo shop up", "frontend", sys.frontendURL,
 		"inventory_proxy", invProxy.Addr(), "payments_proxy", payProxy.Addr(),
 		"pids", fmt.Sprint(sys.pids()))
@@ -100,6 +102,16 @@ func (o shopOptions) startService(ctx context.Context, role string, args ...stri
 		return nil, fmt.Errorf("demo shop: %w", err)
 	}
 	return p, nil
+}
+
+// proxy returns the named proxy of the shop.
+func (s *shopSystem) proxy(name string) *inject.HTTPProxy {
+	for _, p := range s.proxies {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
 }
 
 // process returns the named process of the shop.

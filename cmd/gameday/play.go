@@ -1,0 +1,70 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/experiments"
+)
+
+type playFlags struct {
+	matrixCase int
+	logFile    string
+}
+
+func newPlayCmd() *cobra.Command {
+	var f playFlags
+	cmd := &cobra.Command{
+		Use:   "play FILE",
+		Short: "Open the cockpit on an experiment file",
+		Long: `play starts the experiment's targets (proxies, processes), its load and
+probes, and opens the cockpit: pick a block, enter triggers it, x halts it,
+! halts everything, q quits. Every fault is halted on the way out.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.matrixCase, "case", 1, "which case of the file's matrix to play (see gameday validate --expand)")
+	fl.StringVar(&f.logFile, "log-file", defaultLogPath("play"), "where gameday writes its logs (JSON)")
+	return cmd
+}
+
+func runPlay(file string, f playFlags) (err error) {
+	exps, err := experiments.LoadFile(file)
+	if err != nil {
+		return usageError{err}
+	}
+	if f.matrixCase < 1 || f.matrixCase > len(exps) {
+		return usageError{fmt.Errorf("--case %d: %s has %d case(s)", f.matrixCase, file, len(exps))}
+	}
+	exp := exps[f.matrixCase-1]
+	if err := needTerminal(); err != nil {
+		return err
+	}
+	live, err := startLive(f.logFile)
+	if err != nil {
+		return err
+	}
+	defer live.close()
+	defer live.recoverPanic(&err)
+	return playExperiment(live, exp, experiments.Env{}, f.logFile)
+}
+
+// playExperiment builds the session of exp and runs it under the cockpit,
+// then prints the verdicts.
+func playExperiment(live *liveRun, exp *experiments.Experiment, env experiments.Env, logFile string) error {
+	sess, err := experiments.NewSession(exp, env, experiments.WithLogger(live.log))
+	if err != nil {
+		if sig := live.signal(); sig != nil {
+			return sig
+		}
+		return startError{err}
+	}
+	final, err := live.run(sess)
+	live.cleanup()
+	printVerdicts(os.Stdout, final, final.Now)
+	fmt.Fprintf(os.Stdout, "Log: %s\n", logFile)
+	return err
+}

@@ -1,0 +1,235 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/gameday-dev/gameday/inject"
+)
+
+// blockRun is a block as the session runs it.
+type blockRun struct {
+	spec      Block
+	index     int
+	inj       inject.Injector
+	curve     inject.Curve
+	kills     map[string]bool // processes that a kill fault in the block targets
+	active    bool
+	since     time.Time
+	intensity float64
+}
+
+// advancer is a part of a block with a clock of its own (a sequence).
+type advancer interface {
+	advance(now time.Time) (finished bool, events []Event, err error)
+}
+
+// buildBlock builds a block's injector: simple, parallel or sequence.
+func (s *Session) buildBlock(b Block, index int) (*blockRun, error) {
+	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, intensity: 1}
+	inj, err := s.blockInjector(b, br.kills, map[string]bool{})
+	if err != nil {
+		return nil, err
+	}
+	br.inj = inj
+	if b.Curve != nil {
+		if br.curve, err = buildCurve(b.Curve); err != nil {
+			return nil, fmt.Errorf("block %q: %w", b.Name, err)
+		}
+	}
+	return br, nil
+}
+
+func (s *Session) blockInjector(b Block, kills, seen map[string]bool) (inject.Injector, error) {
+	if seen[b.Name] {
+		return nil, fmt.Errorf("block %q: contains itself", b.Name)
+	}
+	seen[b.Name] = true
+	defer delete(seen, b.Name)
+	child := func(name string) (inject.Injector, error) {
+		i := s.exp.BlockIndex(name)
+		if i < 0 {
+			return nil, fmt.Errorf("block %q: no block %q", b.Name, name)
+		}
+		return s.blockInjector(s.exp.Blocks[i], kills, seen)
+	}
+	switch {
+	case len(b.Parallel) > 0:
+		g := &group{}
+		for _, name := range b.Parallel {
+			inj, err := child(name)
+			if err != nil {
+				return nil, err
+			}
+			g.parts = append(g.parts, inj)
+		}
+		return g, nil
+	case len(b.Sequence) > 0:
+		q := &sequence{name: b.Name, now: s.now}
+		for _, st := range b.Sequence {
+			inj, err := child(st.Block)
+			if err != nil {
+				return nil, err
+			}
+			q.steps = append(q.steps, seqStep{name: st.Block, inj: inj, dur: st.For})
+		}
+		return q, nil
+	}
+	if b.Fault != nil && b.Fault.Kind == FaultKill {
+		kills[b.Fault.Target] = true
+	}
+	return s.buildInjector(b)
+}
+
+// start switches the block on, at its curve's first intensity.
+func (b *blockRun) start(ctx context.Context, now time.Time) error {
+	if err := b.inj.Start(ctx); err != nil {
+		return err
+	}
+	b.intensity = 1
+	if b.curve != nil {
+		b.intensity = b.curve.At(0)
+		return b.inj.Update(b.intensity)
+	}
+	return nil
+}
+
+// advance drives the block's curve and sequences at now.
+func (b *blockRun) advance(now time.Time) (bool, []Event, error) {
+	var errs []error
+	if b.curve != nil {
+		i := b.curve.At(now.Sub(b.since))
+		if math.Abs(i-b.intensity) >= 0.005 {
+			b.intensity = i
+			errs = append(errs, b.inj.Update(i))
+		}
+	}
+	var finished bool
+	var events []Event
+	if a, ok := b.inj.(advancer); ok {
+		f, ev, err := a.advance(now)
+		finished, events = f, ev
+		errs = append(errs, err)
+	}
+	return finished, events, errors.Join(errs...)
+}
+
+// describe says what the block does, for the timeline.
+func (b *blockRun) describe() string {
+	switch {
+	case len(b.spec.Parallel) > 0:
+		return fmt.Sprintf("%d blocks together", len(b.spec.Parallel))
+	case len(b.spec.Sequence) > 0:
+		return fmt.Sprintf("a sequence of %d steps, first %s", len(b.spec.Sequence), b.spec.Sequence[0].Block)
+	}
+	var parts []string
+	if b.spec.Fault != nil {
+		parts = append(parts, b.spec.Fault.Describe())
+	}
+	if b.spec.Load != nil {
+		parts = append(parts, fmt.Sprintf("load %s ×%g", b.spec.Load.Target, b.spec.Load.Factor))
+	}
+	out := ""
+	for i, p := range parts {
+		if i > 0 {
+			out += ", "
+		}
+		out += p
+	}
+	return out
+}
+
+// sequence runs its steps one after another.
+type sequence struct {
+	name      string
+	now       func() time.Time
+	steps     []seqStep
+	cur       int
+	stepSince time.Time
+	on        bool
+}
+
+type seqStep struct {
+	name string
+	inj  inject.Injector
+	dur  time.Duration
+}
+
+func (q *sequence) Start(ctx context.Context) error {
+	q.cur, q.stepSince, q.on = 0, q.now(), true
+	return q.steps[0].inj.Start(ctx)
+}
+
+func (q *sequence) Update(i float64) error {
+	if !q.on || q.cur >= len(q.steps) {
+		return nil
+	}
+	return q.steps[q.cur].inj.Update(i)
+}
+
+func (q *sequence) Stop(ctx context.Context) error {
+	var errs []error
+	// Stop every step: Stop is idempotent, and this reverts a step that
+	// failed half-way too.
+	for _, st := range q.steps {
+		errs = append(errs, st.inj.Stop(ctx))
+	}
+	q.on = false
+	return errors.Join(errs...)
+}
+
+func (q *sequence) advance(now time.Time) (bool, []Event, error) {
+	if !q.on || q.cur >= len(q.steps) {
+		return !q.on, nil, nil
+	}
+	st := q.steps[q.cur]
+	if a, ok := st.inj.(advancer); ok {
+		if _, _, err := a.advance(now); err != nil {
+			return false, nil, err
+		}
+	}
+	if now.Sub(q.stepSince) < st.dur {
+		return false, nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	if err := st.inj.Stop(ctx); err != nil {
+		return false, nil, fmt.Errorf("step %s: %w", st.name, err)
+	}
+	q.cur++
+	if q.cur == len(q.steps) {
+		q.on = false
+		return true, nil, nil
+	}
+	q.stepSince = now
+	next := q.steps[q.cur]
+	ev := Event{Time: now, Kind: EventInfo, Subject: q.name,
+		Text: fmt.Sprintf("step %d of %d: %s for %s", q.cur+1, len(q.steps), next.name, FormatDuration(next.dur.Seconds()))}
+	if err := next.inj.Start(ctx); err != nil {
+		return false, []Event{ev}, fmt.Errorf("step %s could not start: %w", next.name, err)
+	}
+	return false, []Event{ev}, nil
+}
+
+// group's advance drives the sequences inside a parallel group; the group
+// finishes when every part with a clock has finished.
+func (g *group) advance(now time.Time) (bool, []Event, error) {
+	var events []Event
+	var errs []error
+	clocks, finished := 0, 0
+	for _, p := range g.parts {
+		if a, ok := p.(advancer); ok {
+			clocks++
+			f, ev, err := a.advance(now)
+			events = append(events, ev...)
+			errs = append(errs, err)
+			if f {
+				finished++
+			}
+		}
+	}
+	return clocks > 0 && finished == clocks, events, errors.Join(errs...)
+}

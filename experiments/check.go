@@ -1,0 +1,228 @@
+package experiments
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// check validates what decoding alone cannot: names unique, references
+// that exist, fault kinds on the right targets with their parameters, and
+// assumptions whose aggregations and units fit their series. It also fills
+// in the charts when the file has none.
+func check(e *Experiment, errs *FileErrors) {
+	c := &checker{e: e, errs: errs}
+	c.names()
+	c.targets()
+	c.loads()
+	c.probes()
+	for i := range e.Assumptions {
+		c.assumption(&e.Assumptions[i], "assumption")
+	}
+	for i := range e.Guardrails.Abort {
+		a := &e.Guardrails.Abort[i]
+		if a.Series == "" || a.Op == "" {
+			c.errf(a.src.at(""), "abort condition %q: want a series and a comparison (below, at_most, above or at_least)", a.Name)
+			continue
+		}
+		c.assumption(&a.Assumption, "abort condition")
+	}
+	c.recoveries()
+	c.blocks()
+	c.schedule()
+	c.charts()
+}
+
+type checker struct {
+	e    *Experiment
+	errs *FileErrors
+}
+
+func (c *checker) errf(p Pos, format string, args ...any) {
+	*c.errs = append(*c.errs, FileError{Pos: p, Msg: fmt.Sprintf(format, args...)})
+}
+
+// unique reports names given twice within one kind of thing.
+func (c *checker) unique(what string, names []string, srcs []*source) {
+	seen := map[string]*source{}
+	for i, n := range names {
+		if n == "" {
+			continue
+		}
+		if first, dup := seen[n]; dup {
+			c.errf(srcs[i].at("name"), "%s %q is defined twice (first at %s)", what, n, first.at("name"))
+			continue
+		}
+		seen[n] = srcs[i]
+	}
+}
+
+func (c *checker) names() {
+	e := c.e
+	// A proxy and a process may share a name: a fault's kind says which
+	// one it acts on.
+	var tn []string
+	var ts []*source
+	for _, p := range e.Targets.Proxies {
+		tn, ts = append(tn, p.Name), append(ts, p.src)
+	}
+	c.unique("proxy", tn, ts)
+	tn, ts = nil, nil
+	for _, p := range e.Targets.Processes {
+		tn, ts = append(tn, p.Name), append(ts, p.src)
+	}
+	c.unique("process", tn, ts)
+	// Loads and probes share the series namespace.
+	var sn []string
+	var ss []*source
+	for _, l := range e.Loads {
+		sn, ss = append(sn, l.Name), append(ss, l.src)
+	}
+	for _, p := range e.Probes {
+		sn, ss = append(sn, p.Name), append(ss, p.src)
+	}
+	c.unique("series source (load or probe)", sn, ss)
+	var an []string
+	var as []*source
+	for _, a := range e.Assumptions {
+		an, as = append(an, a.Name), append(as, a.src)
+	}
+	c.unique("assumption", an, as)
+	var bn []string
+	var bs []*source
+	for _, b := range e.Blocks {
+		bn, bs = append(bn, b.Name), append(bs, b.src)
+	}
+	c.unique("block", bn, bs)
+}
+
+func (c *checker) targets() {
+	for _, p := range c.e.Targets.Proxies {
+		if p.Upstream == "" {
+			continue
+		}
+		if p.Protocol == ProtoTCP {
+			if strings.Contains(p.Upstream, "://") {
+				c.errf(p.src.at("upstream"), "a tcp proxy's upstream is host:port, got %q", p.Upstream)
+			}
+			continue
+		}
+		u := p.Upstream
+		if !strings.Contains(u, "://") {
+			u = "http://" + u
+		}
+		if pu, err := url.Parse(u); err != nil || pu.Host == "" || (pu.Scheme != "http" && pu.Scheme != "https") {
+			c.errf(p.src.at("upstream"), "an http proxy's upstream is http://host:port or host:port, got %q", redactURL(p.Upstream))
+		}
+	}
+	for i := range c.e.Targets.Processes {
+		p := &c.e.Targets.Processes[i]
+		var fe *FileError
+		if p.Command, fe = splitCommand(p.src, "command", p.Command, p.Shell); fe != nil {
+			*c.errs = append(*c.errs, *fe)
+		}
+		ways := 0
+		for _, k := range []string{"command", "pidfile", "pid"} {
+			if p.src.has(k) {
+				ways++
+			}
+		}
+		if ways != 1 {
+			c.errf(p.src.at(""), "process %q: want exactly one of command (gameday starts it), pidfile or pid (gameday finds it), got %d", p.Name, ways)
+		}
+		for _, k := range []string{"shell", "dir", "env", "ready"} {
+			if p.src.has(k) && !p.src.has("command") {
+				c.errf(p.src.at(k), "process %q: %s applies only to a process gameday starts (with command)", p.Name, k)
+			}
+		}
+		if p.Shell && len(p.Command) != 1 {
+			c.errf(p.src.at("command"), "process %q: with shell: true, command is one script string, got %d items", p.Name, len(p.Command))
+		}
+	}
+}
+
+func (c *checker) loads() {
+	for _, l := range c.e.Loads {
+		if l.src.has("body") && l.src.has("body_file") {
+			c.errf(l.src.at("body_file"), "load %q: body and body_file are exclusive; keep one", l.Name)
+		}
+		if l.Curve != nil {
+			c.curve(l.Curve)
+		}
+	}
+}
+
+// probeKeys says which keys each kind of probe takes, and which it needs.
+var probeKeys = map[ProbeKind]struct{ allowed, required []string }{
+	ProbeScrape:  {[]string{"url", "metric", "labels"}, []string{"url", "metric"}},
+	ProbeHTTP:    {[]string{"url", "method", "headers", "body", "expect_status", "expect_body"}, []string{"url"}},
+	ProbeTCP:     {[]string{"address"}, []string{"address"}},
+	ProbeCommand: {[]string{"command", "shell"}, []string{"command"}},
+	ProbePromQL:  {[]string{"server", "query"}, []string{"server", "query"}},
+}
+
+var probeCommon = []string{"name", "kind", "every", "timeout", "unit"}
+
+func (c *checker) probes() {
+	for i := range c.e.Probes {
+		p := &c.e.Probes[i]
+		var fe *FileError
+		if p.Command, fe = splitCommand(p.src, "command", p.Command, p.Shell); fe != nil {
+			*c.errs = append(*c.errs, *fe)
+		}
+		spec, ok := probeKeys[p.Kind]
+		if !ok {
+			continue // the kind itself was reported
+		}
+		for k := range p.src.keys {
+			if !contains(spec.allowed, k) && !contains(probeCommon, k) {
+				c.errf(p.src.at(k), "probe %q: %s does not apply to a %s probe (it takes %s)", p.Name, k, p.Kind, strings.Join(spec.allowed, ", "))
+			}
+		}
+		for _, k := range spec.required {
+			if !p.src.has(k) {
+				c.errf(p.src.at(""), "probe %q: a %s probe needs %s", p.Name, p.Kind, k)
+			}
+		}
+		if p.Shell && len(p.Command) != 1 {
+			c.errf(p.src.at("command"), "probe %q: with shell: true, command is one script string, got %d items", p.Name, len(p.Command))
+		}
+	}
+}
+
+func (c *checker) curve(cv *Curve) {
+	allowed := map[string][]string{
+		"step": {"level"}, "ramp": {"from", "to", "over"}, "pulse": {"period", "duty", "min", "max"},
+		"sine": {"period", "min", "max"}, "random-walk": {"every", "step", "min", "max", "seed"},
+	}[cv.Shape]
+	if cv.src == nil || allowed == nil {
+		return
+	}
+	for k := range cv.src.keys {
+		if k != "shape" && !contains(allowed, k) {
+			c.errf(cv.src.at(k), "curve %s: %s does not apply (it takes %s)", cv.Shape, k, strings.Join(allowed, ", "))
+		}
+	}
+	switch cv.Shape {
+	case "ramp":
+		if !cv.src.has("over") {
+			c.errf(cv.src.at(""), "curve ramp: want over: (how long the ramp takes)")
+		}
+	case "pulse", "sine":
+		if !cv.src.has("period") {
+			c.errf(cv.src.at(""), "curve %s: want period:", cv.Shape)
+		}
+	}
+	if cv.src.has("min") && cv.src.has("max") && cv.Min > cv.Max {
+		c.errf(cv.src.at("min"), "curve %s: min is above max", cv.Shape)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,313 @@
+package experiments
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// decoder walks yaml.v3 nodes into the experiment's structs, so that every
+// error carries the file, line and column of the node it is about. It
+// collects every error rather than stopping at the first.
+type decoder struct {
+	file   string
+	errs   *FileErrors
+	sub    *substituter
+	budget *int // nodes left to visit: aliases cannot blow it up
+}
+
+const nodeBudget = 200_000
+
+func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Col: n.Column} }
+
+func (d *decoder) errf(n *yaml.Node, format string, args ...any) {
+	*d.errs = append(*d.errs, FileError{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...)})
+}
+
+// resolve follows an alias to its anchor and spends the node budget.
+func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
+		n = n.Alias
+	}
+	if *d.budget--; *d.budget == 0 {
+		d.errf(n, "the file is too large or its aliases expand too far (more than %d nodes)", nodeBudget)
+	}
+	return n
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+// field is one key of a mapping and how to decode its value into a T.
+type field[T any] struct {
+	key      string
+	required bool
+	set      func(d *decoder, n *yaml.Node, v *T)
+}
+
+// table is the keys a mapping may have at a place of the schema.
+type table[T any] struct {
+	path   string // as documented: "blocks[].fault"
+	fields []field[T]
+}
+
+func (t *table[T]) keys() (string, []string) {
+	ks := make([]string, len(t.fields))
+	for i, f := range t.fields {
+		ks[i] = f.key
+	}
+	return t.path, ks
+}
+
+// decode walks mapping n into v. It returns the value node of each key
+// present, for the checks that need them later.
+func (t *table[T]) decode(d *decoder, n *yaml.Node, v *T) map[string]*yaml.Node {
+	n = d.resolve(n)
+	present := map[string]*yaml.Node{}
+	if n.Kind != yaml.MappingNode {
+		d.errf(n, "%s: want a mapping of keys (%s), got %s", t.where(), strings.Join(t.names(), ", "), kindName(n))
+		return present
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, val := n.Content[i], n.Content[i+1]
+		f := t.field(k.Value)
+		if f == nil {
+			d.errf(k, "%s: unknown key %q%s; valid keys: %s", t.where(), k.Value, suggest(k.Value, t.names()), strings.Join(t.names(), ", "))
+			continue
+		}
+		if _, dup := present[k.Value]; dup {
+			d.errf(k, "%s: key %q appears twice", t.where(), k.Value)
+			continue
+		}
+		present[k.Value] = val
+		f.set(d, d.resolve(val), v)
+	}
+	for _, f := range t.fields {
+		if _, ok := present[f.key]; f.required && !ok {
+			d.errf(n, "%s: missing key %q", t.where(), f.key)
+		}
+	}
+	return present
+}
+
+func (t *table[T]) where() string {
+	if t.path == "" {
+		return "experiment"
+	}
+	return t.path
+}
+
+func (t *table[T]) field(key string) *field[T] {
+	for i := range t.fields {
+		if t.fields[i].key == key {
+			return &t.fields[i]
+		}
+	}
+	return nil
+}
+
+func (t *table[T]) names() []string {
+	_, ks := t.keys()
+	return ks
+}
+
+// scalar returns n's value after substitution, or false with an error.
+func (d *decoder) scalar(n *yaml.Node, want string) (string, bool) {
+	n = d.resolve(n)
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		d.errf(n, "want %s, got %s", want, kindName(n))
+		return "", false
+	}
+	s, err := d.sub.expand(n.Value)
+	if err != nil {
+		d.errf(n, "%v", err)
+		return "", false
+	}
+	return s, true
+}
+
+func (d *decoder) str(n *yaml.Node) string {
+	s, _ := d.scalar(n, "a string")
+	return s
+}
+
+// name reads a name: not empty, no surrounding spaces.
+func (d *decoder) name(n *yaml.Node) string {
+	s, ok := d.scalar(n, "a name")
+	if ok && (strings.TrimSpace(s) == "" || strings.TrimSpace(s) != s) {
+		d.errf(n, "want a name without leading or trailing spaces, got %q", s)
+	}
+	return s
+}
+
+func (d *decoder) duration(n *yaml.Node) time.Duration {
+	s, ok := d.scalar(n, "a duration like 300ms or 5s")
+	if !ok {
+		return 0
+	}
+	v, err := parseDuration(s)
+	if err != nil {
+		d.errf(n, "%v", err)
+	}
+	return v
+}
+
+// positiveDuration is a duration that must be above zero.
+func (d *decoder) positiveDuration(n *yaml.Node) time.Duration {
+	s, ok := d.scalar(n, "a duration like 300ms or 5s")
+	if !ok {
+		return 0
+	}
+	v, err := parseDuration(s)
+	switch {
+	case err != nil:
+		d.errf(n, "%v", err)
+	case v == 0:
+		d.errf(n, "want a duration above zero, like 1s")
+	}
+	return v
+}
+
+func (d *decoder) number(n *yaml.Node) float64 {
+	s, ok := d.scalar(n, "a number")
+	if !ok {
+		return 0
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		d.errf(n, "want a number, got %q", s)
+	}
+	return v
+}
+
+func (d *decoder) integer(n *yaml.Node) int64 {
+	s, ok := d.scalar(n, "a whole number")
+	if !ok {
+		return 0
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		d.errf(n, "want a whole number, got %q", s)
+	}
+	return v
+}
+
+func (d *decoder) boolean(n *yaml.Node) bool {
+	s, ok := d.scalar(n, "true or false")
+	if !ok {
+		return false
+	}
+	switch s {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	d.errf(n, "want true or false, got %q", s)
+	return false
+}
+
+func (d *decoder) probability(n *yaml.Node) float64 {
+	s, ok := d.scalar(n, "a probability like 25%")
+	if !ok {
+		return 0
+	}
+	v, err := parseProbability(s)
+	if err != nil {
+		d.errf(n, "%v", err)
+	}
+	return v
+}
+
+func (d *decoder) bytes(n *yaml.Node) int64 {
+	s, ok := d.scalar(n, "a size like 64KB")
+	if !ok {
+		return 0
+	}
+	v, err := parseBytes(s)
+	if err != nil {
+		d.errf(n, "%v", err)
+	}
+	return v
+}
+
+// oneOf reads a word from a fixed set.
+func (d *decoder) oneOf(n *yaml.Node, words ...string) string {
+	s, ok := d.scalar(n, "one of "+quoteList(words))
+	if !ok {
+		return ""
+	}
+	for _, w := range words {
+		if s == w {
+			return s
+		}
+	}
+	d.errf(n, "%q is not valid here: want %s%s", s, quoteList(words), suggest(s, words))
+	return ""
+}
+
+// each calls f on every item of list n.
+func (d *decoder) each(n *yaml.Node, what string, f func(item *yaml.Node)) {
+	n = d.resolve(n)
+	if n.Kind != yaml.SequenceNode {
+		d.errf(n, "want a list of %s, got %s", what, kindName(n))
+		return
+	}
+	for _, it := range n.Content {
+		f(d.resolve(it))
+	}
+}
+
+func (d *decoder) strList(n *yaml.Node, what string) []string {
+	var out []string
+	d.each(n, what, func(it *yaml.Node) {
+		if s, ok := d.scalar(it, what); ok {
+			out = append(out, s)
+		}
+	})
+	return out
+}
+
+// strMap reads a mapping of strings to strings.
+func (d *decoder) strMap(n *yaml.Node, what string) map[string]string {
+	n = d.resolve(n)
+	if n.Kind != yaml.MappingNode {
+		d.errf(n, "want a mapping of %s, got %s", what, kindName(n))
+		return nil
+	}
+	out := map[string]string{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if _, dup := out[k.Value]; dup {
+			d.errf(k, "%q appears twice", k.Value)
+		}
+		out[k.Value] = d.str(n.Content[i+1])
+	}
+	return out
+}
+
+// sortedKeys lists a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}

@@ -1,0 +1,137 @@
+package experiments
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// hostPort reads host:port (a port of 0 picks a free one).
+func (d *decoder) hostPort(n *yaml.Node) string {
+	s, ok := d.scalar(n, "an address like 127.0.0.1:8080")
+	if !ok {
+		return ""
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		d.errf(n, "want an address host:port, like 127.0.0.1:8080, got %q", s)
+	}
+	return s
+}
+
+// httpURL reads an http(s) URL.
+func (d *decoder) httpURL(n *yaml.Node) string {
+	s, ok := d.scalar(n, "a URL like http://127.0.0.1:8080/path")
+	if !ok {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		d.errf(n, "want an http:// or https:// URL with a host, got %q", redactURL(s))
+	}
+	return s
+}
+
+// redactURL hides a password in a URL.
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			return u.String()
+		}
+	}
+	return s
+}
+
+var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
+
+func (d *decoder) method(n *yaml.Node) string {
+	s, ok := d.scalar(n, "an HTTP method")
+	if !ok {
+		return ""
+	}
+	up := strings.ToUpper(s)
+	for _, m := range methods {
+		if up == m {
+			return m
+		}
+	}
+	d.errf(n, "%q is not an HTTP method: want %s%s", s, quoteList(methods), suggest(up, methods))
+	return ""
+}
+
+// argv reads a command as a list of arguments, or as one string: a
+// script when shell is set, else split on spaces (see splitCommand).
+func (d *decoder) argv(n *yaml.Node) []string {
+	n = d.resolve(n)
+	if n.Kind == yaml.ScalarNode {
+		s, ok := d.scalar(n, "a command")
+		if !ok {
+			return nil
+		}
+		if strings.TrimSpace(s) == "" {
+			d.errf(n, "want a command, got an empty string")
+			return nil
+		}
+		return []string{s}
+	}
+	out := d.strList(n, "command arguments")
+	if len(out) == 0 && n.Kind == yaml.SequenceNode {
+		d.errf(n, "want a command, got an empty list")
+	}
+	return out
+}
+
+// splitCommand turns a command written as one string into arguments when
+// it is not a shell script: split on spaces, refusing quotes, which would
+// not be honoured.
+func splitCommand(src *source, key string, argv []string, shell bool) ([]string, *FileError) {
+	n, ok := src.keys[key]
+	if shell || !ok || n.Kind != yaml.ScalarNode || len(argv) != 1 {
+		return argv, nil
+	}
+	if strings.ContainsAny(argv[0], `"'\|&;<>$`+"`") {
+		return argv, &FileError{Pos: src.at(key), Msg: "a command with quotes or shell syntax must be a list of arguments, like [sh, -c, \"...\"], or set shell: true"}
+	}
+	return strings.Fields(argv[0]), nil
+}
+
+// readFile reads a file named relative to the experiment file.
+func (d *decoder) readFile(n *yaml.Node) string {
+	s, ok := d.scalar(n, "a file path")
+	if !ok {
+		return ""
+	}
+	p := s
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(d.file), p)
+	}
+	b, err := readSmallFile(p)
+	if err != nil {
+		d.errf(n, "cannot read %s: %v", s, err)
+		return ""
+	}
+	return string(b)
+}
+
+// maxFileSize bounds the files an experiment reads (catalogs, bodies).
+const maxFileSize = 16 << 20
+
+// readSmallFile reads a regular file of at most maxFileSize bytes.
+func readSmallFile(p string) ([]byte, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file")
+	}
+	if st.Size() > maxFileSize {
+		return nil, fmt.Errorf("larger than %d MB", maxFileSize>>20)
+	}
+	return os.ReadFile(p)
+}

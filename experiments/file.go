@@ -1,0 +1,273 @@
+package experiments
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// LoadOption configures LoadFile.
+type LoadOption func(*loadOptions)
+
+type loadOptions struct {
+	vars map[string]string
+	env  func(string) (string, bool)
+}
+
+// WithVars gives values for ${NAME} that come before the environment's
+// (gameday demo passes the addresses of the shop this way).
+func WithVars(vars map[string]string) LoadOption {
+	return func(o *loadOptions) { o.vars = vars }
+}
+
+// WithEnv replaces the environment that ${NAME} reads (tests use a map).
+func WithEnv(lookup func(string) (string, bool)) LoadOption {
+	return func(o *loadOptions) { o.env = lookup }
+}
+
+// maxCases bounds a matrix's expansion.
+const maxCases = 256
+
+// fileDoc is one file being decoded.
+type fileDoc struct {
+	exp      *Experiment
+	includes []include
+}
+
+type include struct {
+	path string
+	pos  Pos
+}
+
+// LoadFile reads an experiment file: one experiment per case of its
+// matrix, or one when it has none. Every problem is reported, each as
+// FILE:LINE:COLUMN and what was expected, in a FileErrors.
+func LoadFile(path string, opts ...LoadOption) ([]*Experiment, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data, opts...)
+}
+
+// Parse reads an experiment from data, named path (includes are found
+// relative to it).
+func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) {
+	o := loadOptions{env: os.LookupEnv}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var errs FileErrors
+	root := parseYAML(path, data, &errs)
+	if root == nil {
+		return nil, errs.sorted()
+	}
+	budget := nodeBudget
+	pre := &decoder{file: path, errs: &errs, budget: &budget,
+		sub: &substituter{vars: o.vars, env: o.env, params: map[string]bool{}, used: map[string]bool{}}}
+	secrets := secretNames(pre, root)
+	params, cases := matrixCases(pre, root)
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+	used := map[string]bool{}
+	var out []*Experiment
+	var secretValues []string
+	for _, c := range cases {
+		budget := nodeBudget
+		sub := &substituter{vars: o.vars, env: o.env, matrix: c.values, params: params,
+			secrets: secrets, used: used}
+		d := &decoder{file: path, errs: &errs, sub: sub, budget: &budget}
+		doc := &fileDoc{exp: &Experiment{File: path, Case: c.name}}
+		rootTable.decode(d, root, doc)
+		readIncludes(d, doc, map[string]bool{abs(path): true})
+		doc.exp.Secrets = sub.values
+		secretValues = append(secretValues, sub.values...)
+		check(doc.exp, &errs)
+		out = append(out, doc.exp)
+	}
+	for name, n := range params {
+		if !used[name] && n {
+			errs = append(errs, FileError{Pos: matrixPos(path, root, name),
+				Msg: fmt.Sprintf("matrix parameter %q is never used: refer to it as ${matrix.%s}", name, name)})
+		}
+	}
+	if len(errs) > 0 {
+		// An error may quote a value that came from a secret.
+		hide := &Experiment{Secrets: secretValues}
+		for i := range errs {
+			errs[i].Msg = hide.Redact(errs[i].Msg)
+		}
+		return nil, errs.sorted()
+	}
+	return out, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// parseYAML parses data into its root mapping node, or reports why not.
+func parseYAML(path string, data []byte, errs *FileErrors) *yaml.Node {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		msg := err.Error()
+		line := 1
+		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+			line, _ = strconv.Atoi(m[1])
+			msg = m[2]
+		} else {
+			msg = strings.TrimPrefix(msg, "yaml: ")
+		}
+		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: line, Col: 1}, Msg: "not valid YAML: " + msg})
+		return nil
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: 1, Col: 1}, Msg: "the file is empty: want an experiment (a mapping with at least name:)"})
+		return nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: root.Line, Col: root.Column},
+			Msg: "want a mapping of keys (name:, load:, blocks: ...) at the top of the file, got " + kindName(root)})
+		return nil
+	}
+	return root
+}
+
+// rootKey returns the value node of a top-level key.
+func rootKey(root *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == key {
+			return root.Content[i+1]
+		}
+	}
+	return nil
+}
+
+func secretNames(d *decoder, root *yaml.Node) map[string]bool {
+	out := map[string]bool{}
+	if n := rootKey(root, "secrets"); n != nil {
+		d.each(n, "names of environment variables", func(it *yaml.Node) {
+			if it.Kind == yaml.ScalarNode {
+				out[it.Value] = true
+			} else {
+				d.errf(it, "want the name of an environment variable, got %s", kindName(it))
+			}
+		})
+	}
+	return out
+}
+
+type matrixCase struct {
+	name   string
+	values map[string]string
+}
+
+// matrixCases expands the matrix: every combination of its parameters'
+// values, in the order they are written.
+func matrixCases(d *decoder, root *yaml.Node) (map[string]bool, []matrixCase) {
+	params := map[string]bool{}
+	n := rootKey(root, "matrix")
+	if n == nil {
+		return params, []matrixCase{{values: map[string]string{}}}
+	}
+	n = d.resolve(n)
+	if n.Kind != yaml.MappingNode {
+		d.errf(n, "matrix: want a mapping of parameter names to lists of values, got %s", kindName(n))
+		return params, nil
+	}
+	cases := []matrixCase{{values: map[string]string{}}}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], d.resolve(n.Content[i+1])
+		if params[k.Value] {
+			d.errf(k, "matrix: parameter %q appears twice", k.Value)
+			continue
+		}
+		params[k.Value] = true
+		var values []string
+		d.each(v, "values", func(it *yaml.Node) {
+			if s, ok := d.scalar(it, "a value"); ok {
+				values = append(values, s)
+			}
+		})
+		if len(values) == 0 && v.Kind == yaml.SequenceNode {
+			d.errf(v, "matrix: parameter %q has no values", k.Value)
+			continue
+		}
+		if len(cases)*len(values) > maxCases {
+			d.errf(k, "matrix: more than %d combinations; split the experiment", maxCases)
+			return params, nil
+		}
+		var next []matrixCase
+		for _, c := range cases {
+			for _, val := range values {
+				vs := map[string]string{k.Value: val}
+				for kk, vv := range c.values {
+					vs[kk] = vv
+				}
+				name := strings.TrimSpace(c.name + " " + k.Value + "=" + val)
+				next = append(next, matrixCase{name: name, values: vs})
+			}
+		}
+		cases = next
+	}
+	return params, cases
+}
+
+func matrixPos(file string, root *yaml.Node, name string) Pos {
+	if n := rootKey(root, "matrix"); n != nil && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == name {
+				return Pos{File: file, Line: n.Content[i].Line, Col: n.Content[i].Column}
+			}
+		}
+	}
+	return Pos{File: file}
+}
+
+func abs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// readIncludes decodes the catalog files doc includes, recursively, adding
+// their blocks to the experiment.
+func readIncludes(d *decoder, doc *fileDoc, seen map[string]bool) {
+	for _, inc := range doc.includes {
+		p := inc.path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(filepath.Dir(d.file), p)
+		}
+		if seen[abs(p)] {
+			*d.errs = append(*d.errs, FileError{Pos: inc.pos, Msg: fmt.Sprintf("include %s: it includes itself (a cycle)", inc.path)})
+			continue
+		}
+		data, err := readSmallFile(p)
+		if err != nil {
+			msg := err.Error()
+			if errors.Is(err, os.ErrNotExist) {
+				msg = "no such file"
+			}
+			*d.errs = append(*d.errs, FileError{Pos: inc.pos, Msg: fmt.Sprintf("include %s: %s", inc.path, msg)})
+			continue
+		}
+		root := parseYAML(p, data, d.errs)
+		if root == nil {
+			continue
+		}
+		sub := &decoder{file: p, errs: d.errs, sub: d.sub, budget: d.budget}
+		cat := &fileDoc{exp: &Experiment{}}
+		catalogTable.decode(sub, root, cat)
+		seen[abs(p)] = true
+		readIncludes(sub, cat, seen)
+		delete(seen, abs(p))
+		doc.exp.Blocks = append(doc.exp.Blocks, cat.exp.Blocks...)
+	}
+}

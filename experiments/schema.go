@@ -1,0 +1,453 @@
+package experiments
+
+import (
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The schema of experiment files: one table of keys per place. docs/
+// experiments.md documents every key of every table, and a test keeps the
+// two together (SchemaKeys).
+
+var rootTable = table[fileDoc]{path: "", fields: []field[fileDoc]{
+	{"name", true, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Name = d.name(n) }},
+	{"description", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Description = d.str(n) }},
+	{"interval", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Interval = d.positiveDuration(n) }},
+	{"window", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Window = d.positiveDuration(n) }},
+	{"include", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.includes = includeList(d, n) }},
+	{"secrets", false, func(*decoder, *yaml.Node, *fileDoc) {}}, // read before everything else
+	{"matrix", false, func(*decoder, *yaml.Node, *fileDoc) {}},  // read before everything else
+	{"targets", false, func(d *decoder, n *yaml.Node, f *fileDoc) { targetsTable.decode(d, n, &f.exp.Targets) }},
+	{"load", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
+		d.each(n, "loads", func(it *yaml.Node) {
+			var l Load
+			l.src = d.source(it, loadTable.decode(d, it, &l))
+			f.exp.Loads = append(f.exp.Loads, l)
+		})
+	}},
+	{"probes", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
+		d.each(n, "probes", func(it *yaml.Node) {
+			var p Probe
+			p.src = d.source(it, probeTable.decode(d, it, &p))
+			f.exp.Probes = append(f.exp.Probes, p)
+		})
+	}},
+	{"assumptions", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
+		d.each(n, "assumptions", func(it *yaml.Node) {
+			var a Assumption
+			a.src = d.source(it, assumptionTable.decode(d, it, &a))
+			f.exp.Assumptions = append(f.exp.Assumptions, a)
+		})
+	}},
+	{"guardrails", false, func(d *decoder, n *yaml.Node, f *fileDoc) { guardrailsTable.decode(d, n, &f.exp.Guardrails) }},
+	{"blocks", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Blocks = append(f.exp.Blocks, blockList(d, n)...) }},
+	{"schedule", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
+		s := &Schedule{}
+		scheduleTable.decode(d, n, s)
+		f.exp.Schedule = s
+	}},
+	{"charts", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
+		d.each(n, "charts", func(it *yaml.Node) {
+			var c Chart
+			c.src = d.source(it, chartTable.decode(d, it, &c))
+			f.exp.Charts = append(f.exp.Charts, c)
+		})
+	}},
+}}
+
+// catalogTable is the schema of an included catalog file: blocks to share.
+var catalogTable = table[fileDoc]{path: "(catalog)", fields: []field[fileDoc]{
+	{"name", false, func(d *decoder, n *yaml.Node, f *fileDoc) { d.name(n) }},
+	{"description", false, func(d *decoder, n *yaml.Node, f *fileDoc) { d.str(n) }},
+	{"include", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.includes = includeList(d, n) }},
+	{"blocks", true, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Blocks = append(f.exp.Blocks, blockList(d, n)...) }},
+}}
+
+func includeList(d *decoder, n *yaml.Node) []include {
+	var out []include
+	d.each(n, "catalog files", func(it *yaml.Node) {
+		if s, ok := d.scalar(it, "the path of a catalog file"); ok {
+			out = append(out, include{path: s, pos: d.pos(it)})
+		}
+	})
+	return out
+}
+
+var targetsTable = table[Targets]{path: "targets", fields: []field[Targets]{
+	{"proxies", false, func(d *decoder, n *yaml.Node, t *Targets) {
+		d.each(n, "proxies", func(it *yaml.Node) {
+			var p ProxyTarget
+			p.src = d.source(it, proxyTable.decode(d, it, &p))
+			t.Proxies = append(t.Proxies, p)
+		})
+	}},
+	{"processes", false, func(d *decoder, n *yaml.Node, t *Targets) {
+		d.each(n, "processes", func(it *yaml.Node) {
+			var p ProcessTarget
+			p.src = d.source(it, processTable.decode(d, it, &p))
+			t.Processes = append(t.Processes, p)
+		})
+	}},
+}}
+
+var proxyTable = table[ProxyTarget]{path: "targets.proxies[]", fields: []field[ProxyTarget]{
+	{"name", true, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Name = d.name(n) }},
+	{"protocol", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Protocol = d.oneOf(n, ProtoHTTP, ProtoTCP) }},
+	{"listen", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Listen = d.hostPort(n) }},
+	{"upstream", true, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Upstream = d.str(n) }},
+}}
+
+var processTable = table[ProcessTarget]{path: "targets.processes[]", fields: []field[ProcessTarget]{
+	{"name", true, func(d *decoder, n *yaml.Node, p *ProcessTarget) { p.Name = d.name(n) }},
+	{"command", false, func(d *decoder, n *yaml.Node, p *ProcessTarget) { p.Command = d.argv(n) }},
+	{"shell", false, func(d *decoder, n *yaml.Node, p *ProcessTarget) { p.Shell = d.boolean(n) }},
+	{"dir", false, func(d *decoder, n *yaml.Node, p *ProcessTarget) { p.Dir = d.str(n) }},
+	{"env", false, func(d *decoder, n *yaml.Node, p *ProcessTarget) { p.Env = d.strMap(n, "variables") }},
+	{"ready", false, func(d *decoder, n *yaml.Node, p *ProcessTarget) { p.Ready = d.str(n) }},
+	{"pidfile", false, func(d *decoder, n *yaml.Node, p *ProcessTarget) { p.PIDFile = d.str(n) }},
+	{"pid", false, func(d *decoder, n *yaml.Node, p *ProcessTarget) {
+		if p.PID = int(d.integer(n)); p.PID <= 0 {
+			d.errf(n, "want a process id above 0")
+		}
+	}},
+}}
+
+var loadTable = table[Load]{path: "load[]", fields: []field[Load]{
+	{"name", true, func(d *decoder, n *yaml.Node, l *Load) { l.Name = d.name(n) }},
+	{"url", true, func(d *decoder, n *yaml.Node, l *Load) { l.URL = d.httpURL(n) }},
+	{"method", false, func(d *decoder, n *yaml.Node, l *Load) { l.Method = d.method(n) }},
+	{"headers", false, func(d *decoder, n *yaml.Node, l *Load) { l.Header = d.strMap(n, "header names to values") }},
+	{"body", false, func(d *decoder, n *yaml.Node, l *Load) { l.Body = d.str(n) }},
+	{"body_file", false, func(d *decoder, n *yaml.Node, l *Load) { l.Body = d.readFile(n) }},
+	{"rate", true, func(d *decoder, n *yaml.Node, l *Load) {
+		if s, ok := d.scalar(n, "a rate like 50/s"); ok {
+			v, err := parseRate(s)
+			if err != nil {
+				d.errf(n, "%v", err)
+			} else if v <= 0 || v > 100000 {
+				d.errf(n, "want a rate above 0 and at most 100000/s, got %s", s)
+			}
+			l.Rate = v
+		}
+	}},
+	{"timeout", false, func(d *decoder, n *yaml.Node, l *Load) { l.Timeout = d.positiveDuration(n) }},
+	{"window", false, func(d *decoder, n *yaml.Node, l *Load) { l.Window = d.positiveDuration(n) }},
+	{"curve", false, func(d *decoder, n *yaml.Node, l *Load) { l.Curve = curveOf(d, n) }},
+}}
+
+var curveTable = table[Curve]{path: "curve", fields: []field[Curve]{
+	{"shape", true, func(d *decoder, n *yaml.Node, c *Curve) {
+		c.Shape = d.oneOf(n, "step", "ramp", "pulse", "sine", "random-walk")
+	}},
+	{"level", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Level = d.probability(n) }},
+	{"from", false, func(d *decoder, n *yaml.Node, c *Curve) { c.From = d.probability(n) }},
+	{"to", false, func(d *decoder, n *yaml.Node, c *Curve) { c.To = d.probability(n) }},
+	{"over", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Over = d.positiveDuration(n) }},
+	{"period", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Period = d.positiveDuration(n) }},
+	{"duty", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Duty = d.probability(n) }},
+	{"min", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Min = d.probability(n) }},
+	{"max", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Max = d.probability(n) }},
+	{"every", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Every = d.positiveDuration(n) }},
+	{"step", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Step = d.probability(n) }},
+	{"seed", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Seed = d.integer(n) }},
+}}
+
+// curveOf reads a curve: a mapping, or just a shape's name.
+func curveOf(d *decoder, n *yaml.Node) *Curve {
+	c := &Curve{}
+	if n.Kind == yaml.ScalarNode {
+		c.Shape = d.oneOf(n, "step", "ramp", "pulse", "sine", "random-walk")
+		c.src = d.source(n, nil)
+		return c
+	}
+	c.src = d.source(n, curveTable.decode(d, n, c))
+	return c
+}
+
+var probeTable = table[Probe]{path: "probes[]", fields: []field[Probe]{
+	{"name", true, func(d *decoder, n *yaml.Node, p *Probe) { p.Name = d.name(n) }},
+	{"kind", true, func(d *decoder, n *yaml.Node, p *Probe) {
+		p.Kind = ProbeKind(d.oneOf(n, "scrape", "http", "tcp", "command", "promql"))
+	}},
+	{"every", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Every = d.positiveDuration(n) }},
+	{"timeout", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Timeout = d.positiveDuration(n) }},
+	{"unit", false, func(d *decoder, n *yaml.Node, p *Probe) {
+		p.Unit = Unit(d.oneOf(n, "", "ms", "%", "req/s"))
+	}},
+	{"url", false, func(d *decoder, n *yaml.Node, p *Probe) { p.URL = d.httpURL(n) }},
+	{"metric", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Metric = d.str(n) }},
+	{"labels", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Labels = d.strMap(n, "label names to values") }},
+	{"method", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Method = d.method(n) }},
+	{"headers", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Header = d.strMap(n, "header names to values") }},
+	{"body", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Body = d.str(n) }},
+	{"expect_status", false, func(d *decoder, n *yaml.Node, p *Probe) {
+		for _, s := range d.strList(n, "HTTP status codes") {
+			c, err := strconv.Atoi(s)
+			if err != nil || c < 100 || c > 599 {
+				d.errf(n, "want HTTP status codes from 100 to 599, got %q", s)
+			}
+			p.ExpectStatus = append(p.ExpectStatus, c)
+		}
+	}},
+	{"expect_body", false, func(d *decoder, n *yaml.Node, p *Probe) { p.ExpectBody = d.str(n) }},
+	{"address", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Address = d.hostPort(n) }},
+	{"command", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Command = d.argv(n) }},
+	{"shell", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Shell = d.boolean(n) }},
+	{"server", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Server = d.httpURL(n) }},
+	{"query", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Query = d.str(n) }},
+}}
+
+// comparisons are the keys that set an assumption's threshold.
+var comparisons = map[string]Comparison{"below": Below, "at_most": BelowOrEqual, "above": Above, "at_least": AboveOrEqual}
+
+func setThreshold(key string) func(d *decoder, n *yaml.Node, a *Assumption) {
+	return func(d *decoder, n *yaml.Node, a *Assumption) {
+		if a.Op != "" {
+			d.errf(n, "an assumption has one comparison; it already has %q", opKey(a.Op))
+			return
+		}
+		s, ok := d.scalar(n, "a threshold like 250ms, 1% or 100")
+		if !ok {
+			return
+		}
+		v, u, err := parseThreshold(s)
+		if err != nil {
+			d.errf(n, "%v", err)
+		}
+		a.Op, a.Threshold, a.Unit = comparisons[key], v, u
+	}
+}
+
+func opKey(op Comparison) string {
+	for k, v := range comparisons {
+		if v == op {
+			return k
+		}
+	}
+	return string(op)
+}
+
+var aggregates = []string{"last", "avg", "min", "max", "p50", "p90", "p95", "p99", "rate", "error_rate"}
+
+var assumptionFields = []field[Assumption]{
+	{"name", true, func(d *decoder, n *yaml.Node, a *Assumption) { a.Name = d.name(n) }},
+	{"series", false, func(d *decoder, n *yaml.Node, a *Assumption) { a.Series = d.name(n) }},
+	{"aggregate", false, func(d *decoder, n *yaml.Node, a *Assumption) { a.Aggregate = Aggregate(d.oneOf(n, aggregates...)) }},
+	{"window", false, func(d *decoder, n *yaml.Node, a *Assumption) { a.Window = d.positiveDuration(n) }},
+	{"below", false, setThreshold("below")},
+	{"at_most", false, setThreshold("at_most")},
+	{"above", false, setThreshold("above")},
+	{"at_least", false, setThreshold("at_least")},
+}
+
+var assumptionTable = table[Assumption]{path: "assumptions[]", fields: append(append([]field[Assumption]{}, assumptionFields...),
+	field[Assumption]{"recovers_within", false, func(d *decoder, n *yaml.Node, a *Assumption) {
+		a.Kind, a.Within = AssumeRecovery, d.positiveDuration(n)
+	}},
+	field[Assumption]{"of", false, func(d *decoder, n *yaml.Node, a *Assumption) { a.Of = d.strList(n, "assumption names") }},
+)}
+
+var guardrailsTable = table[Guardrails]{path: "guardrails", fields: []field[Guardrails]{
+	{"max_fault_duration", false, func(d *decoder, n *yaml.Node, g *Guardrails) { g.MaxFaultDuration = d.positiveDuration(n) }},
+	{"abort", false, func(d *decoder, n *yaml.Node, g *Guardrails) {
+		d.each(n, "abort conditions", func(it *yaml.Node) {
+			var a Abort
+			keys := abortTable.decode(d, it, &a)
+			a.src = d.source(it, keys)
+			a.Kind = AssumeThreshold
+			g.Abort = append(g.Abort, a)
+		})
+	}},
+}}
+
+var abortTable = table[Abort]{path: "guardrails.abort[]", fields: func() []field[Abort] {
+	var fs []field[Abort]
+	for _, f := range assumptionFields {
+		set := f.set
+		fs = append(fs, field[Abort]{f.key, f.required, func(d *decoder, n *yaml.Node, a *Abort) { set(d, n, &a.Assumption) }})
+	}
+	return append(fs, field[Abort]{"for", false, func(d *decoder, n *yaml.Node, a *Abort) { a.For = d.duration(n) }})
+}()}
+
+func blockList(d *decoder, n *yaml.Node) []Block {
+	var out []Block
+	d.each(n, "blocks", func(it *yaml.Node) {
+		var b Block
+		b.src = d.source(it, blockTable.decode(d, it, &b))
+		out = append(out, b)
+	})
+	return out
+}
+
+var blockTable = table[Block]{path: "blocks[]", fields: []field[Block]{
+	{"name", true, func(d *decoder, n *yaml.Node, b *Block) { b.Name = d.name(n) }},
+	{"description", false, func(d *decoder, n *yaml.Node, b *Block) { b.Description = d.str(n) }},
+	{"fault", false, func(d *decoder, n *yaml.Node, b *Block) {
+		f := &Fault{}
+		f.src = d.source(n, faultTable.decode(d, n, f))
+		b.Fault = f
+	}},
+	{"load", false, func(d *decoder, n *yaml.Node, b *Block) {
+		l := &LoadChange{}
+		l.src = d.source(n, loadChangeTable.decode(d, n, l))
+		b.Load = l
+	}},
+	{"curve", false, func(d *decoder, n *yaml.Node, b *Block) { b.Curve = curveOf(d, n) }},
+	{"duration", false, func(d *decoder, n *yaml.Node, b *Block) { b.Duration = d.positiveDuration(n) }},
+	{"sequence", false, func(d *decoder, n *yaml.Node, b *Block) {
+		d.each(n, "steps", func(it *yaml.Node) {
+			var s SequenceStep
+			s.src = d.source(it, sequenceTable.decode(d, it, &s))
+			b.Sequence = append(b.Sequence, s)
+		})
+	}},
+	{"parallel", false, func(d *decoder, n *yaml.Node, b *Block) { b.Parallel = d.strList(n, "block names") }},
+}}
+
+var faultTable = table[Fault]{path: "blocks[].fault", fields: []field[Fault]{
+	{"kind", true, func(d *decoder, n *yaml.Node, f *Fault) { f.Kind = FaultKind(d.oneOf(n, faultKindNames()...)) }},
+	{"target", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Target = d.name(n) }},
+	{"match", false, func(d *decoder, n *yaml.Node, f *Fault) { matchTable.decode(d, n, f) }},
+	{"delay", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Delay = d.duration(n) }},
+	{"jitter", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Jitter = d.duration(n) }},
+	{"status", false, func(d *decoder, n *yaml.Node, f *Fault) {
+		if f.Status = int(d.integer(n)); f.Status < 100 || f.Status > 599 {
+			d.errf(n, "want an HTTP status from 100 to 599, got %d", f.Status)
+		}
+	}},
+	{"probability", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Probability = d.probability(n) }},
+	{"direction", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Direction = d.oneOf(n, "upstream", "downstream", "both") }},
+	{"rate", false, func(d *decoder, n *yaml.Node, f *Fault) {
+		if s, ok := d.scalar(n, "a bandwidth like 100KB/s"); ok {
+			v, err := parseBandwidth(s)
+			if err != nil {
+				d.errf(n, "%v", err)
+			} else if v <= 0 {
+				d.errf(n, "want a bandwidth above 0, like 100KB/s")
+			}
+			f.Rate = v
+		}
+	}},
+	{"bytes", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Bytes = d.bytes(n) }},
+	{"size", false, func(d *decoder, n *yaml.Node, f *Fault) { f.SliceSize = d.bytes(n) }},
+	{"variation", false, func(d *decoder, n *yaml.Node, f *Fault) { f.SliceVariation = d.bytes(n) }},
+	{"restart", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Restart = d.boolean(n) }},
+	{"start", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Start = commandOf(d, n) }},
+	{"revert", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Revert = commandOf(d, n) }},
+}}
+
+var matchTable = table[Fault]{path: "blocks[].fault.match", fields: []field[Fault]{
+	{"method", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Method = d.method(n) }},
+	{"path", false, func(d *decoder, n *yaml.Node, f *Fault) {
+		if f.PathPrefix = d.str(n); !strings.HasPrefix(f.PathPrefix, "/") {
+			d.errf(n, "want a path prefix starting with /, got %q", f.PathPrefix)
+		}
+	}},
+	{"headers", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Header = d.strMap(n, "header names to values") }},
+}}
+
+var commandTable = table[CommandSpec]{path: "blocks[].fault.start", fields: []field[CommandSpec]{
+	{"command", true, func(d *decoder, n *yaml.Node, c *CommandSpec) { c.Argv = d.argv(n) }},
+	{"shell", false, func(d *decoder, n *yaml.Node, c *CommandSpec) { c.Shell = d.boolean(n) }},
+	{"timeout", false, func(d *decoder, n *yaml.Node, c *CommandSpec) { c.Timeout = d.positiveDuration(n) }},
+}}
+
+// commandOf reads a command: a list (argv) or a mapping with options.
+func commandOf(d *decoder, n *yaml.Node) *CommandSpec {
+	c := &CommandSpec{}
+	if n.Kind == yaml.SequenceNode {
+		c.Argv = d.argv(n)
+		return c
+	}
+	keys := commandTable.decode(d, n, c)
+	if c.Shell && len(c.Argv) != 1 {
+		d.errf(n, "with shell: true, command is one script string (run by /bin/sh -c), got %d items", len(c.Argv))
+	}
+	var fe *FileError
+	if c.Argv, fe = splitCommand(d.source(n, keys), "command", c.Argv, c.Shell); fe != nil {
+		*d.errs = append(*d.errs, *fe)
+	}
+	return c
+}
+
+var loadChangeTable = table[LoadChange]{path: "blocks[].load", fields: []field[LoadChange]{
+	{"target", true, func(d *decoder, n *yaml.Node, l *LoadChange) { l.Target = d.name(n) }},
+	{"factor", true, func(d *decoder, n *yaml.Node, l *LoadChange) {
+		if l.Factor = d.number(n); !(l.Factor > 0 && l.Factor <= 1000) {
+			d.errf(n, "want a factor above 0 and at most 1000 (4 means four times the rate), got %v", l.Factor)
+		}
+	}},
+}}
+
+var sequenceTable = table[SequenceStep]{path: "blocks[].sequence[]", fields: []field[SequenceStep]{
+	{"block", true, func(d *decoder, n *yaml.Node, s *SequenceStep) { s.Block = d.name(n) }},
+	{"for", true, func(d *decoder, n *yaml.Node, s *SequenceStep) { s.For = d.positiveDuration(n) }},
+}}
+
+var scheduleTable = table[Schedule]{path: "schedule", fields: []field[Schedule]{
+	{"baseline", false, func(d *decoder, n *yaml.Node, s *Schedule) { s.Baseline = d.duration(n) }},
+	{"steps", true, func(d *decoder, n *yaml.Node, s *Schedule) {
+		d.each(n, "steps", func(it *yaml.Node) {
+			var st ScheduleStep
+			st.src = d.source(it, stepTable.decode(d, it, &st))
+			s.Steps = append(s.Steps, st)
+		})
+		if len(s.Steps) == 0 {
+			d.errf(n, "schedule: want at least one step")
+		}
+	}},
+	{"recovery", false, func(d *decoder, n *yaml.Node, s *Schedule) { s.Recovery = d.duration(n) }},
+}}
+
+var stepTable = table[ScheduleStep]{path: "schedule.steps[]", fields: []field[ScheduleStep]{
+	{"blocks", true, func(d *decoder, n *yaml.Node, s *ScheduleStep) {
+		if s.Blocks = d.strList(n, "block names"); len(s.Blocks) == 0 {
+			d.errf(n, "an empty step: want at least one block to switch on")
+		}
+	}},
+	{"for", true, func(d *decoder, n *yaml.Node, s *ScheduleStep) { s.For = d.positiveDuration(n) }},
+	{"note", false, func(d *decoder, n *yaml.Node, s *ScheduleStep) { s.Note = d.str(n) }},
+}}
+
+var chartTable = table[Chart]{path: "charts[]", fields: []field[Chart]{
+	{"title", true, func(d *decoder, n *yaml.Node, c *Chart) { c.Title = d.str(n) }},
+	{"unit", false, func(d *decoder, n *yaml.Node, c *Chart) { c.Unit = Unit(d.oneOf(n, "", "ms", "%", "req/s")) }},
+	{"series", true, func(d *decoder, n *yaml.Node, c *Chart) {
+		for _, s := range d.strList(n, "series names") {
+			label := s
+			if i := strings.LastIndexByte(s, '.'); i >= 0 {
+				label = s[i+1:]
+			}
+			c.Series = append(c.Series, ChartSeries{Series: s, Label: label})
+		}
+		if len(c.Series) == 0 {
+			d.errf(n, "a chart needs at least one series")
+		}
+	}},
+}}
+
+// schemaTables lists every table, for SchemaKeys.
+var schemaTables = []interface{ keys() (string, []string) }{
+	&rootTable, &catalogTable, &targetsTable, &proxyTable, &processTable, &loadTable, &curveTable,
+	&probeTable, &assumptionTable, &guardrailsTable, &abortTable, &blockTable, &faultTable, &matchTable,
+	&commandTable, &loadChangeTable, &sequenceTable, &scheduleTable, &stepTable, &chartTable,
+}
+
+// SchemaKeys lists every key an experiment file may have, as documented:
+// "blocks[].fault.delay". The matrix's keys are the user's own.
+func SchemaKeys() []string {
+	var out []string
+	for _, t := range schemaTables {
+		path, keys := t.keys()
+		for _, k := range keys {
+			if path == "" {
+				out = append(out, k)
+			} else {
+				out = append(out, path+"."+k)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,101 @@
+package experiments
+
+import (
+	"fmt"
+	"strings"
+)
+
+// substituter replaces ${NAME}, ${NAME:-default} and ${matrix.NAME} in
+// scalar values; $$ is a literal $. Host variables come before the
+// environment.
+type substituter struct {
+	vars    map[string]string
+	env     func(string) (string, bool)
+	matrix  map[string]string // the current matrix case
+	params  map[string]bool   // matrix parameters declared (for suggestions)
+	secrets map[string]bool   // names whose values are secret
+	used    map[string]bool   // matrix parameters referenced
+	values  []string          // secret values substituted so far
+}
+
+// expand substitutes s; the error says which reference failed.
+func (sb *substituter) expand(s string) (string, error) {
+	if !strings.Contains(s, "$") {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '$' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 < len(s) && s[i+1] == '$' {
+			b.WriteByte('$')
+			i++
+			continue
+		}
+		if i+1 >= len(s) || s[i+1] != '{' {
+			b.WriteByte('$')
+			continue
+		}
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return "", fmt.Errorf("unclosed ${ in %q: write ${NAME}, or $$ for a literal $", s)
+		}
+		ref := s[i+2 : i+end]
+		v, err := sb.lookup(ref)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString(v)
+		i += end
+	}
+	return b.String(), nil
+}
+
+func (sb *substituter) lookup(ref string) (string, error) {
+	name, def, hasDef := strings.Cut(ref, ":-")
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", fmt.Errorf("empty ${}: want ${NAME}")
+	}
+	if p, ok := strings.CutPrefix(name, "matrix."); ok {
+		if !sb.params[p] {
+			var names []string
+			for n := range sb.params {
+				names = append(names, n)
+			}
+			if len(names) == 0 {
+				return "", fmt.Errorf("${%s}: the file has no matrix", name)
+			}
+			return "", fmt.Errorf("${%s}: no matrix parameter %q%s", name, p, suggest(p, names))
+		}
+		sb.used[p] = true
+		return sb.matrix[p], nil
+	}
+	v, ok := sb.vars[name]
+	if !ok && sb.env != nil {
+		v, ok = sb.env(name)
+	}
+	if !ok {
+		if hasDef {
+			return def, nil
+		}
+		return "", fmt.Errorf("${%s}: the environment variable %s is not set (set it, or give a default: ${%s:-value})", name, name, name)
+	}
+	if sb.secrets[name] && v != "" {
+		sb.values = append(sb.values, v)
+	}
+	return v, nil
+}
+
+// Redact replaces every secret value in s.
+func (e *Experiment) Redact(s string) string {
+	for _, v := range e.Secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "••••••")
+		}
+	}
+	return s
+}

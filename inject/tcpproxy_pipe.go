@@ -1,0 +1,341 @@
+package inject
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// tcpPipe carries one direction of a connection: what it reads from src
+// it writes to dst. One goroutine runs it (run); in the slow path a second
+// one reads (read).
+type tcpPipe struct {
+	conn     *tcpConn
+	up       bool // client → server
+	src, dst *net.TCPConn
+	fast     atomic.Bool // in the fast path: a fault that starts to apply kicks it
+
+	// Slow path, owned by run's goroutine.
+	stopRead atomic.Bool // asks read to return
+	readErr  error       // why read returned: io.EOF, errTCPStopped or a read error; set before it closes its channel
+	eofAt    time.Time   // when read saw io.EOF
+	fs       *tcpFaultSet
+	ch       *tcpChain // for fs
+	state    map[uint64]*tcpFaultState
+	timer    *time.Timer
+	next     time.Time // bandwidth: when the bytes written so far were paid for
+	start    time.Time // bandwidth: when the piece being paced started, zero between pieces
+	after    time.Time // slicing: no write before
+}
+
+var (
+	errTCPFault   = errors.New("a fault applies") // fast → slow
+	errTCPNoFault = errors.New("no fault")        // slow → fast
+	errTCPStopped = errors.New("reader stopped")  // read returned at the slow path's request
+	errTCPLimit   = errors.New("data limit reached")
+)
+
+// tcpLongAgo is a deadline in the past: it makes the pending read return.
+var tcpLongAgo = time.Unix(1, 0)
+
+// tcpQueue is how many chunks (of up to tcpChunkSize) the slow path reads
+// ahead of what it has written; it bounds what latency holds in flight.
+const (
+	tcpQueue     = 16
+	tcpChunkSize = 32 << 10
+)
+
+// tcpBurst is the bandwidth a pipe may save while idle or late: up to
+// tcpBurst × rate bytes go without waiting.
+const tcpBurst = 20 * time.Millisecond
+
+type tcpChunk struct {
+	data []byte
+	at   time.Time // when it was read
+}
+
+// run moves the bytes until the source ends or the connection breaks, then
+// passes the end on: a FIN as a FIN, a reset as a reset.
+func (pp *tcpPipe) run() {
+	err := errTCPNoFault
+	for err == errTCPNoFault || err == errTCPFault {
+		if err == errTCPNoFault {
+			err = pp.fastCopy()
+		} else {
+			err = pp.slowCopy()
+		}
+	}
+	for _, s := range pp.state {
+		if s.timer != nil {
+			s.timer.Stop()
+		}
+	}
+	switch {
+	case err == nil:
+		_ = pp.dst.CloseWrite() // the peer may have gone; nothing to tell it then
+	case errors.Is(err, syscall.ECONNRESET):
+		pp.conn.reset()
+	case err == errTCPLimit:
+		_ = pp.dst.CloseWrite() // after the bytes let through
+		pp.conn.close()
+	default:
+		pp.conn.close()
+	}
+}
+
+// kick makes the pipe leave the fast path if a fault of fs applies to it.
+// Called with the proxy's mu held, after fs was stored.
+func (pp *tcpPipe) kick(fs *tcpFaultSet) {
+	if pp.fast.Load() && pp.appliesAny(fs) {
+		_ = pp.src.SetReadDeadline(tcpLongAgo)
+	}
+}
+
+// fastCopy copies with io.Copy, which splices on Linux, while no fault
+// applies. It returns nil at the end of the source, errTCPFault when a
+// fault applies, or the error that broke the copy.
+//
+// The kick is race-free: kick stores fs before it reads fast, and fastCopy
+// sets fast before it clears the deadline and loads fs. Either fastCopy
+// sees the new set, or kick sees fast and sets its deadline after the
+// clear.
+func (pp *tcpPipe) fastCopy() error {
+	pp.fast.Store(true)
+	defer pp.fast.Store(false)
+	for {
+		if err := pp.src.SetReadDeadline(time.Time{}); err != nil {
+			return err
+		}
+		if pp.appliesAny(pp.conn.proxy.faults.Load()) {
+			return errTCPFault
+		}
+		_, err := io.Copy(pp.dst, pp.src)
+		if !errors.Is(err, os.ErrDeadlineExceeded) || pp.conn.isClosed() {
+			return err
+		}
+	}
+}
+
+// read reads src into chunks for the slow path until the source ends or
+// slowCopy asks it to stop (stopRead, then a read deadline in the past).
+func (pp *tcpPipe) read(out chan<- tcpChunk) {
+	defer pp.conn.wg.Done()
+	defer close(out)
+	buf := make([]byte, tcpChunkSize)
+	for {
+		n, err := pp.src.Read(buf)
+		if n > 0 {
+			c := tcpChunk{data: append([]byte(nil), buf[:n]...), at: time.Now()}
+			select {
+			case out <- c:
+			case <-pp.conn.done:
+				pp.readErr = net.ErrClosed
+				return
+			}
+		}
+		switch {
+		case err == nil:
+		case errors.Is(err, os.ErrDeadlineExceeded) && !pp.conn.isClosed():
+			// A stop, or a kick meant for the fast path. Clear, then look:
+			// a stop asked after the look sets its deadline after the clear.
+			if pp.stopRead.Load() {
+				pp.readErr = errTCPStopped
+				return
+			}
+			if err := pp.src.SetReadDeadline(time.Time{}); err != nil {
+				pp.readErr = err
+				return
+			}
+			if pp.stopRead.Load() {
+				pp.readErr = errTCPStopped
+				return
+			}
+		default:
+			pp.readErr, pp.eofAt = err, time.Now()
+			return
+		}
+	}
+}
+
+// refresh returns the chain for the fault set on now.
+func (pp *tcpPipe) refresh() *tcpChain {
+	if fs := pp.conn.proxy.faults.Load(); fs != pp.fs {
+		pp.fs, pp.ch = fs, pp.chainFor(fs)
+		pp.sync(pp.ch)
+	}
+	return pp.ch
+}
+
+// slowCopy runs the bytes through the faults that apply, until none does
+// (errTCPNoFault), the source ends (nil) or the connection breaks.
+//
+// Each chunk waits until it was read + latency, then goes out in pieces:
+// a slice at a time, paced by the bandwidth, cut by the data limit. A
+// change of the fault set wakes every wait; the chunk held then continues
+// under the new set (its latency picked again), so that an Update acts on
+// data in flight.
+func (pp *tcpPipe) slowCopy() error {
+	chunks := make(chan tcpChunk, tcpQueue)
+	pp.stopRead.Store(false)
+	pp.readErr = nil
+	pp.conn.wg.Add(1)
+	go pp.read(chunks)
+	if pp.timer == nil {
+		pp.timer = time.NewTimer(time.Hour)
+		pp.timer.Stop()
+	}
+	var (
+		cur tcpChunk  // being delivered; its data shrinks as it goes
+		due time.Time // when cur may go: cur.at + latency; zero until picked
+		eof bool      // cur stands for the end of the source
+	)
+	for {
+		if pp.conn.isClosed() {
+			return net.ErrClosed
+		}
+		ch := pp.refresh()
+		if ch.faults == 0 {
+			if eof {
+				return nil
+			}
+			return pp.leave(chunks, cur.data)
+		}
+		if len(cur.data) == 0 && !eof {
+			select {
+			case c, ok := <-chunks:
+				if !ok {
+					if pp.readErr != io.EOF {
+						return pp.readErr
+					}
+					c, eof = tcpChunk{at: pp.eofAt}, true
+				}
+				cur, due = c, time.Time{}
+			case <-ch.changed:
+			case <-pp.conn.done:
+			}
+			continue
+		}
+		if ch.blackhole {
+			if eof { // hold the FIN too
+				select {
+				case <-ch.changed:
+				case <-pp.conn.done:
+				}
+			}
+			cur.data = nil
+			continue
+		}
+		if due.IsZero() {
+			due = cur.at.Add(ch.latency())
+			if eof {
+				due = due.Add(ch.closeDelay)
+			}
+		}
+		if !pp.sleep(due, ch) {
+			due = time.Time{} // pick again under the new set
+			continue
+		}
+		if eof {
+			return nil
+		}
+		if err := pp.writePiece(&cur, ch); err != errTCPFault {
+			return err
+		}
+	}
+}
+
+// writePiece writes the next piece of c under ch. It returns errTCPFault
+// when it has written it or when the set changed first (the caller looks
+// again), errTCPLimit when a data limit is reached, or a write error.
+func (pp *tcpPipe) writePiece(c *tcpChunk, ch *tcpChain) error {
+	if ch.slice != nil && !pp.sleep(pp.after, ch) {
+		return errTCPFault
+	}
+	n := ch.pieceLen(len(c.data))
+	if ch.rate > 0 {
+		if pp.start.IsZero() {
+			// Pay from where the last piece ended, so that a late wake-up
+			// is caught up; after an idle spell, from now less tcpBurst.
+			pp.start = time.Now().Add(-tcpBurst)
+			if pp.next.After(pp.start) {
+				pp.start = pp.next
+			}
+		}
+		paid := pp.start.Add(byteTime(n, ch.rate))
+		if !pp.sleep(paid, ch) {
+			return errTCPFault // the piece keeps its start: no time lost to the change
+		}
+		pp.next, pp.start = paid, time.Time{}
+	} else {
+		pp.start = time.Time{}
+	}
+	left := pp.allowed(ch)
+	if left == 0 {
+		return errTCPLimit
+	}
+	if left > 0 {
+		n = int(min(int64(n), left))
+	}
+	if _, err := pp.dst.Write(c.data[:n]); err != nil {
+		return err
+	}
+	c.data = c.data[n:]
+	pp.count(ch, n)
+	if ch.slice != nil {
+		pp.after = time.Now().Add(ch.slice.sliceDelay)
+	}
+	if left == int64(n) {
+		return errTCPLimit
+	}
+	return errTCPFault
+}
+
+// sleep waits until t. It returns false if the fault set changed or the
+// connection closed first.
+func (pp *tcpPipe) sleep(t time.Time, ch *tcpChain) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		return true
+	}
+	pp.timer.Reset(d)
+	select {
+	case <-pp.timer.C:
+		return true
+	case <-ch.changed:
+	case <-pp.conn.done:
+	}
+	pp.timer.Stop()
+	return false
+}
+
+// leave goes back to the fast path: it writes what the slow path holds,
+// stops the reader and writes what it had read. It returns errTCPNoFault,
+// or what ended the source meanwhile.
+func (pp *tcpPipe) leave(chunks <-chan tcpChunk, held []byte) error {
+	pp.after, pp.start = time.Time{}, time.Time{}
+	_, err := pp.dst.Write(held)
+	pp.stopRead.Store(true)
+	_ = pp.src.SetReadDeadline(tcpLongAgo)
+	for c := range chunks {
+		if err == nil {
+			_, err = pp.dst.Write(c.data)
+		}
+		if err != nil {
+			pp.conn.close() // ends the reader
+		}
+	}
+	switch {
+	case err != nil:
+		return err
+	case pp.readErr == errTCPStopped:
+		return errTCPNoFault
+	case pp.readErr == io.EOF:
+		return nil
+	default:
+		return pp.readErr
+	}
+}
