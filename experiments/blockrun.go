@@ -19,7 +19,8 @@ type blockRun struct {
 	kills     map[string]bool // processes that a kill fault in the block targets
 	active    bool
 	since     time.Time
-	intensity float64
+	intensity float64 // applied now: the curve's value times manual
+	manual    float64 // the operator's setting (+ and -), 1 by default
 }
 
 // advancer is a part of a block with a clock of its own (a sequence).
@@ -29,7 +30,7 @@ type advancer interface {
 
 // buildBlock builds a block's injector: simple, parallel or sequence.
 func (s *Session) buildBlock(b Block, index int) (*blockRun, error) {
-	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, intensity: 1}
+	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, intensity: 1, manual: 1}
 	inj, err := s.blockInjector(b, br.kills, map[string]bool{})
 	if err != nil {
 		return nil, err
@@ -84,14 +85,24 @@ func (s *Session) blockInjector(b Block, kills, seen map[string]bool) (inject.In
 	return s.buildInjector(b)
 }
 
+// effective is the intensity to apply at now: the curve times the
+// operator's setting.
+func (b *blockRun) effective(now time.Time) float64 {
+	i := b.manual
+	if b.curve != nil {
+		i *= b.curve.At(now.Sub(b.since))
+	}
+	return i
+}
+
 // start switches the block on, at its curve's first intensity.
 func (b *blockRun) start(ctx context.Context, now time.Time) error {
+	b.manual = 1
 	if err := b.inj.Start(ctx); err != nil {
 		return err
 	}
-	b.intensity = 1
-	if b.curve != nil {
-		b.intensity = b.curve.At(0)
+	b.intensity = b.effective(now)
+	if b.intensity != 1 {
 		return b.inj.Update(b.intensity)
 	}
 	return nil
@@ -101,7 +112,7 @@ func (b *blockRun) start(ctx context.Context, now time.Time) error {
 func (b *blockRun) advance(now time.Time) (bool, []Event, error) {
 	var errs []error
 	if b.curve != nil {
-		i := b.curve.At(now.Sub(b.since))
+		i := b.effective(now)
 		if math.Abs(i-b.intensity) >= 0.005 {
 			b.intensity = i
 			errs = append(errs, b.inj.Update(i))

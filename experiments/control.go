@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -16,14 +17,18 @@ const (
 	CmdHaltAll CommandKind = "halt-all" // switch every fault off at once
 	CmdNote    CommandKind = "note"     // add an operator note to the timeline
 	CmdEvent   CommandKind = "event"    // report something from outside (a process died)
+	// CmdIntensity raises or lowers an active block's intensity by Delta
+	// (0.1 is ten points); it multiplies the block's curve.
+	CmdIntensity CommandKind = "intensity"
 )
 
 // Command goes from the cockpit (or a runner) to the session.
 type Command struct {
 	Kind  CommandKind
-	Block string // trigger, halt
-	Text  string // note
-	Event Event  // event
+	Block string  // trigger, halt
+	Text  string  // note
+	Event Event   // event
+	Delta float64 // intensity
 }
 
 // stopTimeout bounds how long one injector may take to start or stop.
@@ -45,6 +50,10 @@ func (s *Session) handle(c Command) {
 		}
 	case CmdHaltAll:
 		s.haltAll("halt all")
+	case CmdIntensity:
+		if b := s.block(c.Block); b != nil && b.active {
+			s.setManual(b, b.manual+c.Delta, now)
+		}
 	case CmdNote:
 		s.addEvent(Event{Time: now, Kind: EventNote, Subject: "operator", Text: c.Text})
 	case CmdEvent:
@@ -137,6 +146,24 @@ func (s *Session) haltAll(why string) {
 	if n > 0 {
 		s.addEvent(Event{Time: now, Kind: EventInfo, Subject: "all", Text: fmt.Sprintf("%s: %d fault(s) halted", why, n)})
 	}
+}
+
+// setManual sets the operator's intensity of an active block (0..1) and
+// applies it at once.
+func (s *Session) setManual(b *blockRun, v float64, now time.Time) {
+	v = math.Round(min(max(v, 0), 1)*100) / 100
+	if v == b.manual {
+		return
+	}
+	b.manual = v
+	i := b.effective(now)
+	if err := b.inj.Update(i); err != nil {
+		s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name, Text: "intensity: " + err.Error()})
+		return
+	}
+	b.intensity = i
+	s.addEvent(Event{Time: now, Kind: EventInfo, Subject: b.spec.Name,
+		Text: fmt.Sprintf("intensity set to %d %% by the operator", int(v*100+0.5))})
 }
 
 // maxFaultDuration is the guardrail's limit on how long a block stays on.

@@ -28,16 +28,30 @@ func (d *decoder) errf(n *yaml.Node, format string, args ...any) {
 	*d.errs = append(*d.errs, FileError{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...)})
 }
 
-// resolve follows an alias to its anchor and spends the node budget.
+// resolve follows an alias to its anchor and spends the node budget. Once
+// the budget is spent (a file too large, or aliases that expand too far,
+// or refer to themselves), every node reads as empty and decoding stops.
 func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
 		n = n.Alias
 	}
+	if n == nil || n.Kind == yaml.AliasNode {
+		return exhausted
+	}
 	if *d.budget--; *d.budget == 0 {
 		d.errf(n, "the file is too large or its aliases expand too far (more than %d nodes)", nodeBudget)
 	}
+	if *d.budget <= 0 {
+		return exhausted
+	}
 	return n
 }
+
+// exhausted stands for every node once the budget is spent.
+var exhausted = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!exhausted"}
+
+// over reports whether decoding has stopped.
+func (d *decoder) over() bool { return *d.budget <= 0 }
 
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
@@ -80,6 +94,9 @@ func (t *table[T]) keys() (string, []string) {
 func (t *table[T]) decode(d *decoder, n *yaml.Node, v *T) map[string]*yaml.Node {
 	n = d.resolve(n)
 	present := map[string]*yaml.Node{}
+	if d.over() {
+		return present
+	}
 	if n.Kind != yaml.MappingNode {
 		d.errf(n, "%s: want a mapping of keys (%s), got %s", t.where(), strings.Join(t.names(), ", "), kindName(n))
 		return present
@@ -130,6 +147,9 @@ func (t *table[T]) names() []string {
 // scalar returns n's value after substitution, or false with an error.
 func (d *decoder) scalar(n *yaml.Node, want string) (string, bool) {
 	n = d.resolve(n)
+	if d.over() {
+		return "", false
+	}
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
 		d.errf(n, "want %s, got %s", want, kindName(n))
 		return "", false
@@ -265,11 +285,17 @@ func (d *decoder) oneOf(n *yaml.Node, words ...string) string {
 // each calls f on every item of list n.
 func (d *decoder) each(n *yaml.Node, what string, f func(item *yaml.Node)) {
 	n = d.resolve(n)
+	if d.over() {
+		return
+	}
 	if n.Kind != yaml.SequenceNode {
 		d.errf(n, "want a list of %s, got %s", what, kindName(n))
 		return
 	}
 	for _, it := range n.Content {
+		if d.over() {
+			return
+		}
 		f(d.resolve(it))
 	}
 }
@@ -287,6 +313,9 @@ func (d *decoder) strList(n *yaml.Node, what string) []string {
 // strMap reads a mapping of strings to strings.
 func (d *decoder) strMap(n *yaml.Node, what string) map[string]string {
 	n = d.resolve(n)
+	if d.over() {
+		return nil
+	}
 	if n.Kind != yaml.MappingNode {
 		d.errf(n, "want a mapping of %s, got %s", what, kindName(n))
 		return nil

@@ -130,6 +130,11 @@ func readSmallFile(p string) ([]byte, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("not a regular file")
 	}
+	if st.Size() == 0 {
+		// Also keeps away from /proc files, which report no size and may
+		// block when read.
+		return nil, fmt.Errorf("the file is empty")
+	}
 	if st.Size() > maxFileSize {
 		return nil, fmt.Errorf("larger than %d MB", maxFileSize>>20)
 	}

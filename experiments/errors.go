@@ -59,6 +59,11 @@ func (es FileErrors) sorted() FileErrors {
 		}
 		uniq = append(uniq, e)
 	}
+	const most = 100
+	if len(uniq) > most {
+		more := FileError{Pos: Pos{File: uniq[most].File}, Msg: fmt.Sprintf("… and %d more problems", len(uniq)-most)}
+		uniq = append(uniq[:most], more)
+	}
 	return uniq
 }
 

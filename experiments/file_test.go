@@ -97,7 +97,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown probe kind", strings.Replace(base, "kind: scrape", "kind: scarpe", 1),
 			[]string{`11:25: "scarpe" is not valid here: want "scrape", "http", "tcp", "command" or "promql" (did you mean "scrape"?)`}},
 		{"cycle in composed blocks", base + "  - {name: a, sequence: [{block: b, for: 1s}]}\n  - {name: b, parallel: [a]}\n",
-			[]string{`: blocks form a cycle: `}},
+			[]string{`18:5: blocks form a cycle: a → b → a`}},
 		{"fault on the wrong protocol", base + "  - {name: bw, fault: {kind: bandwidth, target: api, rate: 1MB/s}}\n",
 			[]string{`17:30: block "bw": bandwidth is not a fault of http proxies (proxy "api" is http)`}},
 		{"parameter that does not apply", base + "  - {name: p, fault: {kind: pause, target: worker, delay: 1s}}\n",
@@ -247,5 +247,23 @@ func TestParseAliasBomb(t *testing.T) {
 	case <-done:
 	case <-time.After(10 * time.Second):
 		t.Fatal("an alias bomb hangs the loader")
+	}
+}
+
+func TestParseSelfAlias(t *testing.T) {
+	for _, src := range []string{"name: x\nblocks: &a [*a]\n", "name: &n x\nload: &l [{name: *n, url: *l}]\n"} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := experiments.Parse("self.yaml", []byte(src), experiments.WithEnv(noEnv))
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%q: want an error", src)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%q hangs the loader", src)
+		}
 	}
 }

@@ -211,3 +211,26 @@ func TestNewSessionRejectsUnknownTargets(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionIntensity: the operator's + and - scale a live fault.
+func TestSessionIntensity(t *testing.T) {
+	ls := startLiveSession(t,
+		experiments.Block{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 400 * time.Millisecond}})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
+	for i := 0; i < 5; i++ {
+		ls.sess.Do(experiments.Command{Kind: experiments.CmdIntensity, Block: "slow", Delta: -0.1})
+	}
+	ls.waitSnap("intensity 50 %", 5*time.Second, func(s *experiments.Snapshot) bool {
+		return s.Blocks[0].Active && s.Blocks[0].Intensity > 0.49 && s.Blocks[0].Intensity < 0.51
+	})
+	client := &http.Client{Timeout: 3 * time.Second}
+	start := time.Now()
+	resp, err := client.Get(ls.proxy.URL() + "/half")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if took := time.Since(start); took < 190*time.Millisecond || took > 350*time.Millisecond {
+		t.Fatalf("a request at 50 %% of a 400 ms delay took %v, want about 200 ms", took)
+	}
+}

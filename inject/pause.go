@@ -9,12 +9,14 @@ import (
 )
 
 // RevertRecorder keeps, outside gameday, what must be done to undo a fault
-// whose effect outlives gameday (a paused PID, a command fault's revert),
-// so that `gameday recover` can undo it after a crash. Injectors call
-// Record before they act and Forget once the effect is undone; an error
-// from Record stops the injector from acting. Keys are unique per
-// injector kind and target ("pause/NAME", "kill/NAME", "command/NAME"); a
-// caller that runs two injectors on one target prefixes the keys itself.
+// whose effect outlives gameday (a paused PID, a command fault's revert,
+// a Toxiproxy toxic), so that `gameday recover` can undo it after a crash
+// (StateFile is the one that outlives gameday). Injectors call Record
+// before they act and Forget once the effect is undone; an error from
+// Record stops the injector from acting. Keys are unique per injector kind
+// and target ("pause/NAME", "kill/NAME", "command/NAME",
+// "toxic/SERVER/PROXY/TOXIC"); a caller that runs two injectors on one
+// target prefixes the keys itself.
 type RevertRecorder interface {
 	Record(key string, r Revert) error
 	Forget(key string) error
@@ -22,26 +24,36 @@ type RevertRecorder interface {
 
 // Kinds of Revert.
 const (
-	RevertSIGCONT = "sigcont" // send SIGCONT to PID (to its group when Group)
+	RevertSIGCONT = "sigcont" // send SIGCONT to PID (to its group when Group), if it is still the process StartTime names
 	RevertCommand = "command" // run Command
 	RevertKilled  = "killed"  // nothing can undo it; recover tells the operator
+	RevertToxic   = "toxic"   // delete Toxic from its Toxiproxy server
 )
 
 // Revert says how to undo one fault.
 type Revert struct {
-	Kind    string       `json:"kind"`
-	PID     int          `json:"pid,omitempty"`
-	Group   bool         `json:"group,omitempty"` // PID leads a process group: signal -PID
-	Command *CommandSpec `json:"command,omitempty"`
-	Note    string       `json:"note,omitempty"` // for people: what the fault did
+	Kind  string `json:"kind"`
+	PID   int    `json:"pid,omitempty"`
+	Group bool   `json:"group,omitempty"` // PID leads a process group: signal -PID
+	// StartTime is when PID started (/proc/PID/stat field 22, clock ticks
+	// since boot; 0 if unknown): a process with this PID and another start
+	// time is another process, which recover never signals.
+	StartTime uint64       `json:"start_time,omitempty"`
+	Command   *CommandSpec `json:"command,omitempty"`
+	// EnvNames are the names of Command's environment variables when their
+	// values were not stored (StateFile never stores them): the revert then
+	// runs with the values of the recovering process's environment.
+	EnvNames []string  `json:"env_names,omitempty"`
+	Toxic    *ToxicRef `json:"toxic,omitempty"`
+	Note     string    `json:"note,omitempty"` // for people: what the fault did
 }
 
 // PauseInjector pauses a process while on: SIGSTOP to its process group
 // (to its PID alone when attached).
 //
 // A paused process outlives gameday if gameday dies without resuming it;
-// with a RevertRecorder set, the injector records {sigcont, PID} before
-// each SIGSTOP and forgets it after the SIGCONT.
+// with a RevertRecorder set, the injector records {sigcont, PID, its start
+// time} before each SIGSTOP and forgets it after the SIGCONT.
 type PauseInjector struct {
 	proc *Process
 
@@ -145,7 +157,8 @@ func (x *PauseInjector) apply() error {
 		return exitedError("pause", cur)
 	}
 	if x.rec != nil {
-		r := Revert{Kind: RevertSIGCONT, PID: cur.pid, Group: cur.group,
+		start, _ := procStartTime(cur.pid) // 0 without /proc: recover then does not signal
+		r := Revert{Kind: RevertSIGCONT, PID: cur.pid, Group: cur.group, StartTime: start,
 			Note: fmt.Sprintf("process %q (pid %d) paused by gameday", cur.name, cur.pid)}
 		if err := x.rec.Record(x.key(), r); err != nil {
 			return fmt.Errorf("inject: pause %q (pid %d): not paused: cannot record how to resume it: %w", cur.name, cur.pid, err)

@@ -50,7 +50,9 @@ const (
 //
 // The directions default as Toxiproxy's stream does (downstream), except
 // that a blackhole holds both ways, since a black hole lets nothing through.
-// A reset acts on the whole connection, whatever the Direction.
+// A reset acts on the whole connection, whatever the Direction. A
+// blackhole still connects to the upstream, as Toxiproxy does; it drops
+// the data and holds the FIN until it stops.
 //
 // Intensity i in (0, 1] scales one magnitude per kind: added times grow
 // linearly with i, and limits (Rate, Bytes) relax towards unlimited as i
@@ -59,10 +61,14 @@ const (
 // probability instead. At intensity 0 every kind has no effect and the
 // connections go back to the fast path.
 //
+// A latency of 0 is valid: the data takes the slow path without waiting,
+// which measures what that path costs.
+//
 // Probability is the chance that the fault applies to a given connection,
-// drawn once per connection and per Start; nil means 1. An explicit value
-// must be within (0, 1]: 0 would never apply. Go 1.26 writes it as
-// Probability: new(0.5).
+// drawn once per connection and per Start and kept through Updates, so a
+// lower intensity affects a subset of what a higher one does. nil means 1;
+// an explicit value must be within (0, 1], as 0 would never apply. Go 1.26
+// writes it as Probability: new(0.5).
 type TCPFault struct {
 	Kind        TCPFaultKind
 	Direction   Direction // "" means the kind's default (see above); Both applies to each direction

@@ -14,13 +14,16 @@ import (
 // TCPProxy is a TCP proxy put in the path between two components; faults
 // act on the byte streams of the connections through it.
 //
-// Each connection is two pipes, one per direction, and each pipe is in one
-// of two paths:
+// Each connection is two pipes, upstream (client → server) and downstream
+// (server → client); each pipe copies its source to its destination on
+// one of two paths:
 //
-//	client ─► pipe upstream ───┬─ fast: io.Copy (splice on Linux) ─────────────────────────────┬─► server
-//	client ◄─ pipe downstream ─┘                                                               │
-//	                           └─ slow: read ─► queue ─► drop? ─► wait latency ─► slice/pace ─┘
-//	                                    (goroutine)      blackhole           data-limit, reset, slow-close
+//	src ─┬─ fast: io.Copy (splice on Linux) while no fault applies ─────────┬─► dst
+//	     └─ slow: read ─► queue ─► blackhole ─► latency ─► slicing ─► pace ─┘
+//	             (goroutine)       (drop)       (wait)     bandwidth, data-limit
+//
+// In the slow path a reset arms a timer that resets the whole connection,
+// and a slow close holds the FIN.
 //
 // A pipe takes the fast path while no fault applies to it. The active
 // faults are an immutable set behind an atomic pointer, replaced as a

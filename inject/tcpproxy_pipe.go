@@ -49,10 +49,6 @@ const (
 	tcpChunkSize = 32 << 10
 )
 
-// tcpBurst is the bandwidth a pipe may save while idle or late: up to
-// tcpBurst × rate bytes go without waiting.
-const tcpBurst = 20 * time.Millisecond
-
 type tcpChunk struct {
 	data []byte
 	at   time.Time // when it was read
@@ -242,26 +238,28 @@ func (pp *tcpPipe) slowCopy() error {
 		if eof {
 			return nil
 		}
-		if err := pp.writePiece(&cur, ch); err != errTCPFault {
+		if err := pp.writePiece(&cur, due, ch); err != errTCPFault {
 			return err
 		}
 	}
 }
 
-// writePiece writes the next piece of c under ch. It returns errTCPFault
-// when it has written it or when the set changed first (the caller looks
-// again), errTCPLimit when a data limit is reached, or a write error.
-func (pp *tcpPipe) writePiece(c *tcpChunk, ch *tcpChain) error {
+// writePiece writes the next piece of c (due at due) under ch. It returns
+// errTCPFault when it has written it or when the set changed first (the
+// caller looks again), errTCPLimit when a data limit is reached, or a
+// write error.
+func (pp *tcpPipe) writePiece(c *tcpChunk, due time.Time, ch *tcpChain) error {
 	if ch.slice != nil && !pp.sleep(pp.after, ch) {
 		return errTCPFault
 	}
 	n := ch.pieceLen(len(c.data))
 	if ch.rate > 0 {
 		if pp.start.IsZero() {
-			// Pay from where the last piece ended, so that a late wake-up
-			// is caught up; after an idle spell, from now less tcpBurst.
-			pp.start = time.Now().Add(-tcpBurst)
-			if pp.next.After(pp.start) {
+			// A link sends a byte once it is there and the bytes before it
+			// have gone: a late wake-up is caught up, an idle link saves
+			// nothing.
+			pp.start = due
+			if pp.next.After(due) {
 				pp.start = pp.next
 			}
 		}

@@ -17,6 +17,8 @@ type BlocksKeyMap struct {
 	Down    key.Binding
 	Trigger key.Binding
 	Halt    key.Binding
+	Raise   key.Binding
+	Lower   key.Binding
 }
 
 // DefaultBlocksKeyMap returns the catalog's keys.
@@ -26,6 +28,8 @@ func DefaultBlocksKeyMap() BlocksKeyMap {
 		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Trigger: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "trigger")),
 		Halt:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "halt")),
+		Raise:   key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "stronger")),
+		Lower:   key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "weaker")),
 	}
 }
 
@@ -37,7 +41,7 @@ func (k BlocksKeyMap) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (k BlocksKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Trigger, k.Halt}}
+	return [][]key.Binding{{k.Up, k.Down}, {k.Trigger, k.Halt}, {k.Raise, k.Lower}}
 }
 
 // BlocksModel is the catalog pane: the experiment's blocks, each idle or
@@ -108,6 +112,14 @@ func (m BlocksModel) Update(msg tea.Msg) (BlocksModel, tea.Cmd) {
 	case key.Matches(k, m.Keys.Halt):
 		if b, ok := m.Selected(); ok && b.Active {
 			m.send(experiments.Command{Kind: experiments.CmdHalt, Block: b.Name})
+		}
+	case key.Matches(k, m.Keys.Raise, m.Keys.Lower):
+		if b, ok := m.Selected(); ok && b.Active {
+			d := 0.1
+			if key.Matches(k, m.Keys.Lower) {
+				d = -0.1
+			}
+			m.send(experiments.Command{Kind: experiments.CmdIntensity, Block: b.Name, Delta: d})
 		}
 	}
 	return m, nil
