@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/gameday-dev/gameday/inject"
@@ -129,28 +130,29 @@ func (b *blockRun) advance(now time.Time) (bool, []Event, error) {
 }
 
 // describe says what the block does, for the timeline.
-func (b *blockRun) describe() string {
+func (b *blockRun) describe() string { return b.spec.Summary() }
+
+// Summary says what a block does, in a line: its fault and load change,
+// or what it composes.
+func (b Block) Summary() string {
 	switch {
-	case len(b.spec.Parallel) > 0:
-		return fmt.Sprintf("%d blocks together", len(b.spec.Parallel))
-	case len(b.spec.Sequence) > 0:
-		return fmt.Sprintf("a sequence of %d steps, first %s", len(b.spec.Sequence), b.spec.Sequence[0].Block)
+	case len(b.Parallel) > 0:
+		return "together: " + strings.Join(b.Parallel, ", ")
+	case len(b.Sequence) > 0:
+		var steps []string
+		for _, s := range b.Sequence {
+			steps = append(steps, fmt.Sprintf("%s for %s", s.Block, FormatDuration(s.For.Seconds())))
+		}
+		return "in turn: " + strings.Join(steps, ", then ")
 	}
 	var parts []string
-	if b.spec.Fault != nil {
-		parts = append(parts, b.spec.Fault.Describe())
+	if b.Fault != nil {
+		parts = append(parts, b.Fault.Describe())
 	}
-	if b.spec.Load != nil {
-		parts = append(parts, fmt.Sprintf("load %s ×%g", b.spec.Load.Target, b.spec.Load.Factor))
+	if b.Load != nil {
+		parts = append(parts, fmt.Sprintf("load %s ×%g", b.Load.Target, b.Load.Factor))
 	}
-	out := ""
-	for i, p := range parts {
-		if i > 0 {
-			out += ", "
-		}
-		out += p
-	}
-	return out
+	return strings.Join(parts, ", ")
 }
 
 // sequence runs its steps one after another.

@@ -28,6 +28,7 @@ type Env struct {
 type parts struct {
 	http    map[string]*inject.HTTPProxy
 	tcp     map[string]*inject.TCPProxy
+	toxi    map[string]ToxiproxyTarget
 	procs   map[string]*inject.Process
 	owned   []func() // closes what the session built, newest last
 	outputs func(name, stream, line string)
@@ -36,7 +37,11 @@ type parts struct {
 // buildTargets starts the experiment's proxies and processes. On error,
 // whatever it started is stopped again.
 func buildTargets(ctx context.Context, e *Experiment, env Env) (p *parts, err error) {
-	p = &parts{http: map[string]*inject.HTTPProxy{}, tcp: map[string]*inject.TCPProxy{}, procs: map[string]*inject.Process{}}
+	p = &parts{http: map[string]*inject.HTTPProxy{}, tcp: map[string]*inject.TCPProxy{},
+		toxi: map[string]ToxiproxyTarget{}, procs: map[string]*inject.Process{}}
+	for _, t := range e.Targets.Toxiproxy {
+		p.toxi[t.Name] = t
+	}
 	for k, v := range env.Proxies {
 		p.http[k] = v
 	}
@@ -211,6 +216,14 @@ func (s *Session) faultInjector(b Block) (inject.Injector, error) {
 		}
 		return inject.NewTCPFault(tp, tf), nil
 	}
+	if t, ok := s.parts.toxi[f.Target]; ok && proxyFault {
+		x := inject.NewToxic(b.Name, toxicFault(t, f, prob))
+		if err := x.Validate(); err != nil {
+			return nil, fmt.Errorf("block %q: %w", b.Name, err)
+		}
+		x.SetRecorder(s.recorderFor(b.Name))
+		return x, nil
+	}
 	switch f.Kind {
 	case FaultPause, FaultKill:
 		p, ok := s.parts.procs[f.Target]
@@ -218,16 +231,72 @@ func (s *Session) faultInjector(b Block) (inject.Injector, error) {
 			return nil, fmt.Errorf("block %q: no process named %q", b.Name, f.Target)
 		}
 		if f.Kind == FaultPause {
-			return inject.NewPause(p), nil
+			x := inject.NewPause(p)
+			x.SetRecorder(s.recorderFor(b.Name))
+			return x, nil
 		}
-		return inject.NewKill(p, f.Restart), nil
+		x := inject.NewKill(p, f.Restart)
+		x.SetRecorder(s.recorderFor(b.Name))
+		return x, nil
 	case FaultCommand:
 		name := b.Name
 		out := func(stream, line string) { s.output(name, stream, line) }
-		return inject.NewCommandFault(name, commandSpec(s.exp, f.Start), commandSpec(s.exp, f.Revert), out), nil
+		x := inject.NewCommandFault(name, commandSpec(s.exp, f.Start), commandSpec(s.exp, f.Revert), out)
+		x.SetRecorder(s.recorderFor(b.Name))
+		return x, nil
 	}
 	return nil, fmt.Errorf("block %q: no proxy named %q for a %s fault", b.Name, f.Target, f.Kind)
 }
+
+// toxicFault turns a fault on a Toxiproxy target into a toxic.
+func toxicFault(t ToxiproxyTarget, f *Fault, prob float64) inject.ToxicFault {
+	proxy := t.Proxy
+	if proxy == "" {
+		proxy = t.Name
+	}
+	stream := f.Direction
+	if stream == "" {
+		stream = "downstream"
+	}
+	msec := func(d time.Duration) int64 { return d.Milliseconds() }
+	tf := inject.ToxicFault{Server: t.Server, Proxy: proxy, Stream: stream, Toxicity: prob, Attributes: map[string]int64{}}
+	switch f.Kind {
+	case FaultLatency:
+		tf.Type, tf.Attributes["latency"], tf.Attributes["jitter"] = "latency", msec(f.Delay), msec(f.Jitter)
+	case FaultBandwidth:
+		tf.Type, tf.Attributes["rate"] = "bandwidth", max(f.Rate/1000, 1) // KB/s
+	case FaultBlackhole:
+		tf.Type, tf.Attributes["timeout"] = "timeout", 0 // hold until removed
+	case FaultReset:
+		tf.Type, tf.Attributes["timeout"] = "reset_peer", msec(f.Delay)
+	case FaultSlowClose:
+		tf.Type, tf.Attributes["delay"] = "slow_close", msec(f.Delay)
+	case FaultDataLimit:
+		tf.Type, tf.Attributes["bytes"] = "limit_data", f.Bytes
+	case FaultSlicing:
+		tf.Type = "slicer"
+		tf.Attributes["average_size"], tf.Attributes["size_variation"] = f.SliceSize, f.SliceVariation
+		tf.Attributes["delay"] = f.Delay.Microseconds()
+	}
+	return tf
+}
+
+// recorderFor is the session's recorder of what to revert, with keys
+// under the block's name; nil without one.
+func (s *Session) recorderFor(block string) inject.RevertRecorder {
+	if s.recorder == nil {
+		return nil
+	}
+	return prefixed{inner: s.recorder, prefix: block + "/"}
+}
+
+type prefixed struct {
+	inner  inject.RevertRecorder
+	prefix string
+}
+
+func (p prefixed) Record(key string, r inject.Revert) error { return p.inner.Record(p.prefix+key, r) }
+func (p prefixed) Forget(key string) error                  { return p.inner.Forget(p.prefix + key) }
 
 func commandSpec(e *Experiment, c *CommandSpec) inject.CommandSpec {
 	if c == nil {

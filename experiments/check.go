@@ -66,6 +66,9 @@ func (c *checker) names() {
 	for _, p := range e.Targets.Proxies {
 		tn, ts = append(tn, p.Name), append(ts, p.src)
 	}
+	for _, p := range e.Targets.Toxiproxy {
+		tn, ts = append(tn, p.Name), append(ts, p.src)
+	}
 	c.unique("proxy", tn, ts)
 	tn, ts = nil, nil
 	for _, p := range e.Targets.Processes {

@@ -15,29 +15,38 @@ type faultSpec struct {
 }
 
 var faultSpecs = map[FaultKind]faultSpec{
-	FaultLatency: {"proxy", map[string][]string{
-		ProtoHTTP: {"delay", "jitter", "match"},
-		ProtoTCP:  {"delay", "jitter", "direction", "probability"}}, []string{"delay"},
+	FaultLatency: {"proxy", stream([]string{"delay", "jitter", "direction", "probability"}, "delay", "jitter", "match"), []string{"delay"},
 		"add delay ± jitter to requests (http) or to data (tcp)"},
 	FaultError: {"proxy", map[string][]string{ProtoHTTP: {"status", "probability", "match"}}, nil,
 		"answer an error status instead of forwarding (default 503, every request)"},
 	FaultAbort: {"proxy", map[string][]string{ProtoHTTP: {"probability", "match"}}, nil,
 		"reset the connection mid-request"},
-	FaultBlackhole: {"proxy", map[string][]string{ProtoHTTP: {"match"}, ProtoTCP: {"direction", "probability"}}, nil,
+	FaultBlackhole: {"proxy", stream([]string{"direction", "probability"}, "match"), nil,
 		"hold requests (http) or data (tcp) until halted"},
-	FaultBandwidth: {"proxy", map[string][]string{ProtoTCP: {"rate", "direction", "probability"}}, []string{"rate"},
+	FaultBandwidth: {"proxy", stream([]string{"rate", "direction", "probability"}), []string{"rate"},
 		"limit the bytes per second"},
-	FaultReset: {"proxy", map[string][]string{ProtoTCP: {"delay", "direction", "probability"}}, nil,
+	FaultReset: {"proxy", stream([]string{"delay", "direction", "probability"}), nil,
 		"reset connections (after delay)"},
-	FaultSlowClose: {"proxy", map[string][]string{ProtoTCP: {"delay", "probability"}}, []string{"delay"},
+	FaultSlowClose: {"proxy", stream([]string{"delay", "probability"}), []string{"delay"},
 		"delay the close of connections"},
-	FaultDataLimit: {"proxy", map[string][]string{ProtoTCP: {"bytes", "direction", "probability"}}, []string{"bytes"},
+	FaultDataLimit: {"proxy", stream([]string{"bytes", "direction", "probability"}), []string{"bytes"},
 		"close a connection after so many bytes"},
-	FaultSlicing: {"proxy", map[string][]string{ProtoTCP: {"size", "variation", "delay", "direction", "probability"}}, []string{"size"},
+	FaultSlicing: {"proxy", stream([]string{"size", "variation", "delay", "direction", "probability"}), []string{"size"},
 		"cut data into small pieces, delayed"},
 	FaultPause:   {"process", map[string][]string{"": {}}, nil, "stop the process (SIGSTOP), continue it on halt"},
 	FaultKill:    {"process", map[string][]string{"": {"restart"}}, nil, "kill the process (SIGKILL); restart it on halt"},
 	FaultCommand: {"", map[string][]string{"": {"start", "revert"}}, []string{"start", "revert"}, "run a command, and its revert command on halt"},
+}
+
+// stream gives the parameters of a byte-stream fault to gameday's tcp
+// proxies and to proxies on a Toxiproxy server (as toxics), plus those of
+// http proxies when the fault has an http form.
+func stream(tcp []string, http ...string) map[string][]string {
+	m := map[string][]string{ProtoTCP: tcp, ProtoToxiproxy: tcp}
+	if len(http) > 0 {
+		m[ProtoHTTP] = http
+	}
+	return m
 }
 
 func faultKindNames() []string {
@@ -49,10 +58,17 @@ func faultKindNames() []string {
 	return out
 }
 
+// proxy finds a proxy target (gameday's own, or one on a Toxiproxy
+// server, as protocol "toxiproxy").
 func (c *checker) proxy(name string) *ProxyTarget {
 	for i := range c.e.Targets.Proxies {
 		if c.e.Targets.Proxies[i].Name == name {
 			return &c.e.Targets.Proxies[i]
+		}
+	}
+	for _, t := range c.e.Targets.Toxiproxy {
+		if t.Name == name {
+			return &ProxyTarget{Name: t.Name, Protocol: ProtoToxiproxy}
 		}
 	}
 	return nil
@@ -71,6 +87,9 @@ func (c *checker) targetNames(kind string) []string {
 	var out []string
 	if kind != "process" {
 		for _, p := range c.e.Targets.Proxies {
+			out = append(out, p.Name)
+		}
+		for _, p := range c.e.Targets.Toxiproxy {
 			out = append(out, p.Name)
 		}
 	}

@@ -36,12 +36,23 @@ type Experiment struct {
 type Targets struct {
 	Proxies   []ProxyTarget
 	Processes []ProcessTarget
+	Toxiproxy []ToxiproxyTarget
+}
+
+// ToxiproxyTarget is a proxy on an existing Toxiproxy server: faults on
+// it become toxics, created and removed through the server's API.
+type ToxiproxyTarget struct {
+	Name   string
+	Server string // the API, like http://127.0.0.1:8474
+	Proxy  string // the proxy's name on the server (default Name)
+	src    *source
 }
 
 // Proxy protocols.
 const (
-	ProtoHTTP = "http"
-	ProtoTCP  = "tcp"
+	ProtoHTTP      = "http"
+	ProtoTCP       = "tcp"
+	ProtoToxiproxy = "toxiproxy"
 )
 
 // ProxyTarget is a fault proxy gameday puts in the path between two

@@ -83,6 +83,13 @@ var targetsTable = table[Targets]{path: "targets", fields: []field[Targets]{
 			t.Proxies = append(t.Proxies, p)
 		})
 	}},
+	{"toxiproxy", false, func(d *decoder, n *yaml.Node, t *Targets) {
+		d.each(n, "Toxiproxy proxies", func(it *yaml.Node) {
+			var p ToxiproxyTarget
+			p.src = d.source(it, toxiproxyTable.decode(d, it, &p))
+			t.Toxiproxy = append(t.Toxiproxy, p)
+		})
+	}},
 	{"processes", false, func(d *decoder, n *yaml.Node, t *Targets) {
 		d.each(n, "processes", func(it *yaml.Node) {
 			var p ProcessTarget
@@ -97,6 +104,12 @@ var proxyTable = table[ProxyTarget]{path: "targets.proxies[]", fields: []field[P
 	{"protocol", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Protocol = d.oneOf(n, ProtoHTTP, ProtoTCP) }},
 	{"listen", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Listen = d.hostPort(n) }},
 	{"upstream", true, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Upstream = d.str(n) }},
+}}
+
+var toxiproxyTable = table[ToxiproxyTarget]{path: "targets.toxiproxy[]", fields: []field[ToxiproxyTarget]{
+	{"name", true, func(d *decoder, n *yaml.Node, p *ToxiproxyTarget) { p.Name = d.name(n) }},
+	{"server", true, func(d *decoder, n *yaml.Node, p *ToxiproxyTarget) { p.Server = d.httpURL(n) }},
+	{"proxy", false, func(d *decoder, n *yaml.Node, p *ToxiproxyTarget) { p.Proxy = d.name(n) }},
 }}
 
 var processTable = table[ProcessTarget]{path: "targets.processes[]", fields: []field[ProcessTarget]{
@@ -430,7 +443,7 @@ var chartTable = table[Chart]{path: "charts[]", fields: []field[Chart]{
 
 // schemaTables lists every table, for SchemaKeys.
 var schemaTables = []interface{ keys() (string, []string) }{
-	&rootTable, &catalogTable, &targetsTable, &proxyTable, &processTable, &loadTable, &curveTable,
+	&rootTable, &catalogTable, &targetsTable, &proxyTable, &toxiproxyTable, &processTable, &loadTable, &curveTable,
 	&probeTable, &assumptionTable, &guardrailsTable, &abortTable, &blockTable, &faultTable, &matchTable,
 	&commandTable, &loadChangeTable, &sequenceTable, &scheduleTable, &stepTable, &chartTable,
 }

@@ -32,6 +32,7 @@ type Session struct {
 	ticks <-chan time.Time
 
 	parts    *parts
+	recorder inject.RevertRecorder
 	store    *probes.Store
 	checks   *Checks
 	aborts   []*abortRun
@@ -76,6 +77,11 @@ func WithClock(now func() time.Time) Option { return func(s *Session) { s.now = 
 
 // WithTicks drives the session's intervals from ticks instead of a ticker.
 func WithTicks(ticks <-chan time.Time) Option { return func(s *Session) { s.ticks = ticks } }
+
+// WithRecorder records, before a fault that outlives gameday acts (a
+// paused process, a command, a toxic), what must be reverted, so that
+// gameday recover can revert it after a crash.
+func WithRecorder(r inject.RevertRecorder) Option { return func(s *Session) { s.recorder = r } }
 
 // WithLogger sends the session's structured logs to l (secrets redacted).
 func WithLogger(l *slog.Logger) Option { return func(s *Session) { s.log = l } }

@@ -163,7 +163,7 @@ func (m *BlocksModel) draw() {
 	if b, ok := m.Selected(); ok {
 		desc := b.Description
 		if desc == "" {
-			desc = b.Fault.Describe()
+			desc = b.Summary()
 		}
 		lines = append(lines, st.Muted.Render("  "+desc))
 	}

@@ -55,6 +55,9 @@ func runDemo(f demoFlags) (err error) {
 	if f.rate <= 0 || f.rate > 20000 {
 		return usageError{fmt.Errorf("--rate: want a rate between 0 and 20000 requests per second, got %g", f.rate)}
 	}
+	if _, err := openState(); err != nil {
+		return err // faults of a dead gameday come first
+	}
 	if err := needTerminal(); err != nil {
 		return err
 	}

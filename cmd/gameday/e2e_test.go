@@ -36,7 +36,7 @@ func demoPane(t *testing.T, args string) (*tmuxPane, string) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --log-file %s %s", shq(bin), shq(logFile), args))
+	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --state-file %s --log-file %s %s", shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(logFile), args))
 	p.waitFor("the cockpit with latency data", 20*time.Second, func(s string) bool {
 		_, ok := chartP99(s)
 		return ok && strings.Contains(s, "ALL HALTED")
@@ -171,8 +171,8 @@ func TestDemoPortInUse(t *testing.T) {
 	if err := os.WriteFile(bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --log-file %s --frontend-addr %s",
-		shq(bin), shq(filepath.Join(t.TempDir(), "log")), ln.Addr()))
+	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --state-file %s --log-file %s --frontend-addr %s",
+		shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(filepath.Join(t.TempDir(), "log")), ln.Addr()))
 	screen := p.waitText("gameday exited", 20*time.Second)
 	if !strings.Contains(screen, "gameday exited 2") || !strings.Contains(screen, "address already in use") {
 		t.Fatalf("want exit 2 and 'address already in use'; screen:\n%s", screen)
@@ -225,8 +225,8 @@ func TestPlayExampleFile(t *testing.T) {
 	}
 	queue := t.TempDir()
 	example, _ := filepath.Abs("../../examples/worker-queue.yaml")
-	p := startPane(t, 160, 48, fmt.Sprintf("QUEUE_DIR=%s %s play --log-file %s %s",
-		shq(queue), shq(bin), shq(filepath.Join(t.TempDir(), "log")), shq(example)))
+	p := startPane(t, 160, 48, fmt.Sprintf("QUEUE_DIR=%s %s play --state-file %s --log-file %s %s",
+		shq(queue), shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(filepath.Join(t.TempDir(), "log")), shq(example)))
 	p.waitFor("the backlog holding", 20*time.Second, func(s string) bool {
 		return strings.Contains(line(s, "backlog bounded"), "✓ HOLDING")
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/tui"
 )
 
@@ -28,6 +29,7 @@ type liveRun struct {
 	cancel   context.CancelFunc
 	log      *slog.Logger
 	logFile  *os.File
+	state    *inject.StateFile
 	sigs     chan os.Signal
 	mu       sync.Mutex
 	got      os.Signal
@@ -36,11 +38,15 @@ type liveRun struct {
 }
 
 func startLive(logPath string) (*liveRun, error) {
+	state, err := openState()
+	if err != nil {
+		return nil, err
+	}
 	f, err := openLog(logPath)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--log-file: %w", err)}
 	}
-	l := &liveRun{logFile: f, log: slog.New(slog.NewJSONHandler(f, nil)), sigs: make(chan os.Signal, 4)}
+	l := &liveRun{logFile: f, log: slog.New(slog.NewJSONHandler(f, nil)), sigs: make(chan os.Signal, 4), state: state}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	// SIGHUP comes when the terminal closes; SIGINT and SIGTERM from kill.
 	// (In the cockpit, ctrl+c is a key, not a signal.)
@@ -124,7 +130,7 @@ func (l *liveRun) run(sess *experiments.Session) (experiments.Snapshot, error) {
 	}
 	l.onCleanup(func() { stop() })
 
-	p := tea.NewProgram(tui.New(sess, tui.DefaultStyles()),
+	p := tea.NewProgram(withTestHooks(tui.New(sess, tui.DefaultStyles())),
 		tea.WithAltScreen(), tea.WithContext(l.ctx), tea.WithoutSignalHandler())
 	_, err := p.Run()
 	final := stop()

@@ -40,6 +40,9 @@ func runPlay(file string, f playFlags) (err error) {
 		return usageError{fmt.Errorf("--case %d: %s has %d case(s)", f.matrixCase, file, len(exps))}
 	}
 	exp := exps[f.matrixCase-1]
+	if _, err := openState(); err != nil {
+		return err // faults of a dead gameday come first
+	}
 	if err := needTerminal(); err != nil {
 		return err
 	}
@@ -55,7 +58,7 @@ func runPlay(file string, f playFlags) (err error) {
 // playExperiment builds the session of exp and runs it under the cockpit,
 // then prints the verdicts.
 func playExperiment(live *liveRun, exp *experiments.Experiment, env experiments.Env, logFile string) error {
-	sess, err := experiments.NewSession(exp, env, experiments.WithLogger(live.log))
+	sess, err := experiments.NewSession(exp, env, experiments.WithLogger(live.log), experiments.WithRecorder(live.state))
 	if err != nil {
 		if sig := live.signal(); sig != nil {
 			return sig

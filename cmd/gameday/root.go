@@ -18,6 +18,8 @@ Start with the built-in demo (nothing else to install):
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newShopCmd())
+	root.PersistentFlags().StringVar(&statePath, "state-file", statePath,
+		"where gameday records faults that outlive it, for gameday recover")
+	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newRecoverCmd(), newShopCmd())
 	return root
 }

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/inject"
+)
+
+// statePath is where gameday records faults that outlive it (a flag of
+// the root command).
+var statePath = inject.DefaultStatePath()
+
+func newRecoverCmd() *cobra.Command {
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "recover",
+		Short: "Revert faults left behind by a gameday that died",
+		Long: `recover reverts every fault recorded in the state file as not yet
+reverted: it resumes paused processes (SIGCONT, only if the process is
+still the one that was paused), runs revert commands and removes
+Toxiproxy toxics. It reports each action, leaves alone what a running
+gameday still owns (unless --force), and exits 0 when nothing is left to
+revert, 2 when something could not be reverted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRecover(cmd.OutOrStdout(), force)
+		},
+	}
+	cmd.Flags().BoolVar(&force, "force", false, "also revert faults that a running gameday owns")
+	return cmd
+}
+
+func runRecover(w io.Writer, force bool) error {
+	sf, err := inject.OpenStateFile(statePath)
+	if err != nil {
+		return startError{err}
+	}
+	pending, err := sf.Pending()
+	if err != nil {
+		return startError{err}
+	}
+	if len(pending) == 0 {
+		fmt.Fprintf(w, "gameday recover: nothing to revert (%s)\n", sf.Path())
+		return nil
+	}
+	fmt.Fprintf(w, "gameday recover: %d fault(s) recorded in %s\n", len(pending), sf.Path())
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	err = sf.Recover(ctx, inject.RecoverOptions{Force: force}, func(line string) { fmt.Fprintln(w, "  "+line) })
+	left, perr := sf.Pending()
+	if err != nil || perr != nil || len(left) > 0 {
+		fmt.Fprintf(w, "gameday recover: %d fault(s) still recorded\n", len(left))
+		return startError{errors.Join(err, perr, fmt.Errorf("%d fault(s) not reverted", len(left)))}
+	}
+	fmt.Fprintln(w, "gameday recover: everything reverted")
+	return nil
+}
+
+// openState opens the state file for a game day and refuses to start
+// while it holds faults that a dead gameday left on.
+func openState() (*inject.StateFile, error) {
+	sf, err := inject.OpenStateFile(statePath)
+	if err != nil {
+		return nil, startError{fmt.Errorf("state file: %w", err)}
+	}
+	pending, err := sf.Pending()
+	if err != nil {
+		return nil, startError{fmt.Errorf("state file: %w", err)}
+	}
+	var orphans []string
+	for _, p := range pending {
+		if p.Orphaned() {
+			orphans = append(orphans, fmt.Sprintf("  %s (recorded %s by gameday pid %d)", p.Key, p.Recorded.Format(time.RFC3339), p.PID))
+		}
+	}
+	if len(orphans) > 0 {
+		return nil, startError{fmt.Errorf("%d fault(s) from a gameday that died are still on, recorded in %s:\n%s\nrun `gameday recover` to revert them, then start again",
+			len(orphans), sf.Path(), strings.Join(orphans, "\n"))}
+	}
+	return sf, nil
+}
