@@ -84,6 +84,9 @@ func resultUnit(kind seriesKind, agg Aggregate, u Unit) Unit {
 }
 
 func (c *checker) assumption(a *Assumption, what string) {
+	if a.Kind == "" {
+		a.Kind = AssumeThreshold
+	}
 	if a.Kind == AssumeRecovery {
 		for _, k := range []string{"series", "aggregate", "window", "below", "at_most", "above", "at_least"} {
 			if a.src.has(k) {

@@ -26,7 +26,7 @@ const (
 type Command struct {
 	Kind  CommandKind
 	Block string  // trigger, halt
-	Text  string  // note
+	Text  string  // note; for halt, why (default: by the operator)
 	Event Event   // event
 	Delta float64 // intensity
 }
@@ -46,7 +46,11 @@ func (s *Session) handle(c Command) {
 		s.trigger(b, now)
 	case CmdHalt:
 		if b := s.block(c.Block); b != nil && b.active {
-			s.halt(b, now, "halted by operator")
+			why := c.Text
+			if why == "" {
+				why = "halted by the operator"
+			}
+			s.halt(b, now, why)
 		}
 	case CmdHaltAll:
 		s.haltAll("halt all")

@@ -27,11 +27,11 @@ const (
 
 // Event is one line of the timeline.
 type Event struct {
-	Seq     uint64
-	Time    time.Time
-	Kind    EventKind
-	Subject string // the block, assumption, probe or process it is about
-	Text    string
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"t"`
+	Kind    EventKind `json:"kind"`
+	Subject string    `json:"subject,omitempty"` // the block, assumption, probe or process it is about
+	Text    string    `json:"text"`
 }
 
 // Bad reports whether the event is bad news.

@@ -33,6 +33,7 @@ type Session struct {
 
 	parts    *parts
 	recorder inject.RevertRecorder
+	journal  *JournalWriter
 	store    *probes.Store
 	checks   *Checks
 	aborts   []*abortRun
@@ -82,6 +83,11 @@ func WithTicks(ticks <-chan time.Time) Option { return func(s *Session) { s.tick
 // paused process, a command, a toxic), what must be reverted, so that
 // gameday recover can revert it after a crash.
 func WithRecorder(r inject.RevertRecorder) Option { return func(s *Session) { s.recorder = r } }
+
+// WithJournal writes the game day into j as it goes: a header, every
+// event, a sample per interval, and the verdict at the end. The caller
+// closes j after Run returns.
+func WithJournal(j *JournalWriter) Option { return func(s *Session) { s.journal = j } }
 
 // WithLogger sends the session's structured logs to l (secrets redacted).
 func WithLogger(l *slog.Logger) Option { return func(s *Session) { s.log = l } }
@@ -220,10 +226,18 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		s.mu.Lock()
 		s.final = final
 		s.mu.Unlock()
+		if s.journal != nil {
+			s.journal.put(JournalEnd{Type: "end", T: final.Now, Verdict: final.Verdict(), Aborted: final.Aborted,
+				Assumptions: final.Finals()})
+			s.journal.flush()
+		}
 		s.publish(final)
 	}()
 
 	s.started = s.now()
+	if s.journal != nil {
+		s.journal.put(journalHeader(s.exp, s.started))
+	}
 	for _, l := range s.loads {
 		running.Add(1)
 		go func(l *loadRun) {
@@ -301,7 +315,46 @@ func (s *Session) step(now time.Time) {
 		s.addEvent(e)
 	}
 	s.guard(now)
+	s.writeSample(now)
 	s.publish(s.snapshot(now))
+}
+
+// writeSample writes the interval into the journal: what every series
+// got at now, each assumption's state, the active blocks.
+func (s *Session) writeSample(now time.Time) {
+	if s.journal == nil {
+		return
+	}
+	smp := JournalSample{Type: "sample", T: now, Series: map[string]float64{}, Assumptions: map[string]SampleCheck{}}
+	for _, name := range s.store.Names() {
+		if p, ok := s.store.Last(name); ok && p.T.Equal(now) {
+			smp.Series[name] = p.V
+		}
+	}
+	for _, a := range s.checks.States() {
+		c := SampleCheck{Status: a.Status}
+		if a.HasValue {
+			v := a.Value
+			c.Value = &v
+		}
+		smp.Assumptions[a.Name] = c
+	}
+	for _, b := range s.blocks {
+		if b.active {
+			if smp.Active == nil {
+				smp.Active = map[string]float64{}
+			}
+			smp.Active[b.spec.Name] = b.intensity
+		}
+	}
+	if len(s.loads) > 0 {
+		smp.Loads = map[string]float64{}
+		for _, l := range s.loads {
+			smp.Loads[l.spec.Name] = l.gen.TargetRate()
+		}
+	}
+	s.journal.put(smp)
+	s.journal.flush()
 }
 
 func (s *Session) sampleProbe(p *probeRun, now time.Time) {
@@ -375,6 +428,9 @@ func (s *Session) addEvent(e Event) {
 		s.timeline = s.timeline[:timelineCap-1]
 	}
 	s.timeline = append(s.timeline, e)
+	if s.journal != nil {
+		s.journal.put(JournalEvent{Type: "event", Event: e})
+	}
 	level := slog.LevelInfo
 	if e.Bad() {
 		level = slog.LevelWarn

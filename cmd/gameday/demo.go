@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +22,8 @@ type demoFlags struct {
 	frontendAddr string
 	logFile      string
 	cpuProfile   string
+	headless     bool
+	out          string
 }
 
 func newDemoCmd() *cobra.Command {
@@ -37,6 +43,8 @@ halt it, ! to halt everything, q to quit.`,
 	fl.StringVar(&f.resilience, "resilience", "none", "frontend resilience: none, basic or hardened")
 	fl.StringVar(&f.frontendAddr, "frontend-addr", "127.0.0.1:0", "listen address of the shop's frontend")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("demo"), "where gameday writes its logs (JSON)")
+	fl.BoolVar(&f.headless, "headless", false, "run the demo's schedule without the cockpit, like gameday run")
+	fl.StringVar(&f.out, "out", "", "directory for the journal and the report")
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of gameday to this file (for benchmarks)")
 	_ = fl.MarkHidden("cpu-profile")
 	return cmd
@@ -57,6 +65,9 @@ func runDemo(f demoFlags) (err error) {
 	}
 	if _, err := openState(); err != nil {
 		return err // faults of a dead gameday come first
+	}
+	if f.headless {
+		return runDemoHeadless(f)
 	}
 	if err := needTerminal(); err != nil {
 		return err
@@ -105,4 +116,51 @@ func runDemo(f demoFlags) (err error) {
 		env.Processes[p.Name()] = p
 	}
 	return playExperiment(live, exp, env, f.logFile)
+}
+
+// runDemoHeadless runs the demo's schedule without the cockpit.
+func runDemoHeadless(f demoFlags) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return startError{err}
+	}
+	state, err := openState()
+	if err != nil {
+		return err
+	}
+	logf, err := openLog(f.logFile)
+	if err != nil {
+		return usageError{fmt.Errorf("--log-file: %w", err)}
+	}
+	defer logf.Close()
+	log := slog.New(slog.NewJSONHandler(logf, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	sys, err := startShop(ctx, shopOptions{exe: exe, resilience: f.resilience, frontendAddr: f.frontendAddr, log: log})
+	if err != nil {
+		return startError{err}
+	}
+	defer sys.Stop()
+	exp, err := demoExperiment(sys, f.rate, f.resilience)
+	if err != nil {
+		return startError{err}
+	}
+	env := experiments.Env{Proxies: map[string]*inject.HTTPProxy{}, Processes: map[string]*inject.Process{}}
+	for _, p := range sys.proxies {
+		env.Proxies[p.Name()] = p
+	}
+	for _, p := range sys.procs {
+		env.Processes[p.Name()] = p
+	}
+	r, err := runCase(ctx, os.Stdout, exp, env, f.out, state, log)
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return signalError{syscall.SIGINT}
+	}
+	if r.code != exitOK {
+		return exitError{code: r.code, msg: "demo: " + string(r.final.Verdict())}
+	}
+	return nil
 }

@@ -20,6 +20,6 @@ Start with the built-in demo (nothing else to install):
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&statePath, "state-file", statePath,
 		"where gameday records faults that outlive it, for gameday recover")
-	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newRecoverCmd(), newShopCmd())
+	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newRunCmd(), newRecoverCmd(), newShopCmd())
 	return root
 }

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gameday-dev/gameday/experiments"
+)
+
+type runFlags struct {
+	out        string
+	matrix     bool
+	matrixCase int
+	dryRun     bool
+	logFile    string
+}
+
+func newRunCmd() *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run an experiment's schedule headless, for CI",
+		Long: `run plays the file's schedule without the cockpit (a baseline, each
+step's blocks on for their time, a recovery period), prints progress lines
+fit for CI logs, writes the journal and the report into --out, and exits 0
+when every assumption held, 1 when one did not or a guardrail aborted, 2
+on bad input or a fault that could not be started or reverted.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runHeadless(cmd.OutOrStdout(), args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.out, "out", "", "directory for the journal and the report (summary.json, junit.xml, report.md, report.html)")
+	fl.BoolVar(&f.matrix, "matrix", false, "run every case of the file's matrix and summarise them side by side")
+	fl.IntVar(&f.matrixCase, "case", 1, "which case of the matrix to run (without --matrix)")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "check everything and print what would be injected and when; inject nothing")
+	fl.StringVar(&f.logFile, "log-file", defaultLogPath("run"), "where gameday writes its logs (JSON)")
+	return cmd
+}
+
+func runHeadless(w io.Writer, file string, f runFlags) error {
+	exps, err := experiments.LoadFile(file)
+	if err != nil {
+		return usageError{err}
+	}
+	cases := exps
+	if !f.matrix {
+		if f.matrixCase < 1 || f.matrixCase > len(exps) {
+			return usageError{fmt.Errorf("--case %d: %s has %d case(s)", f.matrixCase, file, len(exps))}
+		}
+		cases = exps[f.matrixCase-1 : f.matrixCase]
+	}
+	for _, e := range cases {
+		if e.Schedule == nil {
+			return usageError{fmt.Errorf("%s: the experiment has no schedule; gameday run needs one (see docs/experiments.md)", file)}
+		}
+	}
+	if f.dryRun {
+		for i, e := range cases {
+			printPlan(w, e, i, len(cases))
+		}
+		return nil
+	}
+	state, err := openState()
+	if err != nil {
+		return err
+	}
+	logf, err := openLog(f.logFile)
+	if err != nil {
+		return usageError{fmt.Errorf("--log-file: %w", err)}
+	}
+	defer logf.Close()
+	log := slog.New(slog.NewJSONHandler(logf, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+
+	var results []caseResult
+	worst := 0
+	for i, e := range cases {
+		dir := f.out
+		if dir != "" && len(cases) > 1 {
+			dir = filepath.Join(f.out, fmt.Sprintf("case-%d", i+1))
+		}
+		r, err := runCase(ctx, w, e, experiments.Env{}, dir, state, log)
+		if err != nil {
+			return err
+		}
+		results = append(results, r)
+		worst = max(worst, r.code)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(results) > 1 {
+		printMatrix(w, results)
+	}
+	if ctx.Err() != nil {
+		return signalError{syscall.SIGINT}
+	}
+	switch worst {
+	case exitBadInput:
+		return exitError{code: exitBadInput, msg: "a fault could not be started or reverted"}
+	case exitVerdict:
+		return exitError{code: exitVerdict, msg: "an assumption did not hold"}
+	}
+	return nil
+}
+
+type caseResult struct {
+	exp   *experiments.Experiment
+	final experiments.Snapshot
+	code  int
+}
+
+// runCase runs one experiment headless and writes its journal and report.
+func runCase(ctx context.Context, w io.Writer, e *experiments.Experiment, env experiments.Env, dir string, state stateRecorder, log *slog.Logger) (caseResult, error) {
+	title := e.Name
+	if e.Case != "" {
+		title += " [" + e.Case + "]"
+	}
+	fmt.Fprintf(w, "gameday run: %s (schedule %s)\n", title, experiments.FormatDuration(experiments.PlanOf(e.Schedule).End().Seconds()))
+	opts := []experiments.Option{experiments.WithLogger(log), experiments.WithRecorder(state)}
+	var journal *experiments.JournalWriter
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return caseResult{}, usageError{fmt.Errorf("--out: %w", err)}
+		}
+		var err error
+		if journal, err = experiments.CreateJournal(filepath.Join(dir, "journal.jsonl")); err != nil {
+			return caseResult{}, usageError{fmt.Errorf("--out: %w", err)}
+		}
+		opts = append(opts, experiments.WithJournal(journal))
+	}
+	sess, err := experiments.NewSession(e, env, opts...)
+	if err != nil {
+		if journal != nil {
+			journal.Close()
+		}
+		return caseResult{}, startError{err}
+	}
+	res, err := experiments.RunSchedule(ctx, sess, func(line string) { fmt.Fprintln(w, "  "+line) })
+	if journal != nil {
+		if cerr := journal.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("journal: %w", cerr))
+		}
+	}
+	if err != nil {
+		return caseResult{}, startError{err}
+	}
+	final := res.Final
+	verdict := final.Verdict()
+	fmt.Fprintf(w, "verdict: %s\n", strings.ToUpper(string(verdict)))
+	for _, a := range final.Finals() {
+		fmt.Fprintf(w, "  %s %s\n", a.Symbol, a.Text)
+	}
+	if final.Aborted != "" {
+		fmt.Fprintf(w, "  ✗ aborted by guardrail %s\n", final.Aborted)
+	}
+	if dir != "" {
+		if err := writeReport(dir); err != nil {
+			return caseResult{}, startError{fmt.Errorf("report: %w", err)}
+		}
+		fmt.Fprintf(w, "report: %s\n", dir)
+	}
+	code := exitOK
+	switch {
+	case res.FaultErrors > 0:
+		code = exitBadInput
+	case verdict != experiments.VerdictPassed:
+		code = exitVerdict
+	}
+	return caseResult{exp: e, final: final, code: code}, nil
+}
+
+// printPlan prints what a run would do, for --dry-run.
+func printPlan(w io.Writer, e *experiments.Experiment, i, n int) {
+	name := e.Name
+	if e.Case != "" {
+		name += " [" + e.Case + "]"
+	}
+	fmt.Fprintf(w, "dry run %d of %d: %s: nothing is injected\n", i+1, n, name)
+	for _, p := range e.Targets.Proxies {
+		proto := p.Protocol
+		if proto == "" {
+			proto = experiments.ProtoHTTP
+		}
+		fmt.Fprintf(w, "  would put a %s proxy %q on %s in front of %s\n", proto, p.Name, orDefault(p.Listen, "127.0.0.1:0"), e.Redact(p.Upstream))
+	}
+	for _, p := range e.Targets.Processes {
+		switch {
+		case len(p.Command) > 0:
+			fmt.Fprintf(w, "  would start process %q: %s\n", p.Name, e.Redact(strings.Join(p.Command, " ")))
+		case p.PIDFile != "":
+			fmt.Fprintf(w, "  would act on process %q found by %s\n", p.Name, p.PIDFile)
+		default:
+			fmt.Fprintf(w, "  would act on process %q, pid %d\n", p.Name, p.PID)
+		}
+	}
+	for _, l := range e.Loads {
+		fmt.Fprintf(w, "  would send %s to %s at %g/s\n", orDefault(l.Method, "GET"), e.Redact(l.URL), l.Rate)
+	}
+	for _, st := range experiments.PlanOf(e.Schedule) {
+		at := experiments.FormatDuration(st.At.Seconds())
+		if len(st.Blocks) == 0 {
+			fmt.Fprintf(w, "  at %-6s %s: watch for %s\n", at, st.Label, experiments.FormatDuration(st.For.Seconds()))
+			continue
+		}
+		fmt.Fprintf(w, "  at %-6s %s: for %s\n", at, st.Label, experiments.FormatDuration(st.For.Seconds()))
+		for _, b := range st.Blocks {
+			if i := e.BlockIndex(b); i >= 0 {
+				fmt.Fprintf(w, "           switch on %s: %s\n", b, e.Redact(e.Blocks[i].Summary()))
+			}
+		}
+	}
+	fmt.Fprintf(w, "  then judge %d assumption(s)\n", len(e.Assumptions))
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// printMatrix summarises the cases of a matrix side by side.
+func printMatrix(w io.Writer, rs []caseResult) {
+	fmt.Fprintln(w, "\nmatrix:")
+	for _, r := range rs {
+		marks := []string{}
+		for _, a := range r.final.Finals() {
+			marks = append(marks, a.Symbol+" "+a.Name)
+		}
+		fmt.Fprintf(w, "  %-8s %-28s %s\n", strings.ToUpper(string(r.final.Verdict())), r.exp.Case, strings.Join(marks, "  "))
+	}
+}

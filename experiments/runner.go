@@ -1,0 +1,175 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Plan is what a schedule does, step by step, relative to the start.
+type Plan []PlanStep
+
+// PlanStep switches Blocks on at At for For (no blocks: a watching
+// period, the baseline or the recovery).
+type PlanStep struct {
+	At     time.Duration
+	For    time.Duration
+	Blocks []string
+	Note   string
+	Label  string // "baseline", "step 2 of 3", "recovery"
+}
+
+// End is when the plan is over.
+func (p Plan) End() time.Duration {
+	if len(p) == 0 {
+		return 0
+	}
+	last := p[len(p)-1]
+	return last.At + last.For
+}
+
+// PlanOf lays a schedule out in time.
+func PlanOf(s *Schedule) Plan {
+	var p Plan
+	at := time.Duration(0)
+	if s.Baseline > 0 {
+		p = append(p, PlanStep{At: 0, For: s.Baseline, Label: "baseline"})
+		at = s.Baseline
+	}
+	for i, st := range s.Steps {
+		p = append(p, PlanStep{At: at, For: st.For, Blocks: st.Blocks, Note: st.Note,
+			Label: fmt.Sprintf("step %d of %d", i+1, len(s.Steps))})
+		at += st.For
+	}
+	if s.Recovery > 0 {
+		p = append(p, PlanStep{At: at, For: s.Recovery, Label: "recovery"})
+	}
+	return p
+}
+
+// ScheduleResult is how a headless run went.
+type ScheduleResult struct {
+	Final Snapshot
+	// FaultErrors counts faults that could not be started or reverted.
+	FaultErrors int
+	// Interrupted is set when ctx ended the run before its schedule did.
+	Interrupted bool
+}
+
+// RunSchedule runs sess (which must not be running) through its
+// experiment's schedule without the cockpit: the baseline, each step's
+// blocks on for their time, the recovery. progress gets a line per phase
+// and per event, fit for CI logs. Every fault is halted before it
+// returns, whatever ends it (the schedule, ctx, an abort).
+func RunSchedule(ctx context.Context, sess *Session, progress func(string)) (ScheduleResult, error) {
+	if sess.exp.Schedule == nil {
+		return ScheduleResult{}, fmt.Errorf("%q has no schedule: a headless run needs one (schedule: baseline, steps, recovery)", sess.exp.Name)
+	}
+	if progress == nil {
+		progress = func(string) {}
+	}
+	plan := PlanOf(sess.exp.Schedule)
+	runCtx, stop := context.WithCancel(context.Background())
+	defer stop()
+	runErr := make(chan error, 1)
+	go func() { runErr <- sess.Run(runCtx) }()
+
+	var res ScheduleResult
+	next, lastSeq := 0, uint64(0)
+	var on []string // blocks the current step switched on
+	aborted := false
+	for snap := range sess.Snapshots() {
+		for _, e := range snap.Timeline {
+			if e.Seq > lastSeq {
+				lastSeq = e.Seq
+				progress(EventLine(e, snap.Started))
+				if e.Kind == EventFaultError {
+					res.FaultErrors++
+				}
+			}
+		}
+		if snap.Ended {
+			res.Final = snap
+			break
+		}
+		elapsed := snap.Now.Sub(snap.Started)
+		if snap.Aborted != "" && !aborted {
+			aborted = true
+			on = nil
+			// Skip the remaining steps: watch the recovery only.
+			for next < len(plan) && plan[next].Label != "recovery" {
+				next++
+			}
+			if next < len(plan) {
+				plan[next].At = elapsed
+			}
+		}
+		for next < len(plan) && elapsed >= plan[next].At {
+			for _, b := range on {
+				sess.Do(Command{Kind: CmdHalt, Block: b, Text: "the schedule's step ended"})
+			}
+			st := plan[next]
+			progress(fmt.Sprintf("%s  %s, %s", offset(elapsed), st.Label, phaseWords(st)))
+			if st.Note != "" {
+				sess.Do(Command{Kind: CmdNote, Text: st.Note})
+			}
+			for _, b := range st.Blocks {
+				sess.Do(Command{Kind: CmdTrigger, Block: b})
+			}
+			on = st.Blocks
+			next++
+		}
+		if next == len(plan) && elapsed >= plan.End() || ctx.Err() != nil {
+			res.Interrupted = ctx.Err() != nil
+			stop()
+		}
+	}
+	err := <-runErr
+	if res.Final.Started.IsZero() {
+		res.Final = sess.Final()
+	}
+	return res, err
+}
+
+func phaseWords(st PlanStep) string {
+	d := FormatDuration(st.For.Seconds())
+	if len(st.Blocks) == 0 {
+		return "no fault for " + d
+	}
+	return fmt.Sprintf("%s on for %s", quoteNames(st.Blocks), d)
+}
+
+func quoteNames(ns []string) string {
+	out := ""
+	for i, n := range ns {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
+
+// offset renders a time since the start as +m:ss.
+func offset(d time.Duration) string {
+	s := int(d.Seconds())
+	return fmt.Sprintf("+%d:%02d", s/60, s%60)
+}
+
+// EventLine renders an event as a line of a CI log: no colours, no
+// escapes.
+func EventLine(e Event, started time.Time) string {
+	sym := map[EventKind]string{
+		EventFaultStarted: "▶", EventFaultHalted: "■", EventFaultError: "✗", EventViolated: "✗",
+		EventNotRecovered: "✗", EventAborted: "✗", EventRestored: "✓", EventRecovered: "✓", EventProbeOK: "✓",
+		EventNote: "✎", EventProbeError: "!", EventError: "!", EventNoData: "…",
+	}[e.Kind]
+	if sym == "" {
+		sym = "•"
+	}
+	text := e.Text
+	if e.Subject != "" && e.Kind != EventNote && e.Kind != EventStarted {
+		text = e.Subject + " " + string(e.Kind) + ": " + e.Text
+	}
+	return fmt.Sprintf("%s  %s %s", offset(e.Time.Sub(started)), sym, text)
+}
