@@ -41,6 +41,9 @@ const (
 	// AggErrorRate is a load's share of failed requests, or a probe's
 	// share of failed samples, in %.
 	AggErrorRate Aggregate = "error_rate"
+	// AggSlope is the series' trend over the window, per second (a least
+	// squares fit): "the queue does not grow without bound".
+	AggSlope Aggregate = "slope"
 )
 
 // Comparison is how a value must compare with the threshold to hold.
@@ -68,6 +71,12 @@ type Assumption struct {
 	Op        Comparison
 	Threshold float64
 	Unit      Unit
+	// Relative thresholds ("1.5x"): the threshold is Factor times the
+	// value measured before the first fault started (the baseline).
+	Relative bool
+	Factor   float64
+	// During says when the assumption applies.
+	During Phase
 
 	// Recovery assumptions.
 	Within time.Duration
@@ -76,6 +85,27 @@ type Assumption struct {
 	Of []string
 
 	src *source
+}
+
+// Phase is when an assumption applies.
+type Phase string
+
+// Phases.
+const (
+	PhaseAlways Phase = "always" // the default
+	PhaseFaults Phase = "faults" // only while a fault is active
+	PhaseAfter  Phase = "after"  // only after the faults halted
+)
+
+// applies reports whether the assumption is judged in phase.
+func (a *Assumption) applies(ph FaultPhase) bool {
+	switch a.During {
+	case PhaseFaults:
+		return ph.Active > 0
+	case PhaseAfter:
+		return ph.Active == 0 && !ph.LastHalt.IsZero()
+	}
+	return true
 }
 
 // Holds reports whether v satisfies the assumption.
@@ -109,12 +139,22 @@ func (a *Assumption) worse(v, w float64) bool {
 	return v > w
 }
 
-// Condition renders "< 250 ms".
+// Condition renders "< 250 ms", or "< 1.5× baseline".
 func (a *Assumption) Condition() string {
 	if a.Kind == AssumeRecovery {
 		return "within " + FormatDuration(a.Within.Seconds())
 	}
-	return string(a.Op) + " " + a.Unit.Format(a.Threshold)
+	c := string(a.Op) + " " + a.Unit.Format(a.Threshold)
+	if a.Relative {
+		c = fmt.Sprintf("%s %g× baseline", a.Op, a.Factor)
+	}
+	switch a.During {
+	case PhaseFaults:
+		c += " while faults are on"
+	case PhaseAfter:
+		c += " after faults halt"
+	}
+	return c
 }
 
 func (a *Assumption) window() time.Duration {
@@ -194,6 +234,8 @@ func aggregate(agg Aggregate, pts []probes.Point) float64 {
 		return vs[max(rank, 0)]
 	}
 	switch agg {
+	case AggSlope:
+		return slope(pts)
 	case AggRate:
 		if len(pts) < 2 {
 			return math.NaN()
@@ -236,12 +278,36 @@ func aggregate(agg Aggregate, pts []probes.Point) float64 {
 	}
 }
 
+// slope fits a line to the points by least squares and returns its slope
+// per second; NaN with fewer than two distinct times.
+func slope(pts []probes.Point) float64 {
+	if len(pts) < 2 {
+		return math.NaN()
+	}
+	t0 := pts[0].T
+	var sx, sy, sxx, sxy float64
+	for _, p := range pts {
+		x := p.T.Sub(t0).Seconds()
+		sx += x
+		sy += p.V
+		sxx += x * x
+		sxy += x * p.V
+	}
+	n := float64(len(pts))
+	den := n*sxx - sx*sx
+	if den == 0 {
+		return math.NaN()
+	}
+	return (n*sxy - sx*sy) / den
+}
+
 // Status is where an assumption stands now.
 type Status string
 
 // Statuses.
 const (
 	StatusWaiting      Status = "waiting"       // no data yet, or (recovery) no fault has halted yet
+	StatusInactive     Status = "inactive"      // outside the phase it applies in
 	StatusHolding      Status = "holding"       // the condition is true
 	StatusViolated     Status = "violated"      // the condition is false
 	StatusPending      Status = "pending"       // recovery: a fault is active
@@ -275,6 +341,10 @@ type AssumptionState struct {
 	RecoveryFailed int
 	// Late is set once a failed attempt has recovered after all.
 	Late bool
+	// Baseline is the value measured before the first fault, for a
+	// relative threshold (NaN until known).
+	Baseline float64
+	frozen   bool // the baseline is final
 }
 
 // Elapsed returns how long the state has been in its status.
@@ -305,6 +375,18 @@ func (s *AssumptionState) Detail(now time.Time) string {
 			}
 			return fmt.Sprintf("still broken %s after halt", FormatDuration(now.Sub(s.HaltedAt).Seconds()))
 		}
+	}
+	if s.Status == StatusInactive {
+		if s.During == PhaseFaults {
+			return "applies while a fault is on"
+		}
+		return "applies once the faults have halted"
+	}
+	if s.Relative && !s.frozen {
+		if s.HasValue {
+			return "measuring the baseline: " + s.Unit.Format(s.Value)
+		}
+		return "measuring the baseline before the first fault"
 	}
 	if !s.HasValue {
 		return "no data yet"

@@ -384,14 +384,14 @@ func (s *Session) load(name string) *loadRun {
 
 // newLoadRun builds a load whose histograms cover window, the longest
 // window anything asks of it.
-func newLoadRun(spec Load, window time.Duration) (*loadRun, error) {
+func newLoadRun(spec Load, window time.Duration, onResult func(string, time.Duration)) (*loadRun, error) {
 	h := http.Header{}
 	for k, v := range spec.Header {
 		h.Set(k, v)
 	}
 	gen, err := probes.NewLoad(probes.LoadConfig{
 		Name: spec.Name, URL: spec.URL, Method: spec.Method, Header: h,
-		Body: []byte(spec.Body), Rate: spec.Rate, Timeout: spec.Timeout, Window: window,
+		Body: []byte(spec.Body), Rate: spec.Rate, Timeout: spec.Timeout, Window: window, OnResult: onResult,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load %q: %w", spec.Name, err)

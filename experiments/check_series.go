@@ -77,7 +77,7 @@ func resultUnit(kind seriesKind, agg Aggregate, u Unit) Unit {
 		return UnitPercent
 	case agg == AggRate && kind == seriesLoad:
 		return UnitPerSec
-	case agg == AggRate:
+	case agg == AggRate || agg == AggSlope:
 		return UnitNone // per second of whatever the series counts
 	}
 	return u
@@ -129,7 +129,7 @@ func (c *checker) assumption(a *Assumption, what string) {
 		a.Aggregate = AggLast
 	}
 	want := resultUnit(kind, a.Aggregate, u)
-	if a.Op != "" && a.Unit != want && !(want == UnitNone && a.Unit == UnitNone) {
+	if a.Op != "" && !a.Relative && a.Unit != want && !(want == UnitNone && a.Unit == UnitNone) {
 		c.errf(a.src.at(opKey(a.Op)), "%s %q: %s of %s is %s, so the threshold must be %s", what, a.Name, a.Aggregate, a.Series, unitWords(want), unitExample(want))
 	}
 	a.Unit = want

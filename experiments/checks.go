@@ -29,7 +29,7 @@ func NewChecks(specs []Assumption) *Checks {
 			a.Kind = AssumeThreshold
 		}
 		c.states = append(c.states, AssumptionState{
-			Assumption: a, Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN(),
+			Assumption: a, Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN(), Baseline: math.NaN(),
 		})
 		c.index[a.Name] = i
 	}
@@ -49,7 +49,7 @@ func (c *Checks) Evaluate(now time.Time, obs Observations, phase FaultPhase) []E
 	var events []Event
 	for i := range c.states {
 		if s := &c.states[i]; s.Kind == AssumeThreshold {
-			events = append(events, evalThreshold(s, now, obs)...)
+			events = append(events, evalThreshold(s, now, obs, phase)...)
 		}
 	}
 	for i := range c.states {
@@ -60,8 +60,38 @@ func (c *Checks) Evaluate(now time.Time, obs Observations, phase FaultPhase) []E
 	return events
 }
 
-func evalThreshold(s *AssumptionState, now time.Time, obs Observations) []Event {
+func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase FaultPhase) []Event {
 	v := s.measure(now, obs)
+	if s.Relative && !s.frozen {
+		// Before the first fault, the value is the baseline; when the
+		// first fault starts, the last one is kept.
+		if phase.Active == 0 && phase.LastHalt.IsZero() {
+			if !math.IsNaN(v) {
+				s.Baseline = v
+				s.Value, s.HasValue = v, true
+			}
+			return nil
+		}
+		s.frozen = true
+		if math.IsNaN(s.Baseline) {
+			return []Event{{Time: now, Kind: EventNoData, Subject: s.Name, Text: "no baseline was measured before the first fault"}}
+		}
+		s.Threshold = s.Factor * s.Baseline
+	}
+	if s.Relative && math.IsNaN(s.Baseline) {
+		s.Status, s.Value, s.HasValue = StatusWaiting, v, !math.IsNaN(v)
+		return nil
+	}
+	if !s.applies(phase) {
+		if s.Status == StatusViolated {
+			s.ViolatedFor += now.Sub(s.Since)
+		}
+		if s.Status != StatusInactive {
+			s.Status, s.Since = StatusInactive, now
+		}
+		s.Value, s.HasValue = v, !math.IsNaN(v)
+		return nil
+	}
 	if math.IsNaN(v) {
 		s.Value, s.HasValue = math.NaN(), false
 		if s.Status == StatusViolated {
@@ -155,7 +185,7 @@ func (c *Checks) broken(r *AssumptionState) string {
 		if s.Kind != AssumeThreshold || !covers(r.Of, s.Name) {
 			continue
 		}
-		if s.Status != StatusHolding {
+		if s.Status != StatusHolding && s.Status != StatusInactive {
 			return s.Name
 		}
 	}

@@ -243,3 +243,75 @@ func equalKinds(a, b []experiments.EventKind) bool {
 	}
 	return true
 }
+
+func TestPhases(t *testing.T) {
+	during := p99Below250()
+	during.Name, during.During = "during", experiments.PhaseFaults
+	after := p99Below250()
+	after.Name, after.During = "after", experiments.PhaseAfter
+	c := newClocked(t, during, after)
+	c.feed(1, "lat", 400) // no fault yet: neither applies
+	for i := 0; i < 2; i++ {
+		if s := c.state(i); s.Status != experiments.StatusInactive || s.Violations != 0 {
+			t.Fatalf("%s before any fault: %s with %d violations, want inactive", s.Name, s.Status, s.Violations)
+		}
+	}
+	c.phase = experiments.FaultPhase{Active: 1}
+	c.feed(2, "lat", 400)
+	if s := c.state(0); s.Status != experiments.StatusViolated {
+		t.Fatalf("during a fault: %s, want violated", s.Status)
+	}
+	if s := c.state(1); s.Status != experiments.StatusInactive {
+		t.Fatalf("'after' during a fault: %s, want inactive", s.Status)
+	}
+	c.phase = experiments.FaultPhase{LastHalt: at(3)}
+	c.feed(4, "lat", 100)
+	if s := c.state(0); s.Status != experiments.StatusInactive || s.ViolatedFor != 2*time.Second {
+		t.Fatalf("'during' after the halt: %s, violated for %v; want inactive after 2s violated", s.Status, s.ViolatedFor)
+	}
+	if s := c.state(1); s.Status != experiments.StatusHolding {
+		t.Fatalf("'after' after the halt: %s, want holding", s.Status)
+	}
+}
+
+func TestSlope(t *testing.T) {
+	a := experiments.Assumption{Name: "growth", Series: "q", Aggregate: experiments.AggSlope, Window: 10 * time.Second,
+		Op: experiments.BelowOrEqual, Threshold: 5}
+	c := newClocked(t, a)
+	for i := 0; i <= 8; i++ {
+		c.feed(float64(i), "q", 100+2*float64(i)) // +2 per second
+	}
+	if s := c.state(0); s.Status != experiments.StatusHolding || s.Value < 1.99 || s.Value > 2.01 {
+		t.Fatalf("a queue growing 2/s: %s at %v/s, want holding at 2", s.Status, s.Value)
+	}
+	for i := 9; i <= 20; i++ {
+		c.feed(float64(i), "q", 100+10*float64(i)) // now +10 per second
+	}
+	if s := c.state(0); s.Status != experiments.StatusViolated {
+		t.Fatalf("a queue growing 10/s: %s at %v/s, want violated", s.Status, s.Value)
+	}
+}
+
+func TestRelativeToBaseline(t *testing.T) {
+	a := experiments.Assumption{Name: "p99 vs baseline", Series: "lat", Aggregate: experiments.AggLast, Window: 2 * time.Second,
+		Op: experiments.BelowOrEqual, Relative: true, Factor: 1.5, Unit: experiments.UnitMillis}
+	c := newClocked(t, a)
+	c.feed(1, "lat", 90)
+	c.feed(2, "lat", 100) // the baseline: the last value before the first fault
+	if s := c.state(0); s.Status != experiments.StatusWaiting {
+		t.Fatalf("before the first fault: %s, want waiting (measuring the baseline)", s.Status)
+	}
+	c.phase.Active = 1
+	c.feed(3, "lat", 140)
+	if s := c.state(0); s.Status != experiments.StatusHolding || s.Threshold != 150 {
+		t.Fatalf("140 against 1.5× a 100 baseline: %s (threshold %v), want holding under 150", s.Status, s.Threshold)
+	}
+	c.feed(4, "lat", 160)
+	if s := c.state(0); s.Status != experiments.StatusViolated {
+		t.Fatalf("160 against 150: %s, want violated", s.Status)
+	}
+	st := c.state(0)
+	if got := st.Condition(); got != "<= 1.5× baseline" {
+		t.Errorf("condition %q", got)
+	}
+}

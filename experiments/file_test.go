@@ -267,3 +267,23 @@ func TestParseSelfAlias(t *testing.T) {
 		}
 	}
 }
+
+func TestParseJudgementKinds(t *testing.T) {
+	src := strings.Replace(base, "blocks:\n", `  - {name: queue bounded, series: queue, aggregate: slope, window: 30s, at_most: 5}
+  - {name: p99 vs baseline, series: checkout, aggregate: p99, below: 1.5x baseline, during: faults}
+  - {name: calm after, series: checkout, aggregate: error_rate, below: 1%, during: after}
+blocks:
+`, 1)
+	exps, errs := parse(t, src)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	as := exps[0].Assumptions
+	if as[2].Aggregate != experiments.AggSlope || !as[3].Relative || as[3].Factor != 1.5 || as[3].During != experiments.PhaseFaults || as[4].During != experiments.PhaseAfter {
+		t.Fatalf("decoded %+v %+v %+v", as[2], as[3], as[4])
+	}
+	_, errs = parse(t, strings.Replace(src, "during: after", "during: later", 1))
+	if errs == nil || !strings.Contains(errs.Error(), `"later" is not valid here: want "always", "faults" or "after"`) {
+		t.Fatalf("want an error for during: later, got %v", errs)
+	}
+}

@@ -102,6 +102,20 @@ func parseBandwidth(s string) (int64, error) {
 	return parseBytes(strings.TrimSuffix(t, "/s"))
 }
 
+// relativeFactor reads a threshold relative to the baseline: "1.5x" or
+// "1.5x baseline".
+func relativeFactor(s string) (float64, bool) {
+	t := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "baseline"))
+	if !strings.HasSuffix(t, "x") {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(t, "x")), 64)
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
 // parseThreshold reads a threshold and its unit: 250ms (→ 250 ms), 1.5s
 // (→ 1500 ms), 1% (→ 1 %), 50/s (→ req/s), 100 (no unit).
 func parseThreshold(s string) (float64, Unit, error) {

@@ -225,11 +225,19 @@ func setThreshold(key string) func(d *decoder, n *yaml.Node, a *Assumption) {
 		if !ok {
 			return
 		}
+		a.Op = comparisons[key]
+		if f, ok := relativeFactor(s); ok {
+			if !(f > 0) {
+				d.errf(n, "want a factor above 0 for a threshold relative to the baseline, like 1.5x")
+			}
+			a.Relative, a.Factor = true, f
+			return
+		}
 		v, u, err := parseThreshold(s)
 		if err != nil {
 			d.errf(n, "%v", err)
 		}
-		a.Op, a.Threshold, a.Unit = comparisons[key], v, u
+		a.Threshold, a.Unit = v, u
 	}
 }
 
@@ -242,7 +250,7 @@ func opKey(op Comparison) string {
 	return string(op)
 }
 
-var aggregates = []string{"last", "avg", "min", "max", "p50", "p90", "p95", "p99", "rate", "error_rate"}
+var aggregates = []string{"last", "avg", "min", "max", "p50", "p90", "p95", "p99", "rate", "error_rate", "slope"}
 
 var assumptionFields = []field[Assumption]{
 	{"name", true, func(d *decoder, n *yaml.Node, a *Assumption) { a.Name = d.name(n) }},
@@ -256,6 +264,9 @@ var assumptionFields = []field[Assumption]{
 }
 
 var assumptionTable = table[Assumption]{path: "assumptions[]", fields: append(append([]field[Assumption]{}, assumptionFields...),
+	field[Assumption]{"during", false, func(d *decoder, n *yaml.Node, a *Assumption) {
+		a.During = Phase(d.oneOf(n, "always", "faults", "after"))
+	}},
 	field[Assumption]{"recovers_within", false, func(d *decoder, n *yaml.Node, a *Assumption) {
 		a.Kind, a.Within = AssumeRecovery, d.positiveDuration(n)
 	}},

@@ -34,6 +34,7 @@ type Session struct {
 	parts    *parts
 	recorder inject.RevertRecorder
 	journal  *JournalWriter
+	metrics  *Metrics
 	store    *probes.Store
 	checks   *Checks
 	aborts   []*abortRun
@@ -89,6 +90,9 @@ func WithRecorder(r inject.RevertRecorder) Option { return func(s *Session) { s.
 // closes j after Run returns.
 func WithJournal(j *JournalWriter) Option { return func(s *Session) { s.journal = j } }
 
+// WithMetrics publishes the session's state and its loads' requests on m.
+func WithMetrics(m *Metrics) Option { return func(s *Session) { s.metrics = m } }
+
 // WithLogger sends the session's structured logs to l (secrets redacted).
 func WithLogger(l *slog.Logger) Option { return func(s *Session) { s.log = l } }
 
@@ -131,7 +135,12 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error
 	var errs []error
 	windows := loadWindows(exp)
 	for _, l := range exp.Loads {
-		lr, err := newLoadRun(l, windows[l.Name])
+		var onResult func(string, time.Duration)
+		if s.metrics != nil {
+			name, m := l.Name, s.metrics
+			onResult = func(outcome string, lat time.Duration) { m.LoadResult(name, outcome, lat) }
+		}
+		lr, err := newLoadRun(l, windows[l.Name], onResult)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -226,6 +235,9 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		s.mu.Lock()
 		s.final = final
 		s.mu.Unlock()
+		if s.metrics != nil {
+			s.metrics.Observe(&final)
+		}
 		if s.journal != nil {
 			s.journal.put(JournalEnd{Type: "end", T: final.Now, Verdict: final.Verdict(), Aborted: final.Aborted,
 				Assumptions: final.Finals()})
@@ -316,7 +328,11 @@ func (s *Session) step(now time.Time) {
 	}
 	s.guard(now)
 	s.writeSample(now)
-	s.publish(s.snapshot(now))
+	snap := s.snapshot(now)
+	if s.metrics != nil {
+		s.metrics.Observe(&snap)
+	}
+	s.publish(snap)
 }
 
 // writeSample writes the interval into the journal: what every series

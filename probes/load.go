@@ -41,7 +41,20 @@ type LoadConfig struct {
 	Window      time.Duration // the longest window anyone will ask Window for, and Collect's window; default 5s
 	MaxInFlight int           // default 10000; a request that would exceed it is not sent and counts as an error (client saturated)
 	Client      *http.Client  // optional; default: a client with a tuned Transport (keep-alive, enough idle conns per host)
+	// OnResult, when set, is called after every request (from its own
+	// goroutine, so it must be safe for concurrent use) with its outcome
+	// (OutcomeOK, OutcomeError, OutcomeTimeout) and its latency from the
+	// intended send time; and with OutcomeNotSent for a hit not sent.
+	OnResult func(outcome string, latency time.Duration)
 }
+
+// Outcomes of a request, as OnResult reports them.
+const (
+	OutcomeOK      = "ok"       // a response below 500
+	OutcomeError   = "error"    // a transport error or a 5xx
+	OutcomeTimeout = "timeout"  // no response within Timeout
+	OutcomeNotSent = "not_sent" // the client was saturated or too late
+)
 
 // Load is an open-loop HTTP load generator: requests are sent at a constant
 // arrival rate whatever the latency of earlier ones (no coordinated
@@ -192,7 +205,7 @@ func (l *Load) Run(ctx context.Context) error {
 		if -wait > l.cfg.Timeout {
 			// Skip, as errors, every hit due before elapsed-Timeout.
 			skip := max(uint64(math.Ceil(pacer.Hits(elapsed-l.cfg.Timeout))), hits+1)
-			l.stats.notSent(time.Now(), int64(skip-hits))
+			l.notSent(int64(skip - hits))
 			hits = skip
 			continue
 		}
@@ -209,11 +222,21 @@ func (l *Load) Run(ctx context.Context) error {
 	return nil
 }
 
+// notSent counts n hits that were due but not sent.
+func (l *Load) notSent(n int64) {
+	l.stats.notSent(time.Now(), n)
+	if l.cfg.OnResult != nil {
+		for range n {
+			l.cfg.OnResult(OutcomeNotSent, 0)
+		}
+	}
+}
+
 // fire sends a hit due at intended in its own goroutine, unless MaxInFlight
 // requests are in flight already. Only the sender calls it.
 func (l *Load) fire(ctx context.Context, wg *sync.WaitGroup, intended time.Time) {
 	if l.inFlight.Load() >= int64(l.cfg.MaxInFlight) {
-		l.stats.notSent(time.Now(), 1)
+		l.notSent(1)
 		return
 	}
 	l.inFlight.Add(1)
@@ -239,6 +262,16 @@ func (l *Load) hit(ctx context.Context, intended time.Time) {
 	}
 	end := time.Now()
 	l.stats.done(end, end.Sub(intended), failed)
+	if l.cfg.OnResult != nil {
+		outcome := OutcomeOK
+		switch {
+		case failed && ctx.Err() == context.DeadlineExceeded:
+			outcome = OutcomeTimeout
+		case failed:
+			outcome = OutcomeError
+		}
+		l.cfg.OnResult(outcome, end.Sub(intended))
+	}
 }
 
 func (l *Load) newRequest(ctx context.Context) (*http.Request, error) {

@@ -61,6 +61,8 @@ func (m AssumptionsModel) badge(s experiments.Status) string {
 		return st.Warn.Render("◷ RECOVERING")
 	case experiments.StatusPending:
 		return st.Warn.Render("◷ PENDING")
+	case experiments.StatusInactive:
+		return st.Muted.Render("– INACTIVE")
 	default:
 		return st.Muted.Render("… WAITING")
 	}

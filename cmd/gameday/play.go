@@ -58,7 +58,13 @@ func runPlay(file string, f playFlags) (err error) {
 // playExperiment builds the session of exp and runs it under the cockpit,
 // then prints the verdicts.
 func playExperiment(live *liveRun, exp *experiments.Experiment, env experiments.Env, logFile string) error {
-	sess, err := experiments.NewSession(exp, env, experiments.WithLogger(live.log), experiments.WithRecorder(live.state))
+	m, stopMetrics, err := serveMetrics(live.log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+	sess, err := experiments.NewSession(exp, env, experiments.WithLogger(live.log), experiments.WithRecorder(live.state),
+		experiments.WithMetrics(m))
 	if err != nil {
 		if sig := live.signal(); sig != nil {
 			return sig

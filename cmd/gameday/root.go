@@ -20,6 +20,8 @@ Start with the built-in demo (nothing else to install):
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&statePath, "state-file", statePath,
 		"where gameday records faults that outlive it, for gameday recover")
+	root.PersistentFlags().StringVar(&metricsAddr, "metrics-addr", "",
+		"serve gameday's own Prometheus /metrics here, e.g. :9464 (loopback) or 0.0.0.0:9464")
 	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newRunCmd(), newRecoverCmd(), newShopCmd())
 	return root
 }

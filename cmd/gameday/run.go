@@ -128,7 +128,12 @@ func runCase(ctx context.Context, w io.Writer, e *experiments.Experiment, env ex
 		title += " [" + e.Case + "]"
 	}
 	fmt.Fprintf(w, "gameday run: %s (schedule %s)\n", title, experiments.FormatDuration(experiments.PlanOf(e.Schedule).End().Seconds()))
-	opts := []experiments.Option{experiments.WithLogger(log), experiments.WithRecorder(state)}
+	m, stopMetrics, err := serveMetrics(log)
+	if err != nil {
+		return caseResult{}, err
+	}
+	defer stopMetrics()
+	opts := []experiments.Option{experiments.WithLogger(log), experiments.WithRecorder(state), experiments.WithMetrics(m)}
 	var journal *experiments.JournalWriter
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

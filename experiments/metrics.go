@@ -1,0 +1,112 @@
+package experiments
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics publishes what a session does as Prometheus metrics, on a
+// registry of its own (never the global one), so that a game day shows in
+// the team's dashboards while it runs. Label values are bounded: block,
+// assumption, probe and load names from the experiment, and fixed words;
+// never a URL or an error text.
+type Metrics struct {
+	blockActive     *prometheus.GaugeVec
+	blockIntensity  *prometheus.GaugeVec
+	faultsActive    prometheus.Gauge
+	assumptionState *prometheus.GaugeVec
+	assumptionValue *prometheus.GaugeVec
+	assumptionOK    *prometheus.GaugeVec
+	probeHealthy    *prometheus.GaugeVec
+	loadRate        *prometheus.GaugeVec
+	requests        *prometheus.CounterVec
+	latency         *prometheus.HistogramVec
+	aborted         prometheus.Gauge
+	elapsed         prometheus.Gauge
+}
+
+// assumptionStates are the values of the state label.
+var assumptionStates = []Status{StatusWaiting, StatusHolding, StatusViolated, StatusPending,
+	StatusRecovering, StatusRecovered, StatusNotRecovered}
+
+// NewMetrics registers gameday's metrics on reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	f := func(name, help string, labels ...string) *prometheus.GaugeVec {
+		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
+		reg.MustRegister(g)
+		return g
+	}
+	m := &Metrics{
+		blockActive:     f("gameday_block_active", "1 while the block's fault is on.", "block"),
+		blockIntensity:  f("gameday_block_intensity", "The intensity (0..1) of the block's fault while on, 0 when off.", "block"),
+		assumptionState: f("gameday_assumption_state", "1 for the assumption's current state.", "assumption", "state"),
+		assumptionValue: f("gameday_assumption_value", "The assumption's current value, in its unit (ms, %, ...).", "assumption"),
+		assumptionOK:    f("gameday_assumption_holding", "1 while the assumption holds (or recovered), 0 when broken or waiting.", "assumption"),
+		probeHealthy:    f("gameday_probe_healthy", "1 while the probe answers, 0 while it fails.", "probe"),
+		loadRate:        f("gameday_load_target_rate", "The request rate the load asks for, per second.", "load"),
+		faultsActive:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "gameday_faults_active", Help: "How many blocks are on."}),
+		aborted:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "gameday_aborted", Help: "1 once a guardrail aborted the game day."}),
+		elapsed:         prometheus.NewGauge(prometheus.GaugeOpts{Name: "gameday_elapsed_seconds", Help: "Time since the game day started."}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gameday_load_requests_total",
+			Help: "Requests of the load generator, by outcome (ok, error, timeout, not_sent)."}, []string{"load", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "gameday_load_latency_seconds",
+			Help:    "Latency of the load's requests from their intended send time.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"load"}),
+	}
+	reg.MustRegister(m.faultsActive, m.aborted, m.elapsed, m.requests, m.latency)
+	return m
+}
+
+// Observe updates the gauges from a snapshot; the session calls it every
+// interval.
+func (m *Metrics) Observe(s *Snapshot) {
+	m.elapsed.Set(s.Elapsed().Seconds())
+	m.faultsActive.Set(float64(s.ActiveFaults()))
+	if s.Aborted != "" {
+		m.aborted.Set(1)
+	}
+	for _, b := range s.Blocks {
+		on, i := 0.0, 0.0
+		if b.Active {
+			on, i = 1, b.Intensity
+		}
+		m.blockActive.WithLabelValues(b.Name).Set(on)
+		m.blockIntensity.WithLabelValues(b.Name).Set(i)
+	}
+	for _, a := range s.Assumptions {
+		for _, st := range assumptionStates {
+			v := 0.0
+			if a.Status == st {
+				v = 1
+			}
+			m.assumptionState.WithLabelValues(a.Name, string(st)).Set(v)
+		}
+		ok := 0.0
+		if a.Status == StatusHolding || a.Status == StatusRecovered {
+			ok = 1
+		}
+		m.assumptionOK.WithLabelValues(a.Name).Set(ok)
+		if a.HasValue {
+			m.assumptionValue.WithLabelValues(a.Name).Set(a.Value)
+		}
+	}
+	for _, p := range s.Probes {
+		h := 0.0
+		if p.Healthy {
+			h = 1
+		}
+		m.probeHealthy.WithLabelValues(p.Name).Set(h)
+	}
+	for _, l := range s.Loads {
+		m.loadRate.WithLabelValues(l.Name).Set(l.TargetRate)
+	}
+}
+
+// LoadResult counts one request of a load; safe for concurrent use.
+func (m *Metrics) LoadResult(load, outcome string, latency time.Duration) {
+	m.requests.WithLabelValues(load, outcome).Inc()
+	if outcome != "not_sent" {
+		m.latency.WithLabelValues(load).Observe(latency.Seconds())
+	}
+}
