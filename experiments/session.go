@@ -45,6 +45,7 @@ type Session struct {
 	timeline []Event
 	seq      uint64
 	started  time.Time
+	history  time.Time // the oldest point filled in from before the start
 	lastHalt time.Time
 	snapSeq  uint64
 	aborted  string // why a guardrail aborted the run, "" if none
@@ -59,6 +60,7 @@ type Session struct {
 
 type probeRun struct {
 	spec    Probe
+	probe   probes.Probe
 	poller  *probes.Poller
 	lastAt  time.Time
 	healthy bool
@@ -157,7 +159,7 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error
 		if timeout == 0 {
 			timeout = 4 * p.every(exp)
 		}
-		s.probes = append(s.probes, &probeRun{spec: p, poller: probes.NewPoller(pr, p.every(exp), timeout), healthy: true})
+		s.probes = append(s.probes, &probeRun{spec: p, probe: pr, poller: probes.NewPoller(pr, p.every(exp), timeout), healthy: true})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -247,6 +249,7 @@ func (s *Session) Run(ctx context.Context) (err error) {
 	}()
 
 	s.started = s.now()
+	s.backfill()
 	if s.journal != nil {
 		s.journal.put(journalHeader(s.exp, s.started))
 	}
@@ -283,6 +286,37 @@ func (s *Session) Run(ctx context.Context) (err error) {
 			s.handle(c)
 		case now := <-ticks:
 			s.step(now)
+		}
+	}
+}
+
+// ranger is a probe that can tell the past (a PromQL probe).
+type ranger interface {
+	Range(ctx context.Context, start, end time.Time, step time.Duration) ([]probes.Point, error)
+}
+
+// backfill fills the charts' history from probes that know the past, so
+// the cockpit opens with the last minutes already drawn.
+func (s *Session) backfill() {
+	for _, p := range s.probes {
+		r, ok := p.probe.(ranger)
+		if !ok {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		pts, err := r.Range(ctx, s.started.Add(-s.exp.window()), s.started, p.spec.every(s.exp))
+		cancel()
+		if err != nil {
+			s.log.Warn("no history for a probe", "probe", p.spec.Name, "err", err.Error())
+			continue
+		}
+		for _, pt := range pts {
+			if pt.T.Before(s.started) {
+				s.store.Append(p.spec.Name, pt)
+				if s.history.IsZero() || pt.T.Before(s.history) {
+					s.history = pt.T
+				}
+			}
 		}
 	}
 }

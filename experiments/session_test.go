@@ -2,6 +2,7 @@ package experiments_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -232,5 +233,51 @@ func TestSessionIntensity(t *testing.T) {
 	resp.Body.Close()
 	if took := time.Since(start); took < 190*time.Millisecond || took > 350*time.Millisecond {
 		t.Fatalf("a request at 50 %% of a 400 ms delay took %v, want about 200 ms", took)
+	}
+}
+
+// TestPromQLBackfill: a PromQL probe fills the chart's history from a
+// range query when the session starts.
+func TestPromQLBackfill(t *testing.T) {
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = r.ParseForm()
+		now := float64(time.Now().Unix())
+		switch r.URL.Path {
+		case "/api/v1/query_range":
+			fmt.Fprintf(w, `{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[%f,"3"],[%f,"4"],[%f,"5"]]}]}}`,
+				now-60, now-45, now-30)
+		default:
+			fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[%f,"7"]}]}}`, now)
+		}
+	}))
+	defer prom.Close()
+	exp := &experiments.Experiment{Name: "backfill", Interval: 100 * time.Millisecond, Window: 3 * time.Minute,
+		Probes: []experiments.Probe{{Name: "depth", Kind: experiments.ProbePromQL, Server: prom.URL, Query: "max(q)", Every: 100 * time.Millisecond}},
+		Charts: []experiments.Chart{{Title: "depth", Series: []experiments.ChartSeries{{Series: "depth", Label: "depth"}}}}}
+	sess, err := experiments.NewSession(exp, experiments.Env{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = sess.Run(ctx) }()
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case s := <-sess.Snapshots():
+			pts := s.Series["depth"]
+			if len(pts) >= 4 {
+				if !pts[0].T.Before(s.Started) || pts[0].V != 3 || !s.WindowStart.Before(s.Started) {
+					t.Fatalf("history: first point %v at %v (start %v), window from %v", pts[0].V, pts[0].T, s.Started, s.WindowStart)
+				}
+				if last := pts[len(pts)-1]; last.V != 7 {
+					t.Fatalf("the live value after the history is %v, want 7", last.V)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("no history and live values within 5s")
+		}
 	}
 }

@@ -109,8 +109,12 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	s.snapSeq++
 	win := s.exp.window()
 	start := now.Add(-win)
-	if start.Before(s.started) {
-		start = s.started
+	oldest := s.started
+	if !s.history.IsZero() && s.history.Before(oldest) {
+		oldest = s.history
+	}
+	if start.Before(oldest) {
+		start = oldest
 	}
 	snap := Snapshot{
 		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description,

@@ -170,11 +170,13 @@ func (m *BlocksModel) draw() {
 	m.lines = frame(st, st.PaneTitle.Render("Blocks"), lines, m.w, m.h)
 }
 
-// clock renders a duration as m:ss (or h:mm:ss).
+// clock renders a duration as m:ss (or h:mm:ss); before the start (a
+// chart's history) as -m:ss.
 func clock(d time.Duration) string {
-	if d < 0 {
-		d = 0
+	if d <= -time.Second {
+		return "-" + clock(-d)
 	}
+	d = max(d, 0)
 	s := int(d.Seconds())
 	if s >= 3600 {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, (s%3600)/60, s%60)

@@ -58,8 +58,12 @@ func (m *ChartModel) SetSize(w, h int) {
 // viewRange is the chart's time window: it fills from the left until the
 // session is older than the window, then slides.
 func viewRange(s *experiments.Snapshot) (time.Time, time.Time) {
-	if s.Now.Sub(s.Started) < s.Window {
-		return s.Started, s.Started.Add(s.Window)
+	from := s.WindowStart
+	if from.IsZero() {
+		from = s.Started
+	}
+	if s.Now.Sub(from) < s.Window {
+		return from, from.Add(s.Window)
 	}
 	return s.Now.Add(-s.Window), s.Now
 }

@@ -45,6 +45,7 @@ func fixedSnapshot() experiments.Snapshot {
 		Seq: 380, Name: "Demo shop · resilience none", Now: now, Started: t0,
 		Window: 3 * time.Minute, WindowStart: t0,
 		Loads:  []experiments.LoadState{{Name: "checkout", TargetRate: 50, SentRate: 50}},
+		Probes: []experiments.ProbeState{{Name: "queue", Healthy: true}},
 		Series: map[string][]probes.Point{},
 		Charts: []experiments.Chart{
 			{Title: "Checkout latency", Unit: experiments.UnitMillis, Series: []experiments.ChartSeries{
@@ -280,5 +281,15 @@ func TestCockpitKeysInOneMessage(t *testing.T) {
 	want := experiments.Command{Kind: experiments.CmdHalt, Block: "payments paused"}
 	if len(src.cmds) != 1 || src.cmds[0] != want {
 		t.Fatalf("after \"jjj\" and x: commands %+v, want %+v", src.cmds, want)
+	}
+}
+
+func TestCockpitProbeHealth(t *testing.T) {
+	snap := fixedSnapshot()
+	snap.Probes = []experiments.ProbeState{{Name: "queue", Healthy: false, Err: "connection refused"}}
+	m := cockpitAt(t, newFakeSource(), 160, 48, snap)
+	head := strings.Split(m.View(), "\n")[0]
+	if !strings.Contains(head, "probes ✗ 1 of 1 failing: queue") {
+		t.Fatalf("a failing probe should show in the header: %q", head)
 	}
 }

@@ -8,6 +8,31 @@ import (
 	"github.com/gameday-dev/gameday/experiments"
 )
 
+// probeHealth says whether the probes answer: "probes ✓ 3" or
+// "probes ✗ 1 of 3 failing: queue".
+func probeHealth(st Styles, ps []experiments.ProbeState, compact bool) string {
+	var failing []string
+	for _, p := range ps {
+		if !p.Healthy {
+			failing = append(failing, p.Name)
+		}
+	}
+	if len(failing) == 0 {
+		if compact {
+			return st.Good.Render("✓ probes")
+		}
+		return st.Muted.Render("probes ") + st.Good.Render(fmt.Sprintf("✓ %d ok", len(ps)))
+	}
+	if compact {
+		return st.Bad.Render(fmt.Sprintf("✗ %d probe(s) failing", len(failing)))
+	}
+	txt := fmt.Sprintf("✗ %d of %d failing: %s", len(failing), len(ps), failing[0])
+	if len(failing) > 1 {
+		txt += ", …"
+	}
+	return st.Muted.Render("probes ") + st.Bad.Render(txt)
+}
+
 // header renders the top line: the experiment, elapsed time, load rate,
 // active faults and the LIVE / ALL HALTED badge.
 func header(st Styles, s *experiments.Snapshot, w int) string {
@@ -27,8 +52,22 @@ func header(st Styles, s *experiments.Snapshot, w int) string {
 	if s.Ended {
 		badge = st.Halted.Render("■ ENDED · all halted")
 	}
-	right := st.Muted.Render("T+"+clock(s.Elapsed())) + "   " +
-		st.Muted.Render("load ") + st.Text.Render(experiments.UnitPerSec.Format(s.TargetRate())) + "   " + badge
+	compact := w < 120
+	sep := "   "
+	if compact {
+		sep = "  "
+	}
+	right := st.Muted.Render("T+"+clock(s.Elapsed())) + sep
+	if len(s.Loads) > 0 {
+		if !compact {
+			right += st.Muted.Render("load ")
+		}
+		right += st.Text.Render(experiments.UnitPerSec.Format(s.TargetRate())) + sep
+	}
+	if len(s.Probes) > 0 {
+		right += probeHealth(st, s.Probes, compact) + sep
+	}
+	right += badge
 	// The name gives way first: the state must always show.
 	room := w - lipgloss.Width(right) - 2
 	if lipgloss.Width(left) > room {
