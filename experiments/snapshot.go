@@ -19,6 +19,8 @@ type Snapshot struct {
 	Ended bool
 	// Aborted says why a guardrail halted everything ("" if none did).
 	Aborted string
+	// Replay is set when the snapshot is played back from a journal.
+	Replay *ReplayState
 
 	Blocks      []BlockState
 	Assumptions []AssumptionState

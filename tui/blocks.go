@@ -173,10 +173,12 @@ func (m *BlocksModel) draw() {
 // clock renders a duration as m:ss (or h:mm:ss); before the start (a
 // chart's history) as -m:ss.
 func clock(d time.Duration) string {
-	if d <= -time.Second {
+	if d <= -time.Second && d > -1000*time.Hour {
 		return "-" + clock(-d)
 	}
-	d = max(d, 0)
+	if d < 0 || d > 1000*time.Hour {
+		d = 0 // not a time anyone wants to read: a zero time
+	}
 	s := int(d.Seconds())
 	if s >= 3600 {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, (s%3600)/60, s%60)

@@ -45,6 +45,7 @@ type Model struct {
 	styles      Styles
 	keys        KeyMap
 	noteKeys    NoteKeyMap
+	replayKeys  ReplayKeyMap
 	help        help.Model
 	note        textinput.Model
 	noting      bool
@@ -70,7 +71,7 @@ func New(src Source, st Styles) Model {
 	ti.CharLimit = 200
 	ti.Prompt = ""
 	return Model{
-		src: src, styles: st, keys: DefaultKeyMap(), noteKeys: DefaultNoteKeyMap(),
+		src: src, styles: st, keys: DefaultKeyMap(), noteKeys: DefaultNoteKeyMap(), replayKeys: DefaultReplayKeyMap(),
 		help: h, note: ti,
 		blocks: NewBlocks(st, src.Do), assumptions: NewAssumptions(st), timeline: NewTimeline(st),
 	}
@@ -107,10 +108,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.charts = append(m.charts, NewChart(m.styles, c))
 			}
 		}
+		replayChanged := (m.snap.Replay == nil) != (msg.Snapshot.Replay == nil)
 		m.blocks.SetBlocks(m.snap.Blocks, m.snap.Now)
 		m.assumptions.SetStates(m.snap.Assumptions, m.snap.Now)
 		m.timeline.SetSnapshot(m.snap)
-		if first {
+		if first || replayChanged {
 			m.layout()
 		}
 		m.redraw()
@@ -164,6 +166,9 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.note, cmd = m.note.Update(k)
 		return m, cmd
 	}
+	if m.snap.Replay != nil {
+		return m.replayKey(k)
+	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m, tea.Quit
@@ -182,6 +187,40 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.blocks, cmd = m.blocks.Update(k)
 	return m, cmd
+}
+
+// replayKey handles the keys of a replay: nothing is live, so only time
+// moves.
+func (m Model) replayKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+	rk := m.replayKeys
+	do := func(kind experiments.CommandKind, d float64) { m.src.Do(experiments.Command{Kind: kind, Delta: d}) }
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return m, tea.Quit
+	case key.Matches(k, m.keys.Help):
+		m.help.ShowAll = !m.help.ShowAll
+		m.layout()
+		m.redraw()
+	case key.Matches(k, rk.Pause):
+		do(experiments.CmdReplayPause, 0)
+	case key.Matches(k, rk.Normal):
+		do(experiments.CmdReplaySpeed, 1)
+	case key.Matches(k, rk.Fast):
+		do(experiments.CmdReplaySpeed, 10)
+	case key.Matches(k, rk.Back):
+		do(experiments.CmdReplaySeek, -10)
+	case key.Matches(k, rk.Forward):
+		do(experiments.CmdReplaySeek, 10)
+	case key.Matches(k, rk.BackMore):
+		do(experiments.CmdReplaySeek, -60)
+	case key.Matches(k, rk.FwdMore):
+		do(experiments.CmdReplaySeek, 60)
+	default:
+		var cmd tea.Cmd
+		m.blocks, cmd = m.blocks.Update(k) // the cursor moves; trigger and halt are not sent
+		return m, cmd
+	}
+	return m, nil
 }
 
 func (m Model) footerHeight() int {
@@ -281,6 +320,13 @@ func (m Model) footer() string {
 }
 
 func (m Model) drawFooter() string {
+	if m.snap.Replay != nil {
+		rh := replayHelp{keys: m.replayKeys, global: m.keys}
+		if m.help.ShowAll {
+			return m.help.FullHelpView(rh.FullHelp())
+		}
+		return fit(m.help.ShortHelpView(rh.ShortHelp()), m.w)
+	}
 	keys := helpKeys{pane: m.blocks.Keys, global: m.keys}
 	if m.help.ShowAll {
 		return m.help.FullHelpView(keys.FullHelp())

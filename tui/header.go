@@ -52,6 +52,13 @@ func header(st Styles, s *experiments.Snapshot, w int) string {
 	if s.Ended {
 		badge = st.Halted.Render("■ ENDED · all halted")
 	}
+	if r := s.Replay; r != nil {
+		state := fmt.Sprintf("▶ REPLAY %g×", r.Speed)
+		if r.Paused {
+			state = "⏸ REPLAY PAUSED"
+		}
+		badge = st.Replaying.Render(fmt.Sprintf("%s %s / %s", state, clock(r.At), clock(r.Duration)))
+	}
 	compact := w < 120
 	sep := "   "
 	if compact {

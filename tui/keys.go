@@ -51,3 +51,41 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 		[]key.Binding{h.global.HaltAll, h.global.Note},
 		[]key.Binding{h.global.Help, h.global.Quit})
 }
+
+// ReplayKeyMap is the keys of a replayed game day.
+type ReplayKeyMap struct {
+	Pause    key.Binding
+	Normal   key.Binding
+	Fast     key.Binding
+	Back     key.Binding
+	Forward  key.Binding
+	BackMore key.Binding
+	FwdMore  key.Binding
+}
+
+// DefaultReplayKeyMap returns the replay's keys.
+func DefaultReplayKeyMap() ReplayKeyMap {
+	return ReplayKeyMap{
+		Pause:    key.NewBinding(key.WithKeys(" ", "p"), key.WithHelp("space", "pause/play")),
+		Normal:   key.NewBinding(key.WithKeys("1"), key.WithHelp("1", "1× speed")),
+		Fast:     key.NewBinding(key.WithKeys("0"), key.WithHelp("0", "10× speed")),
+		Back:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "back 10s")),
+		Forward:  key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "on 10s")),
+		BackMore: key.NewBinding(key.WithKeys("pgup", "H"), key.WithHelp("pgup", "back 1m")),
+		FwdMore:  key.NewBinding(key.WithKeys("pgdown", "L"), key.WithHelp("pgdn", "on 1m")),
+	}
+}
+
+type replayHelp struct {
+	keys   ReplayKeyMap
+	global KeyMap
+}
+
+func (h replayHelp) ShortHelp() []key.Binding {
+	return []key.Binding{h.keys.Pause, h.keys.Normal, h.keys.Fast, h.keys.Back, h.keys.Forward, h.global.Quit}
+}
+
+func (h replayHelp) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{h.keys.Pause, h.keys.Normal, h.keys.Fast},
+		{h.keys.Back, h.keys.Forward, h.keys.BackMore, h.keys.FwdMore}, {h.global.Help, h.global.Quit}}
+}

@@ -44,6 +44,7 @@ type Styles struct {
 	AppName     lipgloss.Style
 	Live        lipgloss.Style // badge: faults are on
 	Halted      lipgloss.Style // badge: no fault is on
+	Replaying   lipgloss.Style // badge: a recorded game day
 	Good        lipgloss.Style
 	Bad         lipgloss.Style
 	Warn        lipgloss.Style
@@ -78,6 +79,8 @@ func NewStyles(p Palette) Styles {
 		Foreground(lipgloss.Color("#ffffff")).Background(p.Bad)
 	s.Halted = lipgloss.NewStyle().Bold(true).Padding(0, 1).
 		Foreground(lipgloss.Color("#ffffff")).Background(p.Good)
+	s.Replaying = lipgloss.NewStyle().Bold(true).Padding(0, 1).
+		Foreground(lipgloss.Color("#ffffff")).Background(p.Accent)
 	s.Good = lipgloss.NewStyle().Foreground(p.Good)
 	s.Bad = lipgloss.NewStyle().Foreground(p.Bad).Bold(true)
 	s.Warn = lipgloss.NewStyle().Foreground(p.Warn)

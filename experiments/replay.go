@@ -1,0 +1,294 @@
+package experiments
+
+import (
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gameday-dev/gameday/probes"
+)
+
+// Replay plays a journal back as snapshots, for the cockpit: a recorded
+// game day, paused, at 1× or 10× and seekable. It is a source of the same
+// snapshots a live session publishes, rebuilt from the journal alone.
+type Replay struct {
+	j      *Journal
+	frames []frame // the state after each sample, in time order
+	start  time.Time
+	end    time.Time
+
+	mu     sync.Mutex
+	at     time.Duration // the replay's position since the start
+	speed  float64
+	paused bool
+	cmds   chan Command
+	snaps  chan Snapshot
+	done   chan struct{}
+	once   sync.Once
+}
+
+// ReplayState is where a replay stands, for the cockpit's header.
+type ReplayState struct {
+	At       time.Duration
+	Duration time.Duration
+	Speed    float64
+	Paused   bool
+}
+
+// Replay commands, sent with Do.
+const (
+	CmdReplayPause CommandKind = "replay-pause" // toggle pause
+	CmdReplaySpeed CommandKind = "replay-speed" // Delta is the new speed (1, 10)
+	CmdReplaySeek  CommandKind = "replay-seek"  // Delta is seconds to move (negative: back)
+)
+
+// frame is the replayed state at one sample.
+type frame struct {
+	t      time.Time
+	states []AssumptionState
+	active map[string]float64
+	loads  map[string]float64
+	events int // how many events happened up to t
+}
+
+// NewReplay prepares a replay of j.
+func NewReplay(j *Journal) *Replay {
+	r := &Replay{j: j, start: j.Header.Started, speed: 1, cmds: make(chan Command, 64),
+		snaps: make(chan Snapshot, 1), done: make(chan struct{})}
+	r.end = r.start
+	if n := len(j.Samples); n > 0 {
+		r.end = j.Samples[n-1].T
+	}
+	if j.End != nil && j.End.T.After(r.end) {
+		r.end = j.End.T
+	}
+	r.build()
+	return r
+}
+
+// build replays the assumptions' states sample by sample, so that seeking
+// is a lookup.
+func (r *Replay) build() {
+	h := r.j.Header
+	states := make([]AssumptionState, len(h.Assumptions))
+	for i, c := range h.Assumptions {
+		states[i] = AssumptionState{Assumption: Assumption{Name: c.Name, Kind: c.Kind, Series: c.Series,
+			Aggregate: c.Aggregate, Window: time.Duration(c.Window), Op: c.Op, Threshold: c.Threshold, Unit: c.Unit,
+			Within: time.Duration(c.Within), Of: c.Of},
+			Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN(), Baseline: math.NaN(), Since: r.start}
+	}
+	ev := 0
+	for _, s := range r.j.Samples {
+		for ev < len(r.j.Events) && !r.j.Events[ev].Time.After(s.T) {
+			ev++
+		}
+		for i := range states {
+			st := &states[i]
+			c, ok := s.Assumptions[st.Name]
+			if !ok {
+				continue
+			}
+			if c.Status != st.Status {
+				if st.Status == StatusViolated {
+					st.ViolatedFor += s.T.Sub(st.Since)
+				}
+				if c.Status == StatusViolated {
+					st.Violations++
+				}
+				st.Status, st.Since = c.Status, s.T
+			}
+			st.Value, st.HasValue = math.NaN(), false
+			if c.Value != nil {
+				st.Value, st.HasValue = *c.Value, true
+				if math.IsNaN(st.Worst) || st.worse(*c.Value, st.Worst) {
+					st.Worst = *c.Value
+				}
+			}
+		}
+		r.frames = append(r.frames, frame{t: s.T, states: append([]AssumptionState(nil), states...),
+			active: s.Active, loads: s.Loads, events: ev})
+	}
+}
+
+// Duration is how long the recorded game day lasted.
+func (r *Replay) Duration() time.Duration { return r.end.Sub(r.start) }
+
+// Snapshots delivers the replayed snapshots; closed when Run ends.
+func (r *Replay) Snapshots() <-chan Snapshot { return r.snaps }
+
+// Do handles the replay's commands (pause, speed, seek); the commands of
+// a live session have no effect on a recording.
+func (r *Replay) Do(c Command) {
+	select {
+	case r.cmds <- c:
+	default:
+	}
+}
+
+// Run plays the replay until stop is closed, publishing every interval of
+// wall-clock time (4 a second).
+func (r *Replay) Run(stop <-chan struct{}) {
+	defer r.once.Do(func() { close(r.snaps); close(r.done) })
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	r.publish()
+	for {
+		select {
+		case <-stop:
+			return
+		case c := <-r.cmds:
+			r.handle(c)
+			r.publish()
+		case <-tick.C:
+			r.mu.Lock()
+			if !r.paused {
+				r.at += time.Duration(float64(250*time.Millisecond) * r.speed)
+				if r.at >= r.Duration() {
+					r.at, r.paused = r.Duration(), true
+				}
+			}
+			r.mu.Unlock()
+			r.publish()
+		}
+	}
+}
+
+func (r *Replay) handle(c Command) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch c.Kind {
+	case CmdReplayPause:
+		r.paused = !r.paused
+		if !r.paused && r.at >= r.Duration() {
+			r.at = 0 // play again from the start
+		}
+	case CmdReplaySpeed:
+		if c.Delta > 0 {
+			r.speed = c.Delta
+		}
+	case CmdReplaySeek:
+		r.at += time.Duration(c.Delta * float64(time.Second))
+		r.at = min(max(r.at, 0), r.Duration())
+	}
+}
+
+func (r *Replay) publish() {
+	r.mu.Lock()
+	s := r.SnapshotAt(r.at)
+	s.Replay = &ReplayState{At: r.at, Duration: r.Duration(), Speed: r.speed, Paused: r.paused}
+	r.mu.Unlock()
+	select {
+	case r.snaps <- s:
+	default:
+		select {
+		case <-r.snaps:
+		default:
+		}
+		r.snaps <- s
+	}
+}
+
+// SnapshotAt rebuilds the snapshot of the game day at offset d.
+func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
+	h := r.j.Header
+	now := r.start.Add(d)
+	win := time.Duration(h.Window)
+	if win <= 0 {
+		win = 3 * time.Minute
+	}
+	from := now.Add(-win)
+	if from.Before(r.start) {
+		from = r.start
+	}
+	s := Snapshot{Name: h.Name, Description: h.Description, Now: now, Started: r.start, Window: win, WindowStart: from,
+		Charts: h.Charts, Series: map[string][]probes.Point{}}
+	i := sort.Search(len(r.frames), func(i int) bool { return r.frames[i].t.After(now) }) - 1
+	var fr frame
+	if i >= 0 {
+		fr = r.frames[i]
+		s.Assumptions = append([]AssumptionState(nil), fr.states...)
+	} else {
+		for _, c := range h.Assumptions {
+			s.Assumptions = append(s.Assumptions, AssumptionState{Assumption: Assumption{Name: c.Name, Kind: c.Kind,
+				Op: c.Op, Threshold: c.Threshold, Unit: c.Unit, Within: c.Within.d()}, Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN()})
+		}
+	}
+	events := r.j.Events[:fr.events]
+	if i < 0 {
+		events = nil
+	}
+	if n := len(events); n > 100 {
+		events = events[n-100:]
+	}
+	s.Timeline = append([]Event(nil), events...)
+	since := map[string]time.Time{}
+	var open = map[string]*FaultWindow{}
+	for _, e := range r.j.Events {
+		if e.Time.After(now) {
+			break
+		}
+		switch e.Kind {
+		case EventFaultStarted:
+			since[e.Subject] = e.Time
+			w := FaultWindow{Block: e.Subject, Index: r.blockIndex(e.Subject), Start: e.Time}
+			s.FaultWindows = append(s.FaultWindows, w)
+			open[e.Subject] = &s.FaultWindows[len(s.FaultWindows)-1]
+		case EventFaultHalted, EventFaultError:
+			if w, ok := open[e.Subject]; ok && e.Kind == EventFaultHalted {
+				w.End = e.Time
+				delete(open, e.Subject)
+			}
+			since[e.Subject] = e.Time
+		}
+		if e.Kind == EventAborted {
+			s.Aborted = e.Subject
+		}
+	}
+	for idx, b := range h.Blocks {
+		st := BlockState{Block: Block{Name: b.Name, Description: b.Description}, Index: idx, Since: since[b.Name]}
+		if st.Since.IsZero() {
+			st.Since = r.start
+		}
+		if v, ok := fr.active[b.Name]; ok && i >= 0 {
+			st.Active, st.Intensity = true, v
+		}
+		s.Blocks = append(s.Blocks, st)
+	}
+	for name, rate := range fr.loads {
+		s.Loads = append(s.Loads, LoadState{Name: name, TargetRate: rate})
+	}
+	sort.Slice(s.Loads, func(a, b int) bool { return s.Loads[a].Name < s.Loads[b].Name })
+	wanted := map[string]bool{}
+	for _, c := range h.Charts {
+		for _, cs := range c.Series {
+			wanted[cs.Series] = true
+		}
+	}
+	lo := sort.Search(len(r.j.Samples), func(k int) bool { return !r.j.Samples[k].T.Before(from) })
+	for _, smp := range r.j.Samples[lo:] {
+		if smp.T.After(now) {
+			break
+		}
+		for name, v := range smp.Series {
+			if wanted[name] {
+				s.Series[name] = append(s.Series[name], probes.Point{T: smp.T, V: v})
+			}
+		}
+	}
+	if r.j.End != nil && !now.Before(r.end) {
+		s.Ended = true
+	}
+	return s
+}
+
+func (r *Replay) blockIndex(name string) int {
+	for i, b := range r.j.Header.Blocks {
+		if b.Name == name {
+			return i
+		}
+	}
+	return 0
+}
+
+func (d Duration) d() time.Duration { return time.Duration(d) }

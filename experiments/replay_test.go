@@ -1,0 +1,100 @@
+package experiments_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
+)
+
+// syntheticJournal is 10 s of a game day: a fault from 3 s to 6 s, an
+// assumption violated from 4 s to 7 s.
+func syntheticJournal() *experiments.Journal {
+	start := t0
+	j := &experiments.Journal{Header: experiments.JournalHeader{Type: "header", Version: 1, Name: "synthetic", Started: start,
+		Interval: experiments.Duration(time.Second), Window: experiments.Duration(time.Minute),
+		Assumptions: []experiments.JournalCheck{{Name: "p99", Kind: experiments.AssumeThreshold, Series: "api.p99",
+			Op: experiments.Below, Threshold: 100, Unit: experiments.UnitMillis}},
+		Blocks: []experiments.JournalBlock{{Name: "slow", Summary: "200 ms delay on api"}},
+		Charts: []experiments.Chart{{Title: "p99", Series: []experiments.ChartSeries{{Series: "api.p99", Label: "p99"}}}}}}
+	j.Events = append(j.Events,
+		experiments.Event{Seq: 1, Time: start.Add(3 * time.Second), Kind: experiments.EventFaultStarted, Subject: "slow", Text: "200 ms delay on api"},
+		experiments.Event{Seq: 2, Time: start.Add(4 * time.Second), Kind: experiments.EventViolated, Subject: "p99", Text: "210 ms"},
+		experiments.Event{Seq: 3, Time: start.Add(6 * time.Second), Kind: experiments.EventFaultHalted, Subject: "slow", Text: "halted"},
+		experiments.Event{Seq: 4, Time: start.Add(7 * time.Second), Kind: experiments.EventRestored, Subject: "p99", Text: "20 ms"})
+	for i := 1; i <= 10; i++ {
+		v := 20.0
+		st := experiments.StatusHolding
+		if i >= 4 && i < 7 {
+			v, st = 210, experiments.StatusViolated
+		}
+		s := experiments.JournalSample{Type: "sample", T: start.Add(time.Duration(i) * time.Second),
+			Series: map[string]float64{"api.p99": v}, Assumptions: map[string]experiments.SampleCheck{"p99": {Status: st, Value: &v}}}
+		if i >= 3 && i < 6 {
+			s.Active = map[string]float64{"slow": 1}
+		}
+		j.Samples = append(j.Samples, s)
+	}
+	return j
+}
+
+func TestReplaySnapshots(t *testing.T) {
+	r := experiments.NewReplay(syntheticJournal())
+	if r.Duration() != 10*time.Second {
+		t.Fatalf("duration %v, want 10s", r.Duration())
+	}
+	s := r.SnapshotAt(5 * time.Second)
+	if !s.Blocks[0].Active || s.Assumptions[0].Status != experiments.StatusViolated || s.Assumptions[0].Value != 210 {
+		t.Fatalf("at 5s: block active %v, p99 %s %v; want on, violated at 210", s.Blocks[0].Active, s.Assumptions[0].Status, s.Assumptions[0].Value)
+	}
+	if len(s.Timeline) != 2 || len(s.Series["api.p99"]) != 5 || len(s.FaultWindows) != 1 || !s.FaultWindows[0].End.IsZero() {
+		t.Fatalf("at 5s: %d events, %d points, windows %+v; want 2 events, 5 points, one open window", len(s.Timeline), len(s.Series["api.p99"]), s.FaultWindows)
+	}
+	if s.Assumptions[0].Violations != 1 || !s.Assumptions[0].Since.Equal(t0.Add(4*time.Second)) {
+		t.Fatalf("at 5s: violations %d since %v", s.Assumptions[0].Violations, s.Assumptions[0].Since)
+	}
+	s = r.SnapshotAt(9 * time.Second)
+	if s.Blocks[0].Active || s.Assumptions[0].Status != experiments.StatusHolding || s.Assumptions[0].ViolatedFor != 3*time.Second {
+		t.Fatalf("at 9s: active %v, %s, violated for %v; want off, holding, 3s", s.Blocks[0].Active, s.Assumptions[0].Status, s.Assumptions[0].ViolatedFor)
+	}
+	if len(s.FaultWindows) != 1 || s.FaultWindows[0].End.IsZero() || len(s.Timeline) != 4 {
+		t.Fatalf("at 9s: windows %+v, %d events", s.FaultWindows, len(s.Timeline))
+	}
+}
+
+func TestReplayControls(t *testing.T) {
+	r := experiments.NewReplay(syntheticJournal())
+	stop := make(chan struct{})
+	defer close(stop)
+	go r.Run(stop)
+	next := func() experiments.Snapshot {
+		select {
+		case s := <-r.Snapshots():
+			return s
+		case <-time.After(3 * time.Second):
+			t.Fatal("no snapshot")
+		}
+		return experiments.Snapshot{}
+	}
+	r.Do(experiments.Command{Kind: experiments.CmdReplayPause})
+	r.Do(experiments.Command{Kind: experiments.CmdReplaySeek, Delta: 6})
+	var s experiments.Snapshot
+	for i := 0; i < 10; i++ {
+		if s = next(); s.Replay.Paused && s.Replay.At == 6*time.Second {
+			break
+		}
+	}
+	if !s.Replay.Paused || s.Replay.At != 6*time.Second {
+		t.Fatalf("after pause and seek 6s: %+v", s.Replay)
+	}
+	r.Do(experiments.Command{Kind: experiments.CmdReplaySpeed, Delta: 10})
+	r.Do(experiments.Command{Kind: experiments.CmdReplayPause})
+	for i := 0; i < 20; i++ {
+		if s = next(); s.Replay.At >= 10*time.Second {
+			break
+		}
+	}
+	if s.Replay.At != 10*time.Second || !s.Replay.Paused || s.Replay.Speed != 10 {
+		t.Fatalf("at 10× from 6s, the end (10s) comes in under 1s and pauses: %+v", s.Replay)
+	}
+}
