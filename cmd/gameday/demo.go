@@ -115,7 +115,7 @@ func runDemo(f demoFlags) (err error) {
 	for _, p := range sys.procs {
 		env.Processes[p.Name()] = p
 	}
-	return playExperiment(live, exp, env, f.logFile)
+	return playExperiment(live, exp, env, f.logFile, f.out)
 }
 
 // runDemoHeadless runs the demo's schedule without the cockpit.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -12,6 +13,7 @@ import (
 type playFlags struct {
 	matrixCase int
 	logFile    string
+	out        string
 }
 
 func newPlayCmd() *cobra.Command {
@@ -28,6 +30,7 @@ probes, and opens the cockpit: pick a block, enter triggers it, x halts it,
 	fl := cmd.Flags()
 	fl.IntVar(&f.matrixCase, "case", 1, "which case of the file's matrix to play (see gameday validate --expand)")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("play"), "where gameday writes its logs (JSON)")
+	fl.StringVar(&f.out, "out", "", "directory for the journal, and the report written on quit")
 	return cmd
 }
 
@@ -52,20 +55,33 @@ func runPlay(file string, f playFlags) (err error) {
 	}
 	defer live.close()
 	defer live.recoverPanic(&err)
-	return playExperiment(live, exp, experiments.Env{}, f.logFile)
+	return playExperiment(live, exp, experiments.Env{}, f.logFile, f.out)
 }
 
 // playExperiment builds the session of exp and runs it under the cockpit,
 // then prints the verdicts.
-func playExperiment(live *liveRun, exp *experiments.Experiment, env experiments.Env, logFile string) error {
+func playExperiment(live *liveRun, exp *experiments.Experiment, env experiments.Env, logFile, out string) error {
 	m, stopMetrics, err := serveMetrics(live.log)
 	if err != nil {
 		return err
 	}
 	defer stopMetrics()
-	sess, err := experiments.NewSession(exp, env, experiments.WithLogger(live.log), experiments.WithRecorder(live.state),
-		experiments.WithMetrics(m))
+	opts := []experiments.Option{experiments.WithLogger(live.log), experiments.WithRecorder(live.state), experiments.WithMetrics(m)}
+	var journal *experiments.JournalWriter
+	if out != "" {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return usageError{fmt.Errorf("--out: %w", err)}
+		}
+		if journal, err = experiments.CreateJournal(filepath.Join(out, "journal.jsonl")); err != nil {
+			return usageError{fmt.Errorf("--out: %w", err)}
+		}
+		opts = append(opts, experiments.WithJournal(journal))
+	}
+	sess, err := experiments.NewSession(exp, env, opts...)
 	if err != nil {
+		if journal != nil {
+			journal.Close()
+		}
 		if sig := live.signal(); sig != nil {
 			return sig
 		}
@@ -74,6 +90,15 @@ func playExperiment(live *liveRun, exp *experiments.Experiment, env experiments.
 	final, err := live.run(sess)
 	live.cleanup()
 	printVerdicts(os.Stdout, final, final.Now)
+	if journal != nil {
+		if jerr := journal.Close(); jerr != nil {
+			fmt.Fprintf(os.Stdout, "gameday: the journal: %v\n", jerr)
+		} else if rerr := writeReport(out); rerr != nil {
+			fmt.Fprintf(os.Stdout, "gameday: the report: %v\n", rerr)
+		} else {
+			fmt.Fprintf(os.Stdout, "Report: %s\n", out)
+		}
+	}
 	fmt.Fprintf(os.Stdout, "Log: %s\n", logFile)
 	return err
 }

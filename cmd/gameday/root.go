@@ -22,6 +22,6 @@ Start with the built-in demo (nothing else to install):
 		"where gameday records faults that outlive it, for gameday recover")
 	root.PersistentFlags().StringVar(&metricsAddr, "metrics-addr", "",
 		"serve gameday's own Prometheus /metrics here, e.g. :9464 (loopback) or 0.0.0.0:9464")
-	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newRunCmd(), newReplayCmd(), newRecoverCmd(), newShopCmd())
+	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newRunCmd(), newReportCmd(), newReplayCmd(), newRecoverCmd(), newShopCmd())
 	return root
 }

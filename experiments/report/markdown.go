@@ -1,0 +1,147 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+)
+
+// Markdown writes report.md. Its charts are the SVG files that Write puts
+// next to it (Chart.File).
+func (r *Report) Markdown(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
+	t := r.tables()
+
+	p("# %s %s: %s\n\n", r.Symbol, verdictWord(r.Verdict), md(r.Experiment.Name))
+	p("%s\n\n", mdPara(r.Headline))
+	if r.Experiment.Description != "" {
+		p("> %s\n\n", mdPara(r.Experiment.Description))
+	}
+	p("| | |\n| --- | --- |\n")
+	if r.Experiment.Case != "" {
+		p("| case | %s |\n", md(r.Experiment.Case))
+	}
+	if r.Experiment.File != "" {
+		p("| file | %s |\n", md(r.Experiment.File))
+	}
+	p("| started | %s |\n| duration | %s |\n| gameday | %s |\n\n", t.Started, t.Duration, md(r.Gameday))
+
+	if len(r.Charts) > 0 {
+		p("## Charts\n\n")
+		for _, c := range r.Charts {
+			p("### %s\n\n![%s](%s)\n\n", md(c.Title), md(c.Title), c.File)
+			for _, s := range c.view.Stats {
+				p("- %s: %s to %s, the highest at %s\n", md(s.Label), s.Min, s.Max, s.MaxAt)
+			}
+			if len(c.view.Stats) == 0 {
+				p("No samples.\n")
+			}
+			p("\n")
+		}
+	}
+
+	p("## Assumptions\n\n")
+	if len(t.Assumptions) == 0 {
+		p("The experiment states no assumptions.\n\n")
+	} else {
+		p("| | assumption | condition | verdict | worst | first broke | violated | recovery |\n")
+		p("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, a := range t.Assumptions {
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", a.Symbol, md(a.Name), md(a.Condition), a.Verdict,
+				a.Worst, a.FirstBroke, a.ViolatedFor, a.Recovery)
+		}
+		p("\n")
+	}
+
+	p("## Faults\n\n")
+	if len(t.Faults) == 0 {
+		p("No fault was started.\n\n")
+	} else {
+		p("| block | what | on | off | lasted | peak intensity | halted |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, f := range t.Faults {
+			p("| %s | %s | %s | %s | %s | %s | %s |\n", md(f.Block), md(f.Summary), f.On, f.Off, f.Lasted, f.Peak, md(f.Halted))
+		}
+		p("\n")
+	}
+
+	p("## Cascade\n\n")
+	if len(t.Cascade) == 0 {
+		p("Nothing broke.\n\n")
+	} else {
+		p("What broke, in order, and the fault it follows (the one on at the time, or else the last one started before).\n\n")
+		p("| # | at | what broke | | value | worst | fault | when | held again |\n")
+		p("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, b := range t.Cascade {
+			p("| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", b.N, b.At, md(b.Assumption), b.Kind, b.Value, b.Worst,
+				md(b.Fault), b.After, b.Held)
+		}
+		p("\n")
+	}
+
+	p("## Recovery\n\n")
+	if len(t.Recoveries) == 0 {
+		p("Nothing was broken when a fault halted, and no recovery check ran.\n\n")
+	} else {
+		p("| assumption | | after the halt of | halted at | held again at | took | outcome |\n")
+		p("| --- | --- | --- | --- | --- | --- | --- |\n")
+		for _, rc := range t.Recoveries {
+			p("| %s | %s | %s | %s | %s | %s | %s |\n", md(rc.Assumption), rc.Kind, md(rc.Fault), rc.Halted, rc.Held,
+				rc.Took, rc.Outcome)
+		}
+		p("\n")
+	}
+
+	p("## What to fix\n\n")
+	if len(r.Suggestions) == 0 {
+		p("%s\n\n", nothingBroke(r))
+	}
+	for i, s := range r.Suggestions {
+		p("### %d. %s\n\n%s\n\n", i+1, md(s.Title), mdPara(s.Evidence))
+		for _, a := range s.Actions {
+			p("- %s\n", mdPara(a))
+		}
+		p("\n")
+	}
+
+	p("## Timeline\n\n")
+	p("| at | | event | subject | text |\n| --- | --- | --- | --- | --- |\n")
+	for _, e := range t.Timeline {
+		p("| %s | %s | %s | %s | %s |\n", e.At, e.Symbol, e.Kind, md(e.Subject), md(e.Text))
+	}
+	p("\n")
+	return bw.Flush()
+}
+
+// nothingBroke is what "What to fix" says when no rule fired.
+func nothingBroke(r *Report) string {
+	switch {
+	case r.Verdict == Incomplete && len(r.Faults) > 0:
+		return "No assumption broke before the journal ends."
+	case len(r.Faults) == 0:
+		return "No fault was started: this run tested nothing yet."
+	}
+	return "No assumption broke: the system absorbed every fault of this run."
+}
+
+// mdTag finds a '<' that could open an HTML tag or comment.
+var mdTag = regexp.MustCompile(`<([A-Za-z/!?])`)
+
+// md escapes text from the journal for Markdown: what would make a table
+// cell end, a link, emphasis, code or raw HTML.
+func md(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	s = strings.NewReplacer(`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "[", `\[`, "]", `\]`).Replace(s)
+	return mdTag.ReplaceAllString(s, "&lt;$1")
+}
+
+// mdPara escapes text that starts a paragraph or a list item: also what
+// would start a heading, a list or a quote ("# x" → "\# x", "1. x" → "1\. x").
+func mdPara(s string) string {
+	return mdBlock.ReplaceAllStringFunc(md(s), func(m string) string { return m[:len(m)-1] + `\` + m[len(m)-1:] })
+}
+
+// mdBlock finds what would open a block at the start of a line.
+var mdBlock = regexp.MustCompile(`^(?:[#>+=~-]|[0-9]+[.)])`)
