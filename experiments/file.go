@@ -123,6 +123,9 @@ func parseYAML(path string, data []byte, errs *FileErrors) *yaml.Node {
 		} else {
 			msg = strings.TrimPrefix(msg, "yaml: ")
 		}
+		if strings.Contains(msg, "did not find expected") && strings.Contains(string(data), "${") {
+			msg += ` (a ${NAME} inside a flow mapping {...} must be quoted: "${NAME}")`
+		}
 		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: line, Col: 1}, Msg: "not valid YAML: " + msg})
 		return nil
 	}

@@ -26,6 +26,11 @@ type liveSession struct {
 
 func startLiveSession(t *testing.T, blocks ...experiments.Block) *liveSession {
 	t.Helper()
+	return startLiveSessionWith(t, nil, blocks...)
+}
+
+func startLiveSessionWith(t *testing.T, edit func(*experiments.Experiment), blocks ...experiments.Block) *liveSession {
+	t.Helper()
 	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	}))
@@ -51,6 +56,9 @@ func startLiveSession(t *testing.T, blocks ...experiments.Block) *liveSession {
 		Blocks: blocks,
 		Charts: []experiments.Chart{{Title: "latency", Unit: experiments.UnitMillis,
 			Series: []experiments.ChartSeries{{Series: "api" + experiments.SeriesP99, Label: "p99"}}}},
+	}
+	if edit != nil {
+		edit(exp)
 	}
 	sess, err := experiments.NewSession(exp, experiments.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}})
 	if err != nil {
@@ -280,4 +288,66 @@ func TestPromQLBackfill(t *testing.T) {
 			t.Fatal("no history and live values within 5s")
 		}
 	}
+}
+
+// TestGuardrails: an abort condition halts every fault and marks the run
+// aborted; a fault on longer than the guardrail allows halts by itself.
+func TestGuardrails(t *testing.T) {
+	t.Run("abort", func(t *testing.T) {
+		svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		defer svc.Close()
+		proxy, err := inject.NewHTTPProxy("svc", "127.0.0.1:0", svc.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer proxy.Close()
+		exp := &experiments.Experiment{Name: "guarded", Interval: 100 * time.Millisecond,
+			Loads: []experiments.Load{{Name: "api", URL: proxy.URL(), Rate: 100, Timeout: time.Second, Window: time.Second}},
+			Guardrails: experiments.Guardrails{Abort: []experiments.Abort{{Assumption: experiments.Assumption{
+				Name: "errors storm", Series: "api", Aggregate: experiments.AggErrorRate, Window: time.Second,
+				Op: experiments.Above, Threshold: 50, Unit: experiments.UnitPercent}, For: 500 * time.Millisecond}}},
+			Blocks: []experiments.Block{{Name: "down", Fault: &experiments.Fault{Kind: experiments.FaultError, Target: "svc", Probability: 1}}}}
+		sess, err := experiments.NewSession(exp, experiments.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() { _ = sess.Run(ctx) }()
+		sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "down"})
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case s := <-sess.Snapshots():
+				if s.Aborted == "" {
+					continue
+				}
+				if s.ActiveFaults() != 0 || s.Verdict() != experiments.VerdictAborted {
+					t.Fatalf("aborted with %d faults on, verdict %s", s.ActiveFaults(), s.Verdict())
+				}
+				if !hasEvent(&s, experiments.EventAborted, "errors storm") {
+					t.Fatalf("the timeline should say why: %v", s.Timeline)
+				}
+				return
+			case <-deadline:
+				t.Fatal("100 % errors for 500 ms did not abort within 10 s")
+			}
+		}
+	})
+	t.Run("longest time on", func(t *testing.T) {
+		ls := startLiveSessionWith(t, func(e *experiments.Experiment) { e.Guardrails.MaxFaultDuration = 400 * time.Millisecond },
+			experiments.Block{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 10 * time.Millisecond}})
+		ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
+		ls.waitSnap("the countdown", 5*time.Second, func(s *experiments.Snapshot) bool {
+			return s.Blocks[0].Active && s.Blocks[0].Guarded && s.Blocks[0].Remaining > 0 && s.Blocks[0].Remaining <= 400*time.Millisecond
+		})
+		ls.waitSnap("the guardrail's halt", 5*time.Second, func(s *experiments.Snapshot) bool {
+			for _, e := range s.Timeline {
+				if e.Kind == experiments.EventFaultHalted && strings.Contains(e.Text, "guardrail") {
+					return !s.Blocks[0].Active
+				}
+			}
+			return false
+		})
+	})
 }

@@ -69,3 +69,67 @@ func TestPlayBadFile(t *testing.T) {
 		t.Fatalf("play a missing file: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// runFile is an experiment whose only fault is a command, so gameday run
+// can be tested without any service: the assumption judges a command
+// probe that reads a file the fault writes.
+const runFile = `name: file counter
+probes:
+  - {name: count, kind: command, command: "cat ${COUNT_FILE}", shell: true, every: 100ms}
+assumptions:
+  - {name: count low, series: count, below: "${LIMIT:-10}"}
+blocks:
+  - name: raise
+    fault:
+      kind: command
+      start: {command: "echo ${matrix.level} > ${COUNT_FILE}", shell: true}
+      revert: {command: "echo 1 > ${COUNT_FILE}", shell: true}
+schedule: {baseline: 600ms, steps: [{blocks: [raise], for: 1s}], recovery: 600ms}
+matrix: {level: [5, 50]}
+`
+
+func TestRunCommand(t *testing.T) {
+	dir := t.TempDir()
+	count := filepath.Join(dir, "count")
+	os.WriteFile(count, []byte("1\n"), 0o644)
+	file := filepath.Join(dir, "run.yaml")
+	os.WriteFile(file, []byte(runFile), 0o644)
+	t.Setenv("COUNT_FILE", count)
+	state := filepath.Join(dir, "state.json")
+
+	code, out, _ := runCLI(t, "run", "--dry-run", "--matrix", file)
+	if code != 0 || !strings.Contains(out, "dry run 2 of 2") || !strings.Contains(out, "switch on raise: runs") {
+		t.Fatalf("--dry-run: exit %d\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(count); string(b) != "1\n" {
+		t.Fatalf("--dry-run injected something: the file says %q", b)
+	}
+
+	outDir := filepath.Join(dir, "out")
+	code, out, errOut := runCLI(t, "--state-file", state, "run", "--case", "1", "--out", outDir, "--log-file", filepath.Join(dir, "log"), file)
+	if code != 0 || !strings.Contains(out, "verdict: PASSED") {
+		t.Fatalf("case 1 (level 5 under 10): exit %d, want 0\n%s\n%s", code, out, errOut)
+	}
+	for _, f := range []string{"journal.jsonl", "summary.json", "junit.xml", "report.md", "report.html"} {
+		if _, err := os.Stat(filepath.Join(outDir, f)); err != nil {
+			t.Errorf("--out lacks %s: %v", f, err)
+		}
+	}
+	code, out, _ = runCLI(t, "--state-file", state, "run", "--matrix", "--out", filepath.Join(dir, "m"), "--log-file", filepath.Join(dir, "log"), file)
+	if code != 1 || !strings.Contains(out, "matrix:") || !strings.Contains(out, "PASSED   level=5") || !strings.Contains(out, "FAILED   level=50") {
+		t.Fatalf("--matrix: exit %d, want 1 (level 50 breaks the assumption)\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "m", "case-2", "report.html")); err != nil {
+		t.Errorf("--matrix --out: %v", err)
+	}
+	if b, _ := os.ReadFile(count); strings.TrimSpace(string(b)) != "1" {
+		t.Fatalf("the revert command did not run: the file says %q", b)
+	}
+
+	broken := filepath.Join(dir, "broken.yaml")
+	os.WriteFile(broken, []byte(strings.Replace(runFile, `"echo ${matrix.level} > ${COUNT_FILE}"`, `"exit 3"`, 1)+"\n"), 0o644)
+	code, out, _ = runCLI(t, "--state-file", state, "run", "--log-file", filepath.Join(dir, "log"), broken)
+	if code != 2 {
+		t.Fatalf("a fault that cannot start: exit %d, want 2\n%s", code, out)
+	}
+}
