@@ -36,8 +36,8 @@ type parts struct {
 
 // buildTargets starts the experiment's proxies and processes. On error,
 // whatever it started is stopped again.
-func buildTargets(ctx context.Context, e *Experiment, env Env) (p *parts, err error) {
-	p = &parts{http: map[string]*inject.HTTPProxy{}, tcp: map[string]*inject.TCPProxy{},
+func buildTargets(ctx context.Context, e *Experiment, env Env) (_ *parts, err error) {
+	p := &parts{http: map[string]*inject.HTTPProxy{}, tcp: map[string]*inject.TCPProxy{},
 		toxi: map[string]ToxiproxyTarget{}, procs: map[string]*inject.Process{}}
 	for _, t := range e.Targets.Toxiproxy {
 		p.toxi[t.Name] = t
@@ -112,12 +112,12 @@ func startTarget(ctx context.Context, e *Experiment, t ProcessTarget) (*inject.P
 	for _, k := range sortedKeys(t.Env) {
 		env = append(env, k+"="+t.Env[k])
 	}
-	dir := t.Dir
-	if dir == "" && e.File != "" {
+	dir := relTo(e.File, t.Dir)
+	if t.Dir == "" && e.File != "" {
 		dir = filepath.Dir(e.File)
 	}
 	return inject.StartProcess(ctx, inject.ProcessSpec{
-		Name: t.Name, Path: path, Args: argv[1:], Env: env, Dir: relTo(e.File, dir),
+		Name: t.Name, Path: path, Args: argv[1:], Env: env, Dir: dir,
 		ReadyPrefix: t.Ready, ReadyTimeout: 15 * time.Second,
 	})
 }

@@ -224,9 +224,11 @@ func TestPlayExampleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	queue := t.TempDir()
-	example, _ := filepath.Abs("../../examples/worker-queue.yaml")
-	p := startPane(t, 160, 48, fmt.Sprintf("QUEUE_DIR=%s %s play --state-file %s --log-file %s %s",
-		shq(queue), shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(filepath.Join(t.TempDir(), "log")), shq(example)))
+	// A path relative to where gameday runs, as a user types it.
+	root, _ := filepath.Abs("../..")
+	example := "examples/worker-queue.yaml"
+	p := startPane(t, 160, 48, fmt.Sprintf("cd %s && QUEUE_DIR=%s %s play --state-file %s --log-file %s %s",
+		shq(root), shq(queue), shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(filepath.Join(t.TempDir(), "log")), shq(example)))
 	p.waitFor("the backlog holding", 20*time.Second, func(s string) bool {
 		return strings.Contains(line(s, "backlog bounded"), "✓ HOLDING")
 	})
