@@ -7,6 +7,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/gameday-dev/gameday/experiments"
 )
@@ -147,18 +148,12 @@ func (m *BlocksModel) draw() {
 			cursor = st.Cursor.Render("▸ ")
 			name = st.Selected.Render(name)
 		}
+		left := fmt.Sprintf("%s%d %s", cursor, b.Index+1, name)
 		state := st.Muted.Render("○ idle")
 		if b.Active {
-			txt := "● ON " + clock(m.now.Sub(b.Since))
-			if b.Intensity < 0.995 {
-				txt += fmt.Sprintf(" at %d%%", int(b.Intensity*100+0.5))
-			}
-			if b.Remaining > 0 && (!b.Guarded || b.Remaining < time.Minute) {
-				txt += ", " + clock(b.Remaining+time.Second-1) + " left"
-			}
-			state = st.Fault.Render(txt)
+			state = st.Fault.Render(m.activeState(b, inner-lipgloss.Width(left)-1))
 		}
-		lines = append(lines, spread(fmt.Sprintf("%s%d %s", cursor, b.Index+1, name), state, inner))
+		lines = append(lines, spread(left, state, inner))
 	}
 	if b, ok := m.Selected(); ok {
 		desc := b.Description
@@ -168,6 +163,31 @@ func (m *BlocksModel) draw() {
 		lines = append(lines, st.Muted.Render("  "+desc))
 	}
 	m.lines = frame(st, st.PaneTitle.Render("Blocks"), lines, m.w, m.h)
+}
+
+// activeState says how long an active block has been on, at what
+// intensity, and the countdown to its halt (by its own duration or by the
+// guardrail's longest time on), in the longest form that fits room.
+func (m BlocksModel) activeState(b experiments.BlockState, room int) string {
+	on := clock(m.now.Sub(b.Since))
+	at := ""
+	if b.Intensity < 0.995 {
+		at = fmt.Sprintf(" at %d%%", int(b.Intensity*100+0.5))
+	}
+	left := ""
+	if b.Remaining > 0 {
+		left = clock(b.Remaining + time.Second - 1)
+	}
+	forms := []string{"● ON " + on + at}
+	if left != "" {
+		forms = []string{"● ON " + on + at + ", " + left + " left", "● ON " + on + at + " ·" + left, "● " + on + at + " ·" + left, "● ON " + on + at}
+	}
+	for _, f := range forms {
+		if lipgloss.Width(f) <= room {
+			return f
+		}
+	}
+	return forms[len(forms)-1]
 }
 
 // clock renders a duration as m:ss (or h:mm:ss); before the start (a
