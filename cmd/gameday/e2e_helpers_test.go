@@ -67,17 +67,17 @@ func startPane(t *testing.T, w, h int, cmd string) *tmuxPane {
 	requireTool(t, "tmux")
 	p := &tmuxPane{t: t, name: fmt.Sprintf("gd-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)}
 	wrapped := cmd + `; echo "gameday exited $?"; sleep 120`
-	out, err := exec.Command("tmux", "new-session", "-d", "-s", p.name,
+	out, err := tmuxCmd("new-session", "-d", "-s", p.name,
 		"-x", strconv.Itoa(w), "-y", strconv.Itoa(h), "sh", "-c", wrapped).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tmux new-session: %v: %s", err, out)
 	}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", p.name).Run() })
+	t.Cleanup(func() { _ = tmuxCmd("kill-session", "-t", p.name).Run() })
 	return p
 }
 
 func (p *tmuxPane) capture() string {
-	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", p.name).CombinedOutput()
+	out, err := tmuxCmd("capture-pane", "-p", "-t", p.name).CombinedOutput()
 	if err != nil {
 		return ""
 	}
@@ -87,7 +87,7 @@ func (p *tmuxPane) capture() string {
 func (p *tmuxPane) keys(keys ...string) {
 	p.t.Helper()
 	args := append([]string{"send-keys", "-t", p.name}, keys...)
-	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+	if out, err := tmuxCmd(args...).CombinedOutput(); err != nil {
 		p.t.Fatalf("tmux send-keys %v: %v: %s", keys, err, out)
 	}
 }
@@ -191,7 +191,18 @@ func waitGone(t *testing.T, bin string, timeout time.Duration) {
 // shq quotes s for sh.
 func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-func execTmux(args ...string) error { return exec.Command("tmux", args...).Run() }
+func execTmux(args ...string) error { return tmuxCmd(args...).Run() }
+
+// tmuxSocket is this test binary's own tmux server: a session started by
+// a test takes its environment from the server, so a server shared with
+// other tests (or the developer's) would hand it someone else's. The
+// server ends with its last session.
+var tmuxSocket = fmt.Sprintf("gameday-test-%d", os.Getpid())
+
+// tmuxCmd is tmux on this test binary's own server.
+func tmuxCmd(args ...string) *exec.Cmd {
+	return exec.Command("tmux", append([]string{"-L", tmuxSocket}, args...)...)
+}
 
 // childrenOf lists the processes whose parent runs bin.
 func childrenOf(t *testing.T, bin string) []int {

@@ -34,6 +34,7 @@ type revertWorld struct {
 	state    string
 	bin      string
 	upstream *httptest.Server
+	env      string // the variables the experiment file reads, for sh
 }
 
 const revertFile = `name: revert test
@@ -101,11 +102,14 @@ func newRevertWorld(t *testing.T) *revertWorld {
 	if err := os.WriteFile(w.bin, data, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("WEB", w.web)
-	t.Setenv("UPSTREAM", w.upstream.URL)
-	t.Setenv("TOXI_API", "http://"+api)
-	t.Setenv("VICTIM_PID", fmt.Sprint(w.victim.Process.Pid))
-	t.Setenv("MARK", w.mark)
+	// The command in tmux gets these on its command line: a tmux session
+	// takes the environment of the server, not of this test.
+	w.env = fmt.Sprintf("WEB=%s UPSTREAM=%s TOXI_API=%s VICTIM_PID=%d MARK=%s",
+		shq(w.web), shq(w.upstream.URL), shq("http://"+api), w.victim.Process.Pid, shq(w.mark))
+	for _, kv := range [][2]string{{"WEB", w.web}, {"UPSTREAM", w.upstream.URL}, {"TOXI_API", "http://" + api},
+		{"VICTIM_PID", fmt.Sprint(w.victim.Process.Pid)}, {"MARK", w.mark}} {
+		t.Setenv(kv[0], kv[1]) // for the commands the test runs itself
+	}
 	return w
 }
 
@@ -121,8 +125,8 @@ func freeAddr(t *testing.T) string {
 // play starts gameday play on the file in tmux and switches every fault on.
 func (w *revertWorld) play(env string) *tmuxPane {
 	w.t.Helper()
-	p := startPane(w.t, 160, 48, fmt.Sprintf("%s %s play --state-file %s --log-file %s %s",
-		env, shq(w.bin), shq(w.state), shq(filepath.Join(w.t.TempDir(), "log")), shq(w.file)))
+	p := startPane(w.t, 160, 48, fmt.Sprintf("%s %s %s play --state-file %s --log-file %s %s",
+		w.env, env, shq(w.bin), shq(w.state), shq(filepath.Join(w.t.TempDir(), "log")), shq(w.file)))
 	p.waitText("ALL HALTED", 20*time.Second)
 	p.keys("j", "j", "j", "j", "Enter")
 	p.waitFor("every fault on", 10*time.Second, func(s string) bool { return strings.Contains(line(s, "everything"), "● ON") })
