@@ -362,11 +362,29 @@ func TestTCPSlicing(t *testing.T) {
 
 // TestTCPProbability resets a share of 400 connections with probability
 // 0.5 and checks the share against its 99 % binomial interval.
+// TestTCPProbability: with Probability 0.5, the share of connections
+// reset lies within its 99 % binomial interval. A count outside it is
+// measured once more (a fair proxy fails twice in 10,000 runs, not once in
+// 100), as the HTTP error probability test does.
 func TestTCPProbability(t *testing.T) {
 	srv := newTCPServer(t, tcpEcho)
 	p := newTCPProxy(t, srv.Addr())
 	startTCPFault(t, p, inject.TCPFault{Kind: inject.TCPReset, Probability: new(0.5)})
 	const n, prob = 400, 0.5
+	sd := math.Sqrt(n * prob * (1 - prob))
+	lo, hi := math.Ceil(n*prob-2.576*sd), math.Floor(n*prob+2.576*sd)
+	var r float64
+	for try := 0; try < 2; try++ {
+		if r = float64(countResets(t, p, n)); r >= lo && r <= hi {
+			return
+		}
+		t.Logf("%v of %d connections reset, outside %v..%v; measuring again", r, n, lo, hi)
+	}
+	t.Errorf("%v of %d connections reset, want %v..%v (twice outside)", r, n, lo, hi)
+}
+
+// countResets opens n connections through p and counts those reset.
+func countResets(t *testing.T, p *inject.TCPProxy, n int) int64 {
 	var reset, clean atomic.Int64
 	others := make(chan error, n)
 	work := make(chan struct{})
@@ -410,9 +428,5 @@ func TestTCPProbability(t *testing.T) {
 	for err := range others {
 		t.Errorf("neither reset nor echoed: %v", err)
 	}
-	sd := math.Sqrt(n * prob * (1 - prob))
-	lo, hi := math.Ceil(n*prob-2.576*sd), math.Floor(n*prob+2.576*sd)
-	if r := float64(reset.Load()); r < lo || r > hi {
-		t.Errorf("%v of %d connections reset, want %v..%v", r, n, lo, hi)
-	}
+	return reset.Load()
 }
