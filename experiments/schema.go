@@ -439,24 +439,39 @@ var chartTable = table[Chart]{path: "charts[]", fields: []field[Chart]{
 	{"title", true, func(d *decoder, n *yaml.Node, c *Chart) { c.Title = d.str(n) }},
 	{"unit", false, func(d *decoder, n *yaml.Node, c *Chart) { c.Unit = Unit(d.oneOf(n, "", "ms", "%", "req/s")) }},
 	{"series", true, func(d *decoder, n *yaml.Node, c *Chart) {
-		for _, s := range d.strList(n, "series names") {
-			label := s
-			if i := strings.LastIndexByte(s, '.'); i >= 0 {
-				label = s[i+1:]
+		d.each(n, "series", func(it *yaml.Node) {
+			var cs ChartSeries
+			if it.Kind == yaml.MappingNode {
+				chartSeriesTable.decode(d, it, &cs)
+			} else if s, ok := d.scalar(it, "a series name"); ok {
+				cs.Series = s
 			}
-			c.Series = append(c.Series, ChartSeries{Series: s, Label: label})
-		}
-		if len(c.Series) == 0 {
+			if cs.Label == "" {
+				cs.Label = cs.Series
+				if i := strings.LastIndexByte(cs.Series, '.'); i >= 0 {
+					cs.Label = cs.Series[i+1:]
+				}
+			}
+			c.Series = append(c.Series, cs)
+		})
+		if len(c.Series) == 0 && n.Kind == yaml.SequenceNode {
 			d.errf(n, "a chart needs at least one series")
 		}
 	}},
+}}
+
+// chartSeriesTable is one line of a chart written as a mapping, to give it
+// a label.
+var chartSeriesTable = table[ChartSeries]{path: "charts[].series[]", fields: []field[ChartSeries]{
+	{"series", true, func(d *decoder, n *yaml.Node, s *ChartSeries) { s.Series = d.name(n) }},
+	{"label", false, func(d *decoder, n *yaml.Node, s *ChartSeries) { s.Label = d.str(n) }},
 }}
 
 // schemaTables lists every table, for SchemaKeys.
 var schemaTables = []interface{ keys() (string, []string) }{
 	&rootTable, &catalogTable, &targetsTable, &proxyTable, &toxiproxyTable, &processTable, &loadTable, &curveTable,
 	&probeTable, &assumptionTable, &guardrailsTable, &abortTable, &blockTable, &faultTable, &matchTable,
-	&commandTable, &loadChangeTable, &sequenceTable, &scheduleTable, &stepTable, &chartTable,
+	&commandTable, &loadChangeTable, &sequenceTable, &scheduleTable, &stepTable, &chartTable, &chartSeriesTable,
 }
 
 // SchemaKeys lists every key an experiment file may have, as documented:
