@@ -391,7 +391,7 @@ func newLoadRun(spec Load, window time.Duration, onResult func(string, time.Dura
 	}
 	gen, err := probes.NewLoad(probes.LoadConfig{
 		Name: spec.Name, URL: spec.URL, Method: spec.Method, Header: h,
-		Body: []byte(spec.Body), Rate: spec.Rate, Timeout: spec.Timeout, Window: window, OnResult: onResult,
+		Body: []byte(spec.Body), BodyTemplate: spec.BodyTemplate, Rate: spec.Rate, Timeout: spec.Timeout, Window: window, OnResult: onResult,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load %q: %w", spec.Name, err)

@@ -146,8 +146,13 @@ func (c *checker) targets() {
 
 func (c *checker) loads() {
 	for _, l := range c.e.Loads {
-		if l.src.has("body") && l.src.has("body_file") {
-			c.errf(l.src.at("body_file"), "load %q: body and body_file are exclusive; keep one", l.Name)
+		n := 0
+		for _, k := range []string{"body", "body_file", "body_template"} {
+			if l.src.has(k) {
+				if n++; n == 2 {
+					c.errf(l.src.at(k), "load %q: body, body_file and body_template are exclusive; keep one", l.Name)
+				}
+			}
 		}
 		if l.Curve != nil {
 			c.curve(l.Curve)

@@ -84,16 +84,19 @@ type ProcessTarget struct {
 // (responses/s) and L.rate (the rate asked for, req/s), each computed over
 // Window; assumptions on L itself aggregate over their own windows.
 type Load struct {
-	Name    string
-	URL     string
-	Method  string
-	Header  map[string]string
-	Body    string
-	Rate    float64
-	Timeout time.Duration
-	Window  time.Duration
-	Curve   *Curve // shapes the rate over time
-	src     *source
+	Name   string
+	URL    string
+	Method string
+	Header map[string]string
+	Body   string
+	// BodyTemplate makes each request's body (text/template: .N, .Now,
+	// rand, randString, uuid, pick); exclusive with Body.
+	BodyTemplate string
+	Rate         float64
+	Timeout      time.Duration
+	Window       time.Duration
+	Curve        *Curve // shapes the rate over time
+	src          *source
 }
 
 // Series that a load named L offers, as suffixes of L.

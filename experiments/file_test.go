@@ -287,3 +287,18 @@ blocks:
 		t.Fatalf("want an error for during: later, got %v", errs)
 	}
 }
+
+func TestParseBodyTemplate(t *testing.T) {
+	good := strings.Replace(base, "rate: 50/s}", `rate: 50/s, method: POST, body_template: '{"order": {{.N}}, "sku": "{{pick "a" "b"}}"}'}`, 1)
+	exps, errs := parse(t, good)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	if !strings.Contains(exps[0].Loads[0].BodyTemplate, "{{.N}}") {
+		t.Fatalf("template %q", exps[0].Loads[0].BodyTemplate)
+	}
+	_, errs = parse(t, strings.Replace(good, "{{.N}}", "{{.N", 1))
+	if errs == nil || !strings.Contains(errs.Error(), "9:") || !strings.Contains(errs.Error(), "body_template:") {
+		t.Fatalf("a broken template should be an error at its line, got %v", errs)
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gameday-dev/gameday/probes"
 )
 
 // The schema of experiment files: one table of keys per place. docs/
@@ -134,6 +136,13 @@ var loadTable = table[Load]{path: "load[]", fields: []field[Load]{
 	{"headers", false, func(d *decoder, n *yaml.Node, l *Load) { l.Header = d.strMap(n, "header names to values") }},
 	{"body", false, func(d *decoder, n *yaml.Node, l *Load) { l.Body = d.str(n) }},
 	{"body_file", false, func(d *decoder, n *yaml.Node, l *Load) { l.Body = d.readFile(n) }},
+	{"body_template", false, func(d *decoder, n *yaml.Node, l *Load) {
+		if l.BodyTemplate = d.str(n); l.BodyTemplate != "" {
+			if err := probes.CheckBodyTemplate(l.BodyTemplate); err != nil {
+				d.errf(n, "body_template: %v", err)
+			}
+		}
+	}},
 	{"rate", true, func(d *decoder, n *yaml.Node, l *Load) {
 		if s, ok := d.scalar(n, "a rate like 50/s"); ok {
 			v, err := parseRate(s)

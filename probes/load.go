@@ -41,6 +41,10 @@ type LoadConfig struct {
 	Window      time.Duration // the longest window anyone will ask Window for, and Collect's window; default 5s
 	MaxInFlight int           // default 10000; a request that would exceed it is not sent and counts as an error (client saturated)
 	Client      *http.Client  // optional; default: a client with a tuned Transport (keep-alive, enough idle conns per host)
+	// BodyTemplate, instead of Body, makes each request's body from a
+	// text/template with a request counter and random values (see
+	// template.go); one that does not parse is an error from NewLoad.
+	BodyTemplate string
 	// OnResult, when set, is called after every request (from its own
 	// goroutine, so it must be safe for concurrent use) with its outcome
 	// (OutcomeOK, OutcomeError, OutcomeTimeout) and its latency from the
@@ -86,6 +90,7 @@ type Load struct {
 	stop    time.Time
 
 	inFlight atomic.Int64
+	tmpl     *bodyTemplate // nil without a BodyTemplate
 	stats    *loadStats
 }
 
@@ -94,7 +99,12 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	if cfg.Method == "" {
 		cfg.Method = http.MethodGet
 	}
-	if err := checkLoadConfig(cfg); err != nil {
+	err := checkLoadConfig(cfg)
+	var tmpl *bodyTemplate
+	if err == nil {
+		tmpl, err = loadBodyTemplate(cfg)
+	}
+	if err != nil {
 		if cfg.Name != "" {
 			return nil, fmt.Errorf("load %s: %w", cfg.Name, err)
 		}
@@ -115,6 +125,7 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 		client: cfg.Client,
 		wake:   make(chan struct{}, 1),
 		stats:  newLoadStats(cfg.Window, time.Now()),
+		tmpl:   tmpl,
 	}
 	if l.client == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
@@ -276,7 +287,13 @@ func (l *Load) hit(ctx context.Context, intended time.Time) {
 
 func (l *Load) newRequest(ctx context.Context) (*http.Request, error) {
 	var body io.Reader
-	if len(l.cfg.Body) > 0 {
+	if l.tmpl != nil {
+		b, err := l.tmpl.render()
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.NewReader(b)
+	} else if len(l.cfg.Body) > 0 {
 		body = bytes.NewReader(l.cfg.Body)
 	}
 	req, err := http.NewRequestWithContext(ctx, l.cfg.Method, l.cfg.URL, body)
