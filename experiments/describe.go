@@ -1,0 +1,94 @@
+package experiments
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+)
+
+// Describe renders what a fault does, for the catalog and the timeline.
+func (f Fault) Describe() string {
+	scope := ""
+	if f.Method != "" || f.PathPrefix != "" || len(f.Header) > 0 {
+		var parts []string
+		for _, s := range []string{f.Method, f.PathPrefix} {
+			if s != "" {
+				parts = append(parts, s)
+			}
+		}
+		hs := sortedKeys(f.Header)
+		sort.Strings(hs)
+		for _, h := range hs {
+			parts = append(parts, h+": "+f.Header[h])
+		}
+		scope = " (" + strings.Join(parts, " ") + ")"
+	}
+	dir := ""
+	if f.Direction != "" {
+		dir = " " + f.Direction
+	}
+	pct := UnitPercent.Format(f.prob() * 100)
+	switch f.Kind {
+	case FaultLatency:
+		d := UnitMillis.Format(ms(f.Delay))
+		if f.Jitter > 0 {
+			d += " ± " + UnitMillis.Format(ms(f.Jitter))
+		}
+		return fmt.Sprintf("%s delay on %s%s%s", d, f.Target, dir, scope)
+	case FaultError:
+		return fmt.Sprintf("%s answered %d on %s%s", pct, f.status(), f.Target, scope)
+	case FaultAbort:
+		return fmt.Sprintf("%s of requests to %s reset%s", pct, f.Target, scope)
+	case FaultBlackhole:
+		return fmt.Sprintf("traffic to %s held%s%s", f.Target, dir, scope)
+	case FaultBandwidth:
+		return fmt.Sprintf("%s limited to %s/s%s", f.Target, formatBytes(f.Rate), dir)
+	case FaultReset:
+		return fmt.Sprintf("connections to %s reset after %s", f.Target, FormatDuration(f.Delay.Seconds()))
+	case FaultSlowClose:
+		return fmt.Sprintf("closes on %s delayed by %s", f.Target, FormatDuration(f.Delay.Seconds()))
+	case FaultDataLimit:
+		return fmt.Sprintf("connections to %s closed after %s%s", f.Target, formatBytes(f.Bytes), dir)
+	case FaultSlicing:
+		return fmt.Sprintf("data to %s cut into %s pieces%s", f.Target, formatBytes(f.SliceSize), dir)
+	case FaultPause:
+		return fmt.Sprintf("process %s paused (SIGSTOP)", f.Target)
+	case FaultKill:
+		if f.Restart {
+			return fmt.Sprintf("process %s killed, restarted on halt", f.Target)
+		}
+		return fmt.Sprintf("process %s killed", f.Target)
+	case FaultCommand:
+		if f.Start != nil {
+			return "runs " + strings.Join(f.Start.Argv, " ")
+		}
+	}
+	return string(f.Kind) + " on " + f.Target
+}
+
+func (f Fault) prob() float64 {
+	if f.Probability == 0 && !f.src.has("probability") {
+		return 1
+	}
+	return f.Probability
+}
+
+func (f Fault) status() int {
+	if f.Status > 0 {
+		return f.Status
+	}
+	return http.StatusServiceUnavailable
+}
+
+func formatBytes(n int64) string {
+	switch {
+	case n >= 1e9:
+		return trim(float64(n)/1e9, 1) + "GB"
+	case n >= 1e6:
+		return trim(float64(n)/1e6, 1) + "MB"
+	case n >= 1e3:
+		return trim(float64(n)/1e3, 1) + "KB"
+	}
+	return fmt.Sprintf("%dB", n)
+}

@@ -1,0 +1,216 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/gameday-dev/gameday/inject"
+)
+
+// buildInjector makes the injector of a simple block: its fault and its
+// load change together.
+func (s *Session) buildInjector(b Block) (inject.Injector, error) {
+	var injs []inject.Injector
+	if b.Fault != nil {
+		inj, err := s.faultInjector(b)
+		if err != nil {
+			return nil, err
+		}
+		injs = append(injs, inj)
+	}
+	if b.Load != nil {
+		l := s.load(b.Load.Target)
+		if l == nil {
+			return nil, fmt.Errorf("block %q: no load named %q", b.Name, b.Load.Target)
+		}
+		name, factor := b.Name, b.Load.Factor
+		injs = append(injs, &inject.Func{
+			OnStart:  func(context.Context) error { l.setScale(name, factor); return nil },
+			OnUpdate: func(i float64) error { l.setScale(name, 1+(factor-1)*i); return nil },
+			OnStop:   func(context.Context) error { l.setScale(name, 1); return nil },
+		})
+	}
+	if len(injs) == 0 {
+		return nil, fmt.Errorf("block %q: nothing to inject", b.Name)
+	}
+	if len(injs) == 1 {
+		return injs[0], nil
+	}
+	return &group{parts: injs}, nil
+}
+
+func (s *Session) faultInjector(b Block) (inject.Injector, error) {
+	f := b.Fault
+	prob := f.Probability
+	if prob == 0 && !f.src.has("probability") {
+		prob = 1
+	}
+	proxyFault := faultSpecs[f.Kind].target == "proxy"
+	if hp, ok := s.parts.http[f.Target]; ok && proxyFault {
+		hf := inject.HTTPFault{Method: f.Method, PathPrefix: f.PathPrefix}
+		if len(f.Header) > 0 {
+			hf.Header = http.Header{}
+			for k, v := range f.Header {
+				hf.Header.Set(k, v)
+			}
+		}
+		switch f.Kind {
+		case FaultLatency:
+			hf.Delay, hf.Jitter = f.Delay, f.Jitter
+		case FaultError:
+			hf.ErrorStatus, hf.ErrorProbability = f.status(), prob
+		case FaultBlackhole:
+			hf.Blackhole = true
+		case FaultAbort:
+			hf.AbortProbability = prob
+		default:
+			return nil, fmt.Errorf("block %q: %s is not a fault of http proxies", b.Name, f.Kind)
+		}
+		return inject.NewHTTPFault(hp, hf), nil
+	}
+	if tp, ok := s.parts.tcp[f.Target]; ok && proxyFault {
+		tf := inject.TCPFault{Kind: inject.TCPFaultKind(f.Kind), Direction: inject.Direction(f.Direction),
+			Probability: &prob, Latency: f.Delay, Jitter: f.Jitter, Rate: f.Rate, Delay: f.Delay,
+			Bytes: f.Bytes, SliceSize: int(f.SliceSize), SliceVariation: int(f.SliceVariation)}
+		if f.Kind == FaultLatency {
+			tf.Delay = 0
+		} else {
+			tf.Latency = 0
+		}
+		if f.Kind == FaultSlicing {
+			tf.SliceDelay, tf.Delay = f.Delay, 0
+		}
+		if err := tf.Validate(); err != nil {
+			return nil, fmt.Errorf("block %q: %w", b.Name, err)
+		}
+		return inject.NewTCPFault(tp, tf), nil
+	}
+	if t, ok := s.parts.toxi[f.Target]; ok && proxyFault {
+		x := inject.NewToxic(b.Name, toxicFault(t, f, prob))
+		if err := x.Validate(); err != nil {
+			return nil, fmt.Errorf("block %q: %w", b.Name, err)
+		}
+		x.SetRecorder(s.recorderFor(b.Name))
+		return x, nil
+	}
+	switch f.Kind {
+	case FaultPause, FaultKill:
+		p, ok := s.parts.procs[f.Target]
+		if !ok {
+			return nil, fmt.Errorf("block %q: no process named %q", b.Name, f.Target)
+		}
+		if f.Kind == FaultPause {
+			x := inject.NewPause(p)
+			x.SetRecorder(s.recorderFor(b.Name))
+			return x, nil
+		}
+		x := inject.NewKill(p, f.Restart)
+		x.SetRecorder(s.recorderFor(b.Name))
+		return x, nil
+	case FaultCommand:
+		name := b.Name
+		out := func(stream, line string) { s.output(name, stream, line) }
+		x := inject.NewCommandFault(name, commandSpec(s.exp, f.Start), commandSpec(s.exp, f.Revert), out)
+		x.SetRecorder(s.recorderFor(b.Name))
+		return x, nil
+	}
+	return nil, fmt.Errorf("block %q: no proxy named %q for a %s fault", b.Name, f.Target, f.Kind)
+}
+
+// toxicFault turns a fault on a Toxiproxy target into a toxic.
+func toxicFault(t ToxiproxyTarget, f *Fault, prob float64) inject.ToxicFault {
+	proxy := t.Proxy
+	if proxy == "" {
+		proxy = t.Name
+	}
+	stream := f.Direction
+	if stream == "" {
+		stream = "downstream"
+	}
+	msec := func(d time.Duration) int64 { return d.Milliseconds() }
+	tf := inject.ToxicFault{Server: t.Server, Proxy: proxy, Stream: stream, Toxicity: prob, Attributes: map[string]int64{}}
+	switch f.Kind {
+	case FaultLatency:
+		tf.Type, tf.Attributes["latency"], tf.Attributes["jitter"] = "latency", msec(f.Delay), msec(f.Jitter)
+	case FaultBandwidth:
+		tf.Type, tf.Attributes["rate"] = "bandwidth", max(f.Rate/1000, 1) // KB/s
+	case FaultBlackhole:
+		tf.Type, tf.Attributes["timeout"] = "timeout", 0 // hold until removed
+	case FaultReset:
+		tf.Type, tf.Attributes["timeout"] = "reset_peer", msec(f.Delay)
+	case FaultSlowClose:
+		tf.Type, tf.Attributes["delay"] = "slow_close", msec(f.Delay)
+	case FaultDataLimit:
+		tf.Type, tf.Attributes["bytes"] = "limit_data", f.Bytes
+	case FaultSlicing:
+		tf.Type = "slicer"
+		tf.Attributes["average_size"], tf.Attributes["size_variation"] = f.SliceSize, f.SliceVariation
+		tf.Attributes["delay"] = f.Delay.Microseconds()
+	}
+	return tf
+}
+
+// recorderFor is the session's recorder of what to revert, with keys
+// under the block's name; nil without one.
+func (s *Session) recorderFor(block string) inject.RevertRecorder {
+	if s.recorder == nil {
+		return nil
+	}
+	return prefixed{inner: s.recorder, prefix: block + "/"}
+}
+
+type prefixed struct {
+	inner  inject.RevertRecorder
+	prefix string
+}
+
+func (p prefixed) Record(key string, r inject.Revert) error { return p.inner.Record(p.prefix+key, r) }
+
+func (p prefixed) Forget(key string) error { return p.inner.Forget(p.prefix + key) }
+
+func commandSpec(e *Experiment, c *CommandSpec) inject.CommandSpec {
+	if c == nil {
+		return inject.CommandSpec{}
+	}
+	dir := ""
+	if e.File != "" {
+		dir = filepath.Dir(e.File)
+	}
+	return inject.CommandSpec{Argv: c.Argv, Shell: c.Shell, Timeout: c.Timeout, Dir: dir}
+}
+
+// group switches several injectors together (a fault and a load change,
+// or a parallel block): on in order, off in reverse.
+type group struct{ parts []inject.Injector }
+
+func (g *group) Start(ctx context.Context) error {
+	for i, p := range g.parts {
+		if err := p.Start(ctx); err != nil {
+			for j := i - 1; j >= 0; j-- {
+				_ = g.parts[j].Stop(ctx)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (g *group) Update(intensity float64) error {
+	var errs []error
+	for _, p := range g.parts {
+		errs = append(errs, p.Update(intensity))
+	}
+	return errors.Join(errs...)
+}
+
+func (g *group) Stop(ctx context.Context) error {
+	var errs []error
+	for i := len(g.parts) - 1; i >= 0; i-- {
+		errs = append(errs, g.parts[i].Stop(ctx))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,106 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gameday-dev/gameday/inject"
+	"github.com/gameday-dev/gameday/probes"
+)
+
+// ranger is a probe that can tell the past (a PromQL probe).
+type ranger interface {
+	Range(ctx context.Context, start, end time.Time, step time.Duration) ([]probes.Point, error)
+}
+
+// backfill fills the charts' history from probes that know the past, so
+// the cockpit opens with the last minutes already drawn.
+func (s *Session) backfill() {
+	for _, p := range s.probes {
+		r, ok := p.probe.(ranger)
+		if !ok {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		pts, err := r.Range(ctx, s.started.Add(-s.exp.window()), s.started, p.spec.every(s.exp))
+		cancel()
+		if err != nil {
+			s.log.Warn("no history for a probe", "probe", p.spec.Name, "err", err.Error())
+			continue
+		}
+		for _, pt := range pts {
+			if pt.T.Before(s.started) {
+				s.store.Append(p.spec.Name, pt)
+				if s.history.IsZero() || pt.T.Before(s.history) {
+					s.history = pt.T
+				}
+			}
+		}
+	}
+}
+
+// watch reports a process that exits when nobody asked it to, and follows
+// it across restarts.
+func (s *Session) watch(ctx context.Context, name string, p *inject.Process) {
+	for {
+		inc := p.Incarnation()
+		select {
+		case <-ctx.Done():
+			return
+		case <-inc.Done():
+		}
+		if !inc.Stopping() {
+			s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventError, Subject: name,
+				Text: fmt.Sprintf("process %s (pid %d) exited: %v", name, inc.PID(), inc.Err())}})
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-inc.Replaced(): // restarted: watch the new run
+		}
+	}
+}
+
+// writeSample writes the interval into the journal: what every series
+// got at now, each assumption's state, the active blocks.
+func (s *Session) writeSample(now time.Time) {
+	if s.journal == nil {
+		return
+	}
+	smp := JournalSample{Type: "sample", T: now, Series: map[string]float64{}, Assumptions: map[string]SampleCheck{}}
+	for _, name := range s.store.Names() {
+		if p, ok := s.store.Last(name); ok && p.T.Equal(now) {
+			smp.Series[name] = p.V
+		}
+	}
+	for _, a := range s.checks.States() {
+		c := SampleCheck{Status: a.Status}
+		if a.HasValue {
+			v := a.Value
+			c.Value = &v
+		}
+		smp.Assumptions[a.Name] = c
+	}
+	for _, b := range s.blocks {
+		if b.active {
+			if smp.Active == nil {
+				smp.Active = map[string]float64{}
+			}
+			smp.Active[b.spec.Name] = b.intensity
+		}
+	}
+	if len(s.loads) > 0 {
+		smp.Loads = map[string]float64{}
+		for _, l := range s.loads {
+			smp.Loads[l.spec.Name] = l.gen.TargetRate()
+		}
+	}
+	s.journal.put(smp)
+	s.journal.flush()
+}
+
+// output reports a line a command fault printed.
+func (s *Session) output(block, stream, line string) {
+	s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventOutput, Subject: block, Text: stream + ": " + line}})
+}

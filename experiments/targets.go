@@ -1,0 +1,134 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gameday-dev/gameday/inject"
+)
+
+// Env holds running parts that the host program provides, by name: they
+// are used instead of building the target of the same name. gameday demo
+// passes the shop's processes this way; tests pass their own proxies.
+type Env struct {
+	Proxies   map[string]*inject.HTTPProxy
+	Processes map[string]*inject.Process
+}
+
+// parts are the running targets of a session.
+type parts struct {
+	http    map[string]*inject.HTTPProxy
+	tcp     map[string]*inject.TCPProxy
+	toxi    map[string]ToxiproxyTarget
+	procs   map[string]*inject.Process
+	owned   []func() // closes what the session built, newest last
+	outputs func(name, stream, line string)
+}
+
+// buildTargets starts the experiment's proxies and processes. On error,
+// whatever it started is stopped again.
+func buildTargets(ctx context.Context, e *Experiment, env Env) (_ *parts, err error) {
+	p := &parts{http: map[string]*inject.HTTPProxy{}, tcp: map[string]*inject.TCPProxy{},
+		toxi: map[string]ToxiproxyTarget{}, procs: map[string]*inject.Process{}}
+	for _, t := range e.Targets.Toxiproxy {
+		p.toxi[t.Name] = t
+	}
+	for k, v := range env.Proxies {
+		p.http[k] = v
+	}
+	for k, v := range env.Processes {
+		p.procs[k] = v
+	}
+	defer func() {
+		if err != nil {
+			p.close()
+		}
+	}()
+	for _, t := range e.Targets.Proxies {
+		if _, given := p.http[t.Name]; given {
+			continue
+		}
+		if t.Protocol == ProtoTCP {
+			tp, err := inject.NewTCPProxy(t.Name, t.Listen, t.Upstream)
+			if err != nil {
+				return nil, fmt.Errorf("target %q: %w", t.Name, err)
+			}
+			p.tcp[t.Name] = tp
+			p.owned = append(p.owned, func() { _ = tp.Close() })
+			continue
+		}
+		hp, err := inject.NewHTTPProxy(t.Name, t.Listen, t.Upstream)
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", t.Name, err)
+		}
+		p.http[t.Name] = hp
+		p.owned = append(p.owned, func() { _ = hp.Close() })
+	}
+	for _, t := range e.Targets.Processes {
+		if _, given := p.procs[t.Name]; given {
+			continue
+		}
+		proc, err := startTarget(ctx, e, t)
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", t.Name, err)
+		}
+		p.procs[t.Name] = proc
+		if len(t.Command) > 0 {
+			p.owned = append(p.owned, func() { _ = proc.Stop(5 * time.Second) })
+		}
+	}
+	return p, nil
+}
+
+// startTarget starts or finds a process target.
+func startTarget(ctx context.Context, e *Experiment, t ProcessTarget) (*inject.Process, error) {
+	switch {
+	case t.PIDFile != "":
+		return inject.AttachPIDFile(t.Name, relTo(e.File, t.PIDFile))
+	case t.PID > 0:
+		return inject.AttachProcess(t.Name, t.PID)
+	}
+	argv := t.Command
+	if t.Shell {
+		argv = []string{"/bin/sh", "-c", t.Command[0]}
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil && !strings.Contains(argv[0], "/") {
+		return nil, fmt.Errorf("command %q: %w", argv[0], err)
+	}
+	if path == "" {
+		path = relTo(e.File, argv[0])
+	}
+	var env []string
+	for _, k := range sortedKeys(t.Env) {
+		env = append(env, k+"="+t.Env[k])
+	}
+	dir := relTo(e.File, t.Dir)
+	if t.Dir == "" && e.File != "" {
+		dir = filepath.Dir(e.File)
+	}
+	return inject.StartProcess(ctx, inject.ProcessSpec{
+		Name: t.Name, Path: path, Args: argv[1:], Env: env, Dir: dir,
+		ReadyPrefix: t.Ready, ReadyTimeout: 15 * time.Second,
+	})
+}
+
+// relTo makes a path relative to the experiment file's directory.
+func relTo(file, p string) string {
+	if p == "" || filepath.IsAbs(p) || file == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(file), p)
+}
+
+// close stops what the session started, newest first.
+func (p *parts) close() {
+	for i := len(p.owned) - 1; i >= 0; i-- {
+		p.owned[i]()
+	}
+	p.owned = nil
+}
