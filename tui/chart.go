@@ -237,8 +237,10 @@ func chartThresholds(c experiments.Chart, states []experiments.AssumptionState) 
 		if a.Kind != experiments.AssumeThreshold {
 			continue
 		}
+		// An assumption on a load's p99 draws on the chart of the load's
+		// p99 series; one on a series, on that series.
 		for _, cs := range c.Series {
-			if cs.Series == a.Series {
+			if cs.Series == a.Series || cs.Series == a.Series+"."+string(a.Aggregate) {
 				out = append(out, a.Threshold)
 				break
 			}

@@ -92,10 +92,10 @@ func fixedSnapshot() experiments.Snapshot {
 	nan := math.NaN()
 	s.Assumptions = []experiments.AssumptionState{
 		{Assumption: experiments.Assumption{Name: "checkout p99", Op: "<", Threshold: 250, Unit: experiments.UnitMillis,
-			Kind: experiments.AssumeThreshold, Series: "checkout.p99"},
+			Kind: experiments.AssumeThreshold, Series: "checkout", Aggregate: experiments.AggP99},
 			Status: experiments.StatusHolding, Value: 21, HasValue: true, Worst: 365, Violations: 1},
 		{Assumption: experiments.Assumption{Name: "error rate", Op: "<", Threshold: 1, Unit: experiments.UnitPercent,
-			Kind: experiments.AssumeThreshold, Series: "checkout.error_rate"},
+			Kind: experiments.AssumeThreshold, Series: "checkout", Aggregate: experiments.AggErrorRate},
 			Status: experiments.StatusHolding, Value: 0, HasValue: true, Worst: 0},
 		{Assumption: experiments.Assumption{Name: "queue depth", Op: "<", Threshold: 100,
 			Kind: experiments.AssumeThreshold, Series: "queue"},
