@@ -14,6 +14,7 @@ import (
 )
 
 func main() {
+	experiments.Version = version()
 	os.Exit(exitCode(run(os.Args[1:]), os.Stderr))
 }
 

@@ -16,6 +16,7 @@ Start with the built-in demo (nothing else to install):
   gameday demo`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().StringVar(&statePath, "state-file", statePath,
