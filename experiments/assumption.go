@@ -345,6 +345,12 @@ type AssumptionState struct {
 	// relative threshold (NaN until known).
 	Baseline float64
 	frozen   bool // the baseline is final
+	// Applied is set once the assumption has been judged in its phase;
+	// BlindFor is the time it had no data while a fault was on (a fault
+	// that hides what it should show is not a pass).
+	Applied  bool
+	BlindFor time.Duration
+	lastEval time.Time
 }
 
 // Elapsed returns how long the state has been in its status.
@@ -427,8 +433,14 @@ func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bo
 		}
 	}
 	if s.Violations == 0 {
-		if math.IsNaN(s.Worst) {
-			return "–", name + ": NO DATA", true
+		switch {
+		case !s.Applied:
+			return "–", name + ": NOT TESTED, its phase never came", true
+		case math.IsNaN(s.Worst):
+			return "✗", name + ": FAILED, no data: never measured", false
+		case s.BlindFor > s.window():
+			return "✗", fmt.Sprintf("%s: FAILED, no data for %s while faults were on (worst seen %s)",
+				name, FormatDuration(s.BlindFor.Seconds()), s.Unit.Format(s.Worst)), false
 		}
 		return "✓", fmt.Sprintf("%s: PASSED, held throughout (worst %s)", name, s.Unit.Format(s.Worst)), true
 	}

@@ -32,7 +32,7 @@ type advancer interface {
 // buildBlock builds a block's injector: simple, parallel or sequence.
 func (s *Session) buildBlock(b Block, index int) (*blockRun, error) {
 	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, intensity: 1, manual: 1}
-	inj, err := s.blockInjector(b, br.kills, map[string]bool{})
+	inj, err := s.blockInjector(b, b.Name, br.kills, map[string]bool{})
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +45,10 @@ func (s *Session) buildBlock(b Block, index int) (*blockRun, error) {
 	return br, nil
 }
 
-func (s *Session) blockInjector(b Block, kills, seen map[string]bool) (inject.Injector, error) {
+// blockInjector builds b's injector; path names this instance (the
+// top-level block, then the children down to b), so that two instances of
+// one block record what to revert under keys of their own.
+func (s *Session) blockInjector(b Block, path string, kills, seen map[string]bool) (inject.Injector, error) {
 	if seen[b.Name] {
 		return nil, fmt.Errorf("block %q: contains itself", b.Name)
 	}
@@ -56,7 +59,20 @@ func (s *Session) blockInjector(b Block, kills, seen map[string]bool) (inject.In
 		if i < 0 {
 			return nil, fmt.Errorf("block %q: no block %q", b.Name, name)
 		}
-		return s.blockInjector(s.exp.Blocks[i], kills, seen)
+		c := s.exp.Blocks[i]
+		inj, err := s.blockInjector(c, path+"/"+name, kills, seen)
+		if err != nil || (c.Curve == nil && c.Duration == 0) {
+			return inj, err
+		}
+		// A child keeps its own curve and duration, counted from when it
+		// starts within the composite.
+		ch := &child{inj: inj, dur: c.Duration, now: s.now, outer: 1}
+		if c.Curve != nil {
+			if ch.curve, err = buildCurve(c.Curve); err != nil {
+				return nil, fmt.Errorf("block %q: %w", c.Name, err)
+			}
+		}
+		return ch, nil
 	}
 	switch {
 	case len(b.Parallel) > 0:
@@ -83,7 +99,7 @@ func (s *Session) blockInjector(b Block, kills, seen map[string]bool) (inject.In
 	if b.Fault != nil && b.Fault.Kind == FaultKill {
 		kills[b.Fault.Target] = true
 	}
-	return s.buildInjector(b)
+	return s.buildInjector(b, path)
 }
 
 // effective is the intensity to apply at now: the curve times the
@@ -102,11 +118,10 @@ func (b *blockRun) start(ctx context.Context, now time.Time) error {
 	if err := b.inj.Start(ctx); err != nil {
 		return err
 	}
+	// Always set the intensity: an injector keeps the one of its last run
+	// (an operator's 50 %), which must not carry over.
 	b.intensity = b.effective(now)
-	if b.intensity != 1 {
-		return b.inj.Update(b.intensity)
-	}
-	return nil
+	return b.inj.Update(b.intensity)
 }
 
 // advance drives the block's curve and sequences at now.
@@ -163,6 +178,7 @@ type sequence struct {
 	cur       int
 	stepSince time.Time
 	on        bool
+	intensity float64 // the last Update, given to each step as it starts
 }
 
 type seqStep struct {
@@ -172,11 +188,15 @@ type seqStep struct {
 }
 
 func (q *sequence) Start(ctx context.Context) error {
-	q.cur, q.stepSince, q.on = 0, q.now(), true
-	return q.steps[0].inj.Start(ctx)
+	q.cur, q.stepSince, q.on, q.intensity = 0, q.now(), true, 1
+	if err := q.steps[0].inj.Start(ctx); err != nil {
+		return err
+	}
+	return q.steps[0].inj.Update(q.intensity)
 }
 
 func (q *sequence) Update(i float64) error {
+	q.intensity = i
 	if !q.on || q.cur >= len(q.steps) {
 		return nil
 	}
@@ -224,18 +244,21 @@ func (q *sequence) advance(now time.Time) (bool, []Event, error) {
 	if err := next.inj.Start(ctx); err != nil {
 		return false, []Event{ev}, fmt.Errorf("step %s could not start: %w", next.name, err)
 	}
+	if err := next.inj.Update(q.intensity); err != nil {
+		return false, []Event{ev}, fmt.Errorf("step %s: %w", next.name, err)
+	}
 	return false, []Event{ev}, nil
 }
 
-// group's advance drives the sequences inside a parallel group; the group
-// finishes when every part with a clock has finished.
+// group's advance drives the clocks inside a parallel group (sequences,
+// children with a curve or a duration); the group finishes when every part
+// has finished, so a part without an end keeps it on until it is halted.
 func (g *group) advance(now time.Time) (bool, []Event, error) {
 	var events []Event
 	var errs []error
-	clocks, finished := 0, 0
+	finished := 0
 	for _, p := range g.parts {
 		if a, ok := p.(advancer); ok {
-			clocks++
 			f, ev, err := a.advance(now)
 			events = append(events, ev...)
 			errs = append(errs, err)
@@ -244,5 +267,71 @@ func (g *group) advance(now time.Time) (bool, []Event, error) {
 			}
 		}
 	}
-	return clocks > 0 && finished == clocks, events, errors.Join(errs...)
+	return finished == len(g.parts), events, errors.Join(errs...)
+}
+
+// child is a block inside a composite with a curve or a duration of its
+// own: its intensity is its curve's times the composite's, and it stops by
+// itself once its duration has run, while the composite goes on.
+type child struct {
+	inj     inject.Injector
+	curve   inject.Curve
+	dur     time.Duration
+	now     func() time.Time
+	since   time.Time
+	outer   float64 // the composite's intensity
+	applied float64
+	on      bool
+}
+
+func (c *child) level(now time.Time) float64 {
+	i := c.outer
+	if c.curve != nil {
+		i *= c.curve.At(now.Sub(c.since))
+	}
+	return i
+}
+
+func (c *child) Start(ctx context.Context) error {
+	c.since, c.on = c.now(), true
+	if err := c.inj.Start(ctx); err != nil {
+		return err
+	}
+	c.applied = c.level(c.since)
+	return c.inj.Update(c.applied)
+}
+
+func (c *child) Update(i float64) error {
+	c.outer = i
+	if !c.on {
+		return nil
+	}
+	c.applied = c.level(c.now())
+	return c.inj.Update(c.applied)
+}
+
+func (c *child) Stop(ctx context.Context) error {
+	c.on = false
+	return c.inj.Stop(ctx)
+}
+
+func (c *child) advance(now time.Time) (bool, []Event, error) {
+	if !c.on {
+		return true, nil, nil
+	}
+	if c.dur > 0 && now.Sub(c.since) >= c.dur {
+		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+		defer cancel()
+		c.on = false
+		return true, nil, c.inj.Stop(ctx)
+	}
+	var err error
+	if i := c.level(now); math.Abs(i-c.applied) >= 0.005 {
+		c.applied, err = i, c.inj.Update(i)
+	}
+	if a, ok := c.inj.(advancer); ok {
+		f, ev, aerr := a.advance(now)
+		return f, ev, errors.Join(err, aerr)
+	}
+	return false, nil, err
 }

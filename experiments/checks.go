@@ -61,6 +61,11 @@ func (c *Checks) Evaluate(now time.Time, obs Observations, phase FaultPhase) []E
 }
 
 func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase FaultPhase) []Event {
+	since := now.Sub(s.lastEval)
+	if s.lastEval.IsZero() {
+		since = 0
+	}
+	s.lastEval = now
 	v := s.measure(now, obs)
 	if s.Relative && !s.frozen {
 		// Before the first fault, the value is the baseline; when the
@@ -92,7 +97,11 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 		s.Value, s.HasValue = v, !math.IsNaN(v)
 		return nil
 	}
+	s.Applied = true
 	if math.IsNaN(v) {
+		if phase.Active > 0 {
+			s.BlindFor += since
+		}
 		s.Value, s.HasValue = math.NaN(), false
 		if s.Status == StatusViolated {
 			s.ViolatedFor += now.Sub(s.Since)

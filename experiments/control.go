@@ -93,6 +93,12 @@ func (s *Session) trigger(b *blockRun, now time.Time) {
 	if b.active {
 		return
 	}
+	if s.aborted != "" {
+		s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name,
+			Text: "not started: a guardrail aborted the game day (" + s.aborted + ")"})
+		return
+	}
+	s.resetOutput(b.spec.Name)
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 	b.active, b.since = true, now // before Start: a kill's exit is expected

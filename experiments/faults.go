@@ -13,10 +13,10 @@ import (
 
 // buildInjector makes the injector of a simple block: its fault and its
 // load change together.
-func (s *Session) buildInjector(b Block) (inject.Injector, error) {
+func (s *Session) buildInjector(b Block, path string) (inject.Injector, error) {
 	var injs []inject.Injector
 	if b.Fault != nil {
-		inj, err := s.faultInjector(b)
+		inj, err := s.faultInjector(b, path)
 		if err != nil {
 			return nil, err
 		}
@@ -43,7 +43,7 @@ func (s *Session) buildInjector(b Block) (inject.Injector, error) {
 	return &group{parts: injs}, nil
 }
 
-func (s *Session) faultInjector(b Block) (inject.Injector, error) {
+func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
 	f := b.Fault
 	prob := f.Probability
 	if prob == 0 && !f.src.has("probability") {
@@ -94,7 +94,7 @@ func (s *Session) faultInjector(b Block) (inject.Injector, error) {
 		if err := x.Validate(); err != nil {
 			return nil, fmt.Errorf("block %q: %w", b.Name, err)
 		}
-		x.SetRecorder(s.recorderFor(b.Name))
+		x.SetRecorder(s.recorderFor(path))
 		return x, nil
 	}
 	switch f.Kind {
@@ -105,17 +105,17 @@ func (s *Session) faultInjector(b Block) (inject.Injector, error) {
 		}
 		if f.Kind == FaultPause {
 			x := inject.NewPause(p)
-			x.SetRecorder(s.recorderFor(b.Name))
+			x.SetRecorder(s.recorderFor(path))
 			return x, nil
 		}
 		x := inject.NewKill(p, f.Restart)
-		x.SetRecorder(s.recorderFor(b.Name))
+		x.SetRecorder(s.recorderFor(path))
 		return x, nil
 	case FaultCommand:
 		name := b.Name
 		out := func(stream, line string) { s.output(name, stream, line) }
 		x := inject.NewCommandFault(name, commandSpec(s.exp, f.Start), commandSpec(s.exp, f.Revert), out)
-		x.SetRecorder(s.recorderFor(b.Name))
+		x.SetRecorder(s.recorderFor(path))
 		return x, nil
 	}
 	return nil, fmt.Errorf("block %q: no proxy named %q for a %s fault", b.Name, f.Target, f.Kind)

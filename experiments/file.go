@@ -90,6 +90,7 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 		doc.exp.Secrets = sub.values
 		secretValues = append(secretValues, sub.values...)
 		check(doc.exp, &errs)
+		hideSecrets(doc.exp)
 		out = append(out, doc.exp)
 	}
 	for name, n := range params {
@@ -107,6 +108,19 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 		return nil, errs.sorted()
 	}
 	return out, nil
+}
+
+// hideSecrets redacts the texts of an experiment that are only shown
+// (its name and descriptions), so no display, journal or report prints a
+// secret that came into them.
+func hideSecrets(e *Experiment) {
+	if len(e.Secrets) == 0 {
+		return
+	}
+	e.Name, e.Description = e.Redact(e.Name), e.Redact(e.Description)
+	for i := range e.Blocks {
+		e.Blocks[i].Description = e.Redact(e.Blocks[i].Description)
+	}
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

@@ -54,6 +54,11 @@ type JournalCheck struct {
 	Unit      Unit           `json:"unit,omitempty"`
 	Within    Duration       `json:"within,omitempty"`
 	Of        []string       `json:"of,omitempty"`
+	// Relative thresholds are Factor times the baseline; the threshold
+	// this came to is in the end record.
+	Relative bool    `json:"relative,omitempty"`
+	Factor   float64 `json:"factor,omitempty"`
+	During   Phase   `json:"during,omitempty"`
 }
 
 // JournalBlock is a block as the journal records it.
@@ -110,6 +115,11 @@ type AssumptionFinal struct {
 	SlowestRecov  Duration `json:"slowest_recovery,omitempty"`
 	RecoveredOK   int      `json:"recovered,omitempty"`
 	RecoveryFails int      `json:"recovery_failed,omitempty"`
+	// Threshold is the one in force at the end (for a relative one, the
+	// factor times the baseline); Baseline is that baseline.
+	Threshold *float64 `json:"threshold,omitempty"`
+	Baseline  *float64 `json:"baseline,omitempty"`
+	BlindFor  Duration `json:"blind_for,omitempty"`
 }
 
 // Duration is a time.Duration written as "1.5s" in JSON.
@@ -129,10 +139,10 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // JournalWriter writes a journal as the session runs.
 type JournalWriter struct {
-	f   io.WriteCloser
-	w   *bufio.Writer
-	enc *json.Encoder
-	err error
+	f       io.WriteCloser
+	w       *bufio.Writer
+	err     error // the first write error: the file is lost from there
+	skipped int   // records that could not be encoded (and were left out)
 }
 
 // CreateJournal creates the journal file at path.
@@ -146,13 +156,22 @@ func CreateJournal(path string) (*JournalWriter, error) {
 
 // NewJournalWriter writes a journal to w, which it closes at the end.
 func NewJournalWriter(w io.WriteCloser) *JournalWriter {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	return &JournalWriter{f: w, w: bw, enc: json.NewEncoder(bw)}
+	return &JournalWriter{f: w, w: bufio.NewWriterSize(w, 64<<10)}
 }
 
+// put writes a record. One that cannot be encoded is left out (and
+// counted) rather than ending the journal; a write error ends it.
 func (j *JournalWriter) put(v any) {
-	if j.err == nil {
-		j.err = j.enc.Encode(v)
+	if j.err != nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		j.skipped++
+		return
+	}
+	if _, j.err = j.w.Write(append(b, '\n')); j.err != nil {
+		return
 	}
 }
 
@@ -184,7 +203,7 @@ func journalHeader(e *Experiment, started time.Time) JournalHeader {
 		}
 		h.Assumptions = append(h.Assumptions, JournalCheck{Name: a.Name, Kind: a.Kind, Series: a.Series,
 			Aggregate: a.Aggregate, Window: Duration(a.Window), Op: a.Op, Threshold: a.Threshold, Unit: a.Unit,
-			Within: Duration(a.Within), Of: a.Of})
+			Within: Duration(a.Within), Of: a.Of, Relative: a.Relative, Factor: a.Factor, During: a.During})
 	}
 	for _, b := range e.Blocks {
 		jb := JournalBlock{Name: b.Name, Description: b.Description, Summary: e.Redact(b.Summary())}

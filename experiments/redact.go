@@ -54,3 +54,21 @@ func (h redactHandler) WithAttrs(as []slog.Attr) slog.Handler {
 func (h redactHandler) WithGroup(name string) slog.Handler {
 	return redactHandler{inner: h.inner.WithGroup(name), exp: h.exp}
 }
+
+// redactedError is an error whose text has the experiment's secrets
+// hidden; errors.Is and As still see the error it wraps.
+type redactedError struct {
+	err  error
+	text string
+}
+
+func (e redactedError) Error() string { return e.text }
+func (e redactedError) Unwrap() error { return e.err }
+
+// redactErr hides e's secrets in err's text.
+func redactErr(e *Experiment, err error) error {
+	if err == nil || len(e.Secrets) == 0 {
+		return err
+	}
+	return redactedError{err: err, text: e.Redact(err.Error())}
+}

@@ -73,21 +73,33 @@ func RunSchedule(ctx context.Context, sess *Session, progress func(string)) (Sch
 	defer stop()
 	runErr := make(chan error, 1)
 	go func() { runErr <- sess.Run(runCtx) }()
+	defer func() {
+		// A panic here must not end the process before the session has
+		// halted every fault.
+		if r := recover(); r != nil {
+			stop()
+			for range sess.Snapshots() {
+			}
+			<-runErr
+			panic(r)
+		}
+	}()
 
 	var res ScheduleResult
 	next, lastSeq := 0, uint64(0)
 	var on []string // blocks the current step switched on
 	aborted := false
 	for snap := range sess.Snapshots() {
+		if len(snap.Timeline) > 0 && snap.Timeline[0].Seq > lastSeq+1 {
+			progress(fmt.Sprintf("  (%d events not shown here; the journal has them all)", snap.Timeline[0].Seq-lastSeq-1))
+		}
 		for _, e := range snap.Timeline {
 			if e.Seq > lastSeq {
 				lastSeq = e.Seq
 				progress(EventLine(e, snap.Started))
-				if e.Kind == EventFaultError {
-					res.FaultErrors++
-				}
 			}
 		}
+		res.FaultErrors = snap.FaultErrors
 		if snap.Ended {
 			res.Final = snap
 			break
@@ -96,6 +108,7 @@ func RunSchedule(ctx context.Context, sess *Session, progress func(string)) (Sch
 		if snap.Aborted != "" && !aborted {
 			aborted = true
 			on = nil
+			sess.Do(Command{Kind: CmdHaltAll}) // the session halted them; this one closes any gap
 			// Skip the remaining steps: watch the recovery only.
 			for next < len(plan) && plan[next].Label != "recovery" {
 				next++

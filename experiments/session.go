@@ -35,6 +35,7 @@ type Session struct {
 	recorder inject.RevertRecorder
 	journal  *JournalWriter
 	metrics  *Metrics
+	outputs  sync.Map // block → *atomic.Int64: output lines of its current run
 	store    *probes.Store
 	checks   *Checks
 	aborts   []*abortRun
@@ -49,8 +50,11 @@ type Session struct {
 	lastHalt time.Time
 	snapSeq  uint64
 	aborted  string // why a guardrail aborted the run, "" if none
+	// faultErrors counts faults that could not start or halt.
+	faultErrors int
 
-	cmds      chan Command
+	cmds      chan Command // the operator's and the schedule's: never dropped
+	events    chan Event   // from outside (process exits, command output): lossy
 	snaps     chan Snapshot
 	done      chan struct{}
 	final     Snapshot
@@ -106,11 +110,13 @@ const timelineCap = 200
 // nothing it started is left running. A session that never runs must be
 // closed with Close.
 func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error) {
+	defer func() { err = redactErr(exp, err) }()
 	s := &Session{
 		exp: exp, env: env,
 		log:   slog.New(slog.DiscardHandler),
 		now:   time.Now,
-		cmds:  make(chan Command, 256),
+		cmds:   make(chan Command, 256),
+		events: make(chan Event, 256),
 		snaps: make(chan Snapshot, 1),
 		done:  make(chan struct{}),
 	}
@@ -183,15 +189,23 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error
 // one. The channel is closed after the final snapshot.
 func (s *Session) Snapshots() <-chan Snapshot { return s.snaps }
 
-// Do sends a command to the session. It does not block: when the session
-// is gone or swamped the command is dropped and logged.
+// Do sends a command to the session. A control command (trigger, halt,
+// halt all, intensity, note) is never dropped: Do waits while the queue is
+// full, and returns at once when the session has ended. An event from
+// outside (CmdEvent) is dropped, and logged, when the session is swamped.
 func (s *Session) Do(c Command) {
+	if c.Kind == CmdEvent {
+		select {
+		case s.events <- c.Event:
+		default:
+			s.log.Warn("event dropped, session busy", "kind", string(c.Event.Kind), "subject", c.Event.Subject)
+		}
+		return
+	}
 	select {
 	case <-s.done:
 		s.log.Warn("command after the session ended", "command", string(c.Kind), "block", c.Block)
 	case s.cmds <- c:
-	default:
-		s.log.Warn("command dropped, session busy", "command", string(c.Kind), "block", c.Block)
 	}
 }
 
@@ -284,6 +298,8 @@ func (s *Session) Run(ctx context.Context) (err error) {
 			return nil
 		case c := <-s.cmds:
 			s.handle(c)
+		case e := <-s.events:
+			s.handle(Command{Kind: CmdEvent, Event: e})
 		case now := <-ticks:
 			s.step(now)
 		}
@@ -322,6 +338,9 @@ func (s *Session) sampleProbe(p *probeRun, now time.Time) {
 		return
 	}
 	p.lastAt = r.At
+	if r.Err == nil && !finite(r.Value) {
+		r.Err = probes.ErrNoData // NaN (0/0) or ±Inf: nothing to judge or chart
+	}
 	switch {
 	case r.Err == nil:
 		s.store.Append(p.spec.Name, probes.Point{T: now, V: r.Value})
@@ -377,6 +396,9 @@ func (s *Session) addEvent(e Event) {
 		e.Time = s.now()
 	}
 	e.Text = s.exp.Redact(e.Text)
+	if e.Kind == EventFaultError {
+		s.faultErrors++
+	}
 	if len(s.timeline) == timelineCap {
 		copy(s.timeline, s.timeline[1:])
 		s.timeline = s.timeline[:timelineCap-1]

@@ -3,6 +3,8 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/gameday-dev/gameday/inject"
@@ -70,13 +72,13 @@ func (s *Session) writeSample(now time.Time) {
 	}
 	smp := JournalSample{Type: "sample", T: now, Series: map[string]float64{}, Assumptions: map[string]SampleCheck{}}
 	for _, name := range s.store.Names() {
-		if p, ok := s.store.Last(name); ok && p.T.Equal(now) {
+		if p, ok := s.store.Last(name); ok && p.T.Equal(now) && finite(p.V) {
 			smp.Series[name] = p.V
 		}
 	}
 	for _, a := range s.checks.States() {
 		c := SampleCheck{Status: a.Status}
-		if a.HasValue {
+		if a.HasValue && finite(a.Value) {
 			v := a.Value
 			c.Value = &v
 		}
@@ -101,6 +103,29 @@ func (s *Session) writeSample(now time.Time) {
 }
 
 // output reports a line a command fault printed.
+//
+// A command that prints a lot would bury the timeline: the first
+// maxOutputLines lines of each run of the block are kept.
 func (s *Session) output(block, stream, line string) {
-	s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventOutput, Subject: block, Text: stream + ": " + line}})
+	v, _ := s.outputs.LoadOrStore(block, new(atomic.Int64))
+	switch n := v.(*atomic.Int64).Add(1); {
+	case n <= maxOutputLines:
+		s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventOutput, Subject: block, Text: stream + ": " + line}})
+	case n == maxOutputLines+1:
+		s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventOutput, Subject: block, Text: "(more output, not shown)"}})
+	}
 }
+
+// maxOutputLines is how many lines of a command fault's output a run of
+// its block puts in the timeline.
+const maxOutputLines = 20
+
+// resetOutput starts counting a block's output lines again.
+func (s *Session) resetOutput(block string) {
+	if v, ok := s.outputs.Load(block); ok {
+		v.(*atomic.Int64).Store(0)
+	}
+}
+
+// finite reports whether v can be written as JSON (not NaN, not ±Inf).
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

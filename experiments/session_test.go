@@ -351,3 +351,44 @@ func TestGuardrails(t *testing.T) {
 		})
 	})
 }
+
+// TestCompositeChildren: inside a parallel group, a child keeps its own
+// duration and the operator's intensity reaches every part; a sequence
+// gives each step the intensity in force.
+func TestCompositeChildren(t *testing.T) {
+	ls := startLiveSession(t,
+		experiments.Block{Name: "short", Duration: 500 * time.Millisecond, Load: &experiments.LoadChange{Target: "api", Factor: 2}},
+		experiments.Block{Name: "long", Load: &experiments.LoadChange{Target: "api", Factor: 3}},
+		experiments.Block{Name: "both", Parallel: []string{"short", "long"}})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "both"})
+	ls.waitSnap("both on: 6× the rate", 5*time.Second, func(s *experiments.Snapshot) bool { return s.TargetRate() == 600 })
+	ls.waitSnap("the short child off by itself: 3×", 5*time.Second, func(s *experiments.Snapshot) bool {
+		return s.TargetRate() == 300 && s.Blocks[2].Active
+	})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdHalt, Block: "both"})
+	ls.waitSnap("all off", 5*time.Second, func(s *experiments.Snapshot) bool { return s.TargetRate() == 100 && s.ActiveFaults() == 0 })
+}
+
+// TestIntensityDoesNotCarryOver: a block lowered by the operator and
+// halted starts at full intensity when triggered again.
+func TestIntensityDoesNotCarryOver(t *testing.T) {
+	ls := startLiveSession(t,
+		experiments.Block{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 300 * time.Millisecond}})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdIntensity, Block: "slow", Delta: -0.5})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdHalt, Block: "slow"})
+	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
+	ls.waitSnap("on again at 100 %", 5*time.Second, func(s *experiments.Snapshot) bool {
+		return s.Blocks[0].Active && s.Blocks[0].Intensity == 1
+	})
+	client := &http.Client{Timeout: 3 * time.Second}
+	start := time.Now()
+	resp, err := client.Get(ls.proxy.URL() + "/again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if took := time.Since(start); took < 280*time.Millisecond {
+		t.Fatalf("a request after the re-trigger took %v: the old 50 %% carried over", took)
+	}
+}

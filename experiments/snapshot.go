@@ -21,6 +21,9 @@ type Snapshot struct {
 	Aborted string
 	// Replay is set when the snapshot is played back from a journal.
 	Replay *ReplayState
+	// FaultErrors counts, since the start, the faults that could not be
+	// started or halted.
+	FaultErrors int
 
 	Blocks      []BlockState
 	Assumptions []AssumptionState
@@ -120,7 +123,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	}
 	snap := Snapshot{
 		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description,
-		Now: now, Started: s.started, Aborted: s.aborted,
+		Now: now, Started: s.started, Aborted: s.aborted, FaultErrors: s.faultErrors,
 		Assumptions: s.checks.States(),
 		Charts:      s.exp.Charts,
 		Series:      map[string][]probes.Point{},

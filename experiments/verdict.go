@@ -42,9 +42,18 @@ func finalOf(a *AssumptionState, now time.Time) AssumptionFinal {
 	f := AssumptionFinal{Name: a.Name, Passed: passed, Symbol: sym, Text: text, Status: a.Status,
 		Violations: a.Violations, ViolatedFor: Duration(a.violatedFor(now)),
 		SlowestRecov: Duration(a.SlowestRecov), RecoveredOK: a.RecoveredOK, RecoveryFails: a.RecoveryFailed}
-	if !math.IsNaN(a.Worst) {
+	if !math.IsNaN(a.Worst) && !math.IsInf(a.Worst, 0) {
 		w := a.Worst
 		f.Worst = &w
+	}
+	f.BlindFor = Duration(a.BlindFor)
+	if a.Kind == AssumeThreshold && !math.IsNaN(a.Threshold) && !math.IsInf(a.Threshold, 0) && (!a.Relative || a.frozen) {
+		th := a.Threshold
+		f.Threshold = &th
+	}
+	if a.Relative && !math.IsNaN(a.Baseline) {
+		b := a.Baseline
+		f.Baseline = &b
 	}
 	return f
 }

@@ -71,6 +71,15 @@ func analyse(j *experiments.Journal) *analysis {
 		if a.checks[i].Kind == "" {
 			a.checks[i].Kind = experiments.AssumeThreshold
 		}
+		// A relative threshold is known only once the baseline is: the
+		// end record has it.
+		if j.End != nil && a.checks[i].Relative {
+			for _, f := range j.End.Assumptions {
+				if f.Name == a.checks[i].Name && f.Threshold != nil {
+					a.checks[i].Threshold = *f.Threshold
+				}
+			}
+		}
 	}
 	a.events = slices.Clone(j.Events)
 	sort.SliceStable(a.events, func(i, k int) bool { return a.events[i].Time.Before(a.events[k].Time) })

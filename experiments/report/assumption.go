@@ -17,6 +17,7 @@ func (a *analysis) assumption(c *experiments.JournalCheck) Assumption {
 			Window: time.Duration(c.Window), Op: c.Op, Threshold: c.Threshold, Unit: c.Unit,
 			Within: time.Duration(c.Within), Of: c.Of},
 		Status: a.finalStatus(c.Name), Value: math.NaN(), Worst: math.NaN(),
+		Applied: a.applied(c.Name),
 	}
 	out := Assumption{Name: c.Name, Kind: string(c.Kind), Condition: condition(c), Unit: string(c.Unit)}
 	var open time.Duration // a violation still under way at the end
@@ -118,6 +119,18 @@ func condition(c *experiments.JournalCheck) string {
 			experiments.FormatDuration(time.Duration(c.Within).Seconds()))
 	}
 	th := string(c.Op) + " " + c.Unit.Format(c.Threshold)
+	if c.Relative {
+		th = fmt.Sprintf("%s %g× the baseline", c.Op, c.Factor)
+		if c.Threshold != 0 {
+			th += " (" + c.Unit.Format(c.Threshold) + ")"
+		}
+	}
+	switch c.During {
+	case experiments.PhaseFaults:
+		th += ", while faults are on"
+	case experiments.PhaseAfter:
+		th += ", after the faults halted"
+	}
 	if c.Aggregate == "" || c.Aggregate == experiments.AggLast {
 		return c.Series + " " + th
 	}
@@ -167,4 +180,15 @@ func value(u string, v *float64) string {
 		return "–"
 	}
 	return experiments.Unit(u).Format(*v)
+}
+
+// applied reports whether the journal's samples judged the assumption in
+// its phase at least once (a state other than inactive).
+func (a *analysis) applied(name string) bool {
+	for _, s := range a.j.Samples {
+		if c, ok := s.Assumptions[name]; ok && c.Status != experiments.StatusInactive {
+			return true
+		}
+	}
+	return false
 }
