@@ -123,6 +123,17 @@ func hideSecrets(e *Experiment) {
 	}
 }
 
+// nearRef reports whether line (1-based) or the next one holds a ${.
+func nearRef(data []byte, line int) bool {
+	lines := strings.Split(string(data), "\n")
+	for i := line - 1; i <= line && i < len(lines); i++ {
+		if i >= 0 && strings.Contains(lines[i], "${") {
+			return true
+		}
+	}
+	return false
+}
+
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
 // parseYAML parses data into its root mapping node, or reports why not.
@@ -137,8 +148,10 @@ func parseYAML(path string, data []byte, errs *FileErrors) *yaml.Node {
 		} else {
 			msg = strings.TrimPrefix(msg, "yaml: ")
 		}
-		if strings.Contains(msg, "did not find expected") && strings.Contains(string(data), "${") {
-			msg += ` (a ${NAME} inside a flow mapping {...} must be quoted: "${NAME}")`
+		// yaml.v3 reports flow collections where they started; a ${NAME}
+		// unquoted inside one is the usual cause.
+		if strings.Contains(msg, "did not find expected") && nearRef(data, line) {
+			msg += ` (a ${NAME} inside {...} or [...] must be quoted: "${NAME}")`
 		}
 		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: line, Col: 1}, Msg: "not valid YAML: " + msg})
 		return nil

@@ -113,12 +113,12 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error
 	defer func() { err = redactErr(exp, err) }()
 	s := &Session{
 		exp: exp, env: env,
-		log:   slog.New(slog.DiscardHandler),
-		now:   time.Now,
+		log:    slog.New(slog.DiscardHandler),
+		now:    time.Now,
 		cmds:   make(chan Command, 256),
 		events: make(chan Event, 256),
-		snaps: make(chan Snapshot, 1),
-		done:  make(chan struct{}),
+		snaps:  make(chan Snapshot, 1),
+		done:   make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)

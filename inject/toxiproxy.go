@@ -55,6 +55,9 @@ type ToxicInjector struct {
 	intensity float64  // wanted
 	applied   float64  // what the live toxics have
 	live      []string // streams whose toxic exists
+	// stuck are streams whose toxic a Stop failed to delete: their revert
+	// record stays until a delete succeeds, even if a later Start fails.
+	stuck map[string]bool
 }
 
 // NewToxic returns the injector of fault f, named name (letters, digits
@@ -160,7 +163,10 @@ func (x *ToxicInjector) create(stream string) error {
 	_, err := x.proxy().AddToxic(ref.Name, x.fault.Type, stream, toxicity, x.fault.attrsAt(x.intensity))
 	if err != nil {
 		err = fmt.Errorf("inject: %w", toxicError(x.client, ref, err))
-		if x.rec != nil {
+		// Forget the record made for this start, unless an earlier toxic of
+		// this name may still be on the server (a failed delete): recover
+		// must still find it.
+		if x.rec != nil && !x.stuck[stream] {
 			if ferr := x.rec.Forget(x.key(stream)); ferr != nil {
 				err = errors.Join(err, ferr)
 			}
@@ -214,8 +220,13 @@ func (x *ToxicInjector) removeAll(ctx context.Context) error {
 	for _, s := range x.live {
 		if _, err := deleteToxic(ctx, x.ref(s)); err != nil {
 			errs = append(errs, fmt.Errorf("inject: %w", err))
+			if x.stuck == nil {
+				x.stuck = map[string]bool{}
+			}
+			x.stuck[s] = true
 			continue
 		}
+		delete(x.stuck, s)
 		if x.rec != nil {
 			if err := x.rec.Forget(x.key(s)); err != nil {
 				errs = append(errs, fmt.Errorf("inject: %s: deleted, but cannot forget its revert record: %w", x.ref(s), err))

@@ -101,6 +101,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case SnapshotMsg:
 		first := !m.have || len(m.charts) != len(msg.Snapshot.Charts)
+		replayChanged := (m.snap.Replay == nil) != (msg.Snapshot.Replay == nil)
 		m.snap, m.have = msg.Snapshot, true
 		if first {
 			m.charts = m.charts[:0]
@@ -108,7 +109,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.charts = append(m.charts, NewChart(m.styles, c))
 			}
 		}
-		replayChanged := (m.snap.Replay == nil) != (msg.Snapshot.Replay == nil)
 		m.blocks.SetBlocks(m.snap.Blocks, m.snap.Now)
 		m.assumptions.SetStates(m.snap.Assumptions, m.snap.Now)
 		m.timeline.SetSnapshot(m.snap)
@@ -159,7 +159,7 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.note.Reset()
 			m.note.Blur()
 			return m, nil
-		case k.String() == "ctrl+c":
+		case key.Matches(k, m.noteKeys.Quit):
 			return m, tea.Quit
 		}
 		var cmd tea.Cmd

@@ -25,6 +25,7 @@ func DefaultKeyMap() KeyMap {
 type NoteKeyMap struct {
 	Save   key.Binding
 	Cancel key.Binding
+	Quit   key.Binding // q is text in a note; ctrl+c still quits
 }
 
 // DefaultNoteKeyMap returns the keys of the note prompt.
@@ -32,6 +33,7 @@ func DefaultNoteKeyMap() NoteKeyMap {
 	return NoteKeyMap{
 		Save:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "save note")),
 		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		Quit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
 }
 

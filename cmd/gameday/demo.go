@@ -1,13 +1,10 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -134,10 +131,13 @@ func runDemoHeadless(f demoFlags) error {
 	}
 	defer logf.Close()
 	log := slog.New(slog.NewJSONHandler(logf, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop, caught := signalContext()
 	defer stop()
 	sys, err := startShop(ctx, shopOptions{exe: exe, resilience: f.resilience, frontendAddr: f.frontendAddr, log: log})
 	if err != nil {
+		if sig := caught(); sig != nil {
+			return sig
+		}
 		return startError{err}
 	}
 	defer sys.Stop()
@@ -156,8 +156,8 @@ func runDemoHeadless(f demoFlags) error {
 	if err != nil {
 		return err
 	}
-	if ctx.Err() != nil {
-		return signalError{syscall.SIGINT}
+	if sig := caught(); sig != nil {
+		return sig
 	}
 	if r.code != exitOK {
 		return exitError{code: r.code, msg: "demo: " + string(r.final.Verdict())}

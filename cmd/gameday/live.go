@@ -113,17 +113,24 @@ func (l *liveRun) run(sess *experiments.Session) (experiments.Snapshot, error) {
 	sessCtx, stopSess := context.WithCancel(context.Background())
 	sessErr := make(chan error, 1)
 	go func() { sessErr <- sess.Run(sessCtx) }()
-	var once sync.Once
+	var (
+		once   sync.Once
+		runErr error
+	)
+	// stop ends the session and waits, however long it takes, until every
+	// fault is halted: gameday does not exit with a fault on. A slow halt
+	// (a revert command, a restart) is said on the terminal.
 	stop := func() experiments.Snapshot {
 		once.Do(func() {
 			stopSess()
 			select {
-			case err := <-sessErr:
-				if err != nil {
-					l.log.Error("session ended with an error", "err", err)
-				}
-			case <-time.After(30 * time.Second):
-				l.log.Error("session did not stop within 30s")
+			case runErr = <-sessErr:
+			case <-time.After(2 * time.Second):
+				fmt.Fprintln(os.Stderr, "gameday: halting the faults…")
+				runErr = <-sessErr
+			}
+			if runErr != nil {
+				l.log.Error("session ended with an error", "err", runErr)
 			}
 		})
 		return sess.Final()
@@ -136,6 +143,9 @@ func (l *liveRun) run(sess *experiments.Session) (experiments.Snapshot, error) {
 	final := stop()
 	if sig := l.signal(); sig != nil {
 		return final, sig
+	}
+	if runErr != nil {
+		return final, fmt.Errorf("%w (every fault was halted; see the log)", runErr)
 	}
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return final, fmt.Errorf("cockpit: %w", err)

@@ -49,11 +49,6 @@ type signalError struct{ sig syscall.Signal }
 
 func (e signalError) Error() string { return "stopped by " + e.sig.String() }
 
-// verdictError says that at least one assumption did not hold.
-type verdictError struct{ failed int }
-
-func (e verdictError) Error() string { return fmt.Sprintf("%d assumption(s) did not hold", e.failed) }
-
 // exitCode is the one place that maps errors to exit codes; it prints the
 // error when there is something to say.
 func exitCode(err error, stderr io.Writer) int {
@@ -61,9 +56,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitOK
 	}
 	var (
-		sig     signalError
-		verdict verdictError
-		exit    exitError
+		sig  signalError
+		exit exitError
 	)
 	switch {
 	case errors.As(err, &exit):
@@ -72,8 +66,6 @@ func exitCode(err error, stderr io.Writer) int {
 		return 128 + int(sig.sig)
 	case errors.Is(err, tea.ErrInterrupted):
 		return 128 + int(syscall.SIGINT)
-	case errors.As(err, &verdict):
-		return exitVerdict
 	}
 	var fe experiments.FileErrors
 	if errors.As(err, &fe) {

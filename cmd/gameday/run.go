@@ -7,10 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -80,7 +78,7 @@ func runHeadless(w io.Writer, file string, f runFlags) error {
 	}
 	defer logf.Close()
 	log := slog.New(slog.NewJSONHandler(logf, nil))
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	ctx, stop, caught := signalContext()
 	defer stop()
 
 	var results []caseResult
@@ -103,8 +101,8 @@ func runHeadless(w io.Writer, file string, f runFlags) error {
 	if len(results) > 1 {
 		printMatrix(w, results)
 	}
-	if ctx.Err() != nil {
-		return signalError{syscall.SIGINT}
+	if err := caught(); err != nil {
+		return err
 	}
 	switch worst {
 	case exitBadInput:

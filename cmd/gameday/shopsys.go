@@ -23,6 +23,7 @@ import (
 //	          queue ──▶ workers ──▶ proxy "payments" ──▶ payments
 type shopSystem struct {
 	procs        []*inject.Process // started so far, in start order
+	logs         []io.Closer       // the pipes that turn the children's stderr into log records
 	proxies      []*inject.HTTPProxy
 	frontendURL  string
 	frontendAddr string
@@ -49,15 +50,17 @@ func startShop(ctx context.Context, o shopOptions) (_ *shopSystem, err error) {
 	var (
 		wg         sync.WaitGroup
 		inv, pay   *inject.Process
+		logI, logP io.Closer
 		errI, errP error
 	)
 	wg.Add(2)
-	go func() { defer wg.Done(); inv, errI = o.startService(ctx, "inventory") }()
-	go func() { defer wg.Done(); pay, errP = o.startService(ctx, "payments") }()
+	go func() { defer wg.Done(); inv, logI, errI = o.startService(ctx, "inventory") }()
+	go func() { defer wg.Done(); pay, logP, errP = o.startService(ctx, "payments") }()
 	wg.Wait()
-	for _, p := range []*inject.Process{inv, pay} {
+	for i, p := range []*inject.Process{inv, pay} {
 		if p != nil {
 			sys.procs = append(sys.procs, p)
+			sys.logs = append(sys.logs, []io.Closer{logI, logP}[i])
 		}
 	}
 	if err := errors.Join(errI, errP); err != nil {
@@ -73,7 +76,7 @@ func startShop(ctx context.Context, o shopOptions) (_ *shopSystem, err error) {
 		return nil, err
 	}
 	sys.proxies = append(sys.proxies, payProxy)
-	fe, err := o.startService(ctx, "frontend",
+	fe, feLog, err := o.startService(ctx, "frontend",
 		"--addr", o.frontendAddr,
 		"--inventory", invProxy.URL(), "--payments", payProxy.URL(),
 		"--resilience", o.resilience)
@@ -81,6 +84,7 @@ func startShop(ctx context.Context, o shopOptions) (_ *shopSystem, err error) {
 		return nil, err
 	}
 	sys.procs = append(sys.procs, fe)
+	sys.logs = append(sys.logs, feLog)
 	sys.frontendAddr = fe.ReadyLine()
 	sys.frontendURL = "http://" + sys.frontendAddr
 	o.log.Info("demo shop up", "frontend", sys.frontendURL,
@@ -89,19 +93,21 @@ func startShop(ctx context.Context, o shopOptions) (_ *shopSystem, err error) {
 	return sys, nil
 }
 
-func (o shopOptions) startService(ctx context.Context, role string, args ...string) (*inject.Process, error) {
+func (o shopOptions) startService(ctx context.Context, role string, args ...string) (*inject.Process, io.Closer, error) {
+	w := logWriter(o.log.With("child", role))
 	p, err := inject.StartProcess(ctx, inject.ProcessSpec{
 		Name:         role,
 		Path:         o.exe,
 		Args:         append([]string{"shop", "--role", role}, args...),
-		Stderr:       logWriter(o.log.With("child", role)),
+		Stderr:       w,
 		ReadyPrefix:  shopReady,
 		ReadyTimeout: 10 * time.Second,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("demo shop: %w", err)
+		w.Close()
+		return nil, nil, fmt.Errorf("demo shop: %w", err)
 	}
-	return p, nil
+	return p, w, nil
 }
 
 // proxy returns the named proxy of the shop.
@@ -132,24 +138,28 @@ func (s *shopSystem) pids() []int {
 	return out
 }
 
-// Stop stops every process (frontend first, so it stops calling the
-// others) and closes the proxies. It is safe to call more than once.
+// Stop stops every process (all at once) and closes the proxies and the
+// children's log pipes. It is safe to call more than once.
 func (s *shopSystem) Stop() {
 	s.stopOnce.Do(func() {
 		var wg sync.WaitGroup
-		for i := len(s.procs) - 1; i >= 0; i-- {
+		for _, p := range s.procs {
 			wg.Add(1)
-			go func(p *inject.Process) { defer wg.Done(); _ = p.Stop(3 * time.Second) }(s.procs[i])
+			go func(p *inject.Process) { defer wg.Done(); _ = p.Stop(3 * time.Second) }(p)
 		}
 		wg.Wait()
 		for _, p := range s.proxies {
 			_ = p.Close()
 		}
+		for _, l := range s.logs {
+			_ = l.Close()
+		}
 	})
 }
 
-// logWriter turns a child's stderr into log records, a line each.
-func logWriter(l *slog.Logger) io.Writer {
+// logWriter turns a child's stderr into log records, a line each, until
+// it is closed.
+func logWriter(l *slog.Logger) io.WriteCloser {
 	r, w := io.Pipe()
 	go func() {
 		sc := bufio.NewScanner(r)
