@@ -1,0 +1,150 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Status is where an assumption stands now.
+type Status string
+
+// Bad reports whether the status means the assumption is broken now.
+func (s Status) Bad() bool { return s == StatusViolated || s == StatusNotRecovered }
+
+// AssumptionState is an assumption's live judgement.
+type AssumptionState struct {
+	Assumption
+	Status   Status
+	Since    time.Time // when Status began
+	Value    float64   // current value (NaN: none)
+	HasValue bool
+	// Worst is the worst value seen so far (NaN: none).
+	Worst float64
+	// Violations counts how many times the assumption broke.
+	Violations int
+	// ViolatedFor is the time spent violated, up to the last evaluation.
+	ViolatedFor time.Duration
+	// Recovery: the clock start (last halt), the time the last attempt
+	// took, the slowest, and how many attempts passed and failed.
+	HaltedAt       time.Time
+	LastRecovery   time.Duration
+	SlowestRecov   time.Duration
+	RecoveredOK    int
+	RecoveryFailed int
+	// Late is set once a failed attempt has recovered after all.
+	Late bool
+	// Baseline is the value measured before the first fault, for a
+	// relative threshold (NaN until known).
+	Baseline float64
+	frozen   bool // the baseline is final
+	// Applied is set once the assumption has been judged in its phase;
+	// BlindFor is the time it had no data while a fault was on (a fault
+	// that hides what it should show is not a pass).
+	Applied  bool
+	BlindFor time.Duration
+	lastEval time.Time
+}
+
+// Elapsed returns how long the state has been in its status.
+func (s *AssumptionState) Elapsed(now time.Time) time.Duration {
+	if s.Since.IsZero() {
+		return 0
+	}
+	return now.Sub(s.Since)
+}
+
+// Detail renders the value against the threshold for the cockpit: "87 ms
+// of < 250 ms (margin 163 ms)", or the recovery clock.
+func (s *AssumptionState) Detail(now time.Time) string {
+	if s.Kind == AssumeRecovery {
+		switch s.Status {
+		case StatusWaiting:
+			return "waits for a fault to halt"
+		case StatusPending:
+			return "fault active; clock starts on halt"
+		case StatusRecovering:
+			return fmt.Sprintf("recovering %s of %s",
+				FormatDuration(now.Sub(s.HaltedAt).Seconds()), FormatDuration(s.Within.Seconds()))
+		case StatusRecovered:
+			return "recovered in " + FormatDuration(s.LastRecovery.Seconds())
+		default:
+			if s.Late {
+				return fmt.Sprintf("recovered late, in %s", FormatDuration(s.LastRecovery.Seconds()))
+			}
+			return fmt.Sprintf("still broken %s after halt", FormatDuration(now.Sub(s.HaltedAt).Seconds()))
+		}
+	}
+	if s.Status == StatusInactive {
+		if s.During == PhaseFaults {
+			return "applies while a fault is on"
+		}
+		return "applies once the faults have halted"
+	}
+	if s.Relative && !s.frozen {
+		if s.HasValue {
+			return "measuring the baseline: " + s.Unit.Format(s.Value)
+		}
+		return "measuring the baseline before the first fault"
+	}
+	if !s.HasValue {
+		return "no data yet"
+	}
+	m := s.Margin(s.Value)
+	word := "margin"
+	if m < 0 {
+		word = "over by"
+		m = -m
+	}
+	return fmt.Sprintf("%s, %s %s", s.Unit.Format(s.Value), word, s.Unit.Format(m))
+}
+
+// Verdict renders the one-line outcome printed when a game day ends.
+func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bool) {
+	name := s.Name + " (" + s.Condition() + ")"
+	if s.Kind == AssumeRecovery {
+		attempts := s.RecoveredOK + s.RecoveryFailed
+		switch {
+		case s.RecoveryFailed > 0:
+			return "✗", fmt.Sprintf("%s: FAILED, not recovered in time after %d of %d halts",
+				name, s.RecoveryFailed, attempts), false
+		case s.RecoveredOK > 0:
+			text := fmt.Sprintf("%s: PASSED, recovered in %s", name, FormatDuration(s.SlowestRecov.Seconds()))
+			if attempts > 1 {
+				text = fmt.Sprintf("%s: PASSED, recovered every time, the slowest in %s (%d halts)",
+					name, FormatDuration(s.SlowestRecov.Seconds()), attempts)
+			}
+			if s.Status == StatusRecovering {
+				text += "; the last halt came too late to judge"
+			}
+			return "✓", text, true
+		case s.Status == StatusRecovering:
+			return "–", fmt.Sprintf("%s: NOT JUDGED, still recovering at the end (%s)",
+				name, FormatDuration(now.Sub(s.HaltedAt).Seconds())), true
+		default:
+			return "–", name + ": NOT TESTED, no fault was halted", true
+		}
+	}
+	if s.Violations == 0 {
+		switch {
+		case !s.Applied:
+			return "–", name + ": NOT TESTED, its phase never came", true
+		case math.IsNaN(s.Worst):
+			return "✗", name + ": FAILED, no data: never measured", false
+		case s.BlindFor > s.window():
+			return "✗", fmt.Sprintf("%s: FAILED, no data for %s while faults were on (worst seen %s)",
+				name, FormatDuration(s.BlindFor.Seconds()), s.Unit.Format(s.Worst)), false
+		}
+		return "✓", fmt.Sprintf("%s: PASSED, held throughout (worst %s)", name, s.Unit.Format(s.Worst)), true
+	}
+	return "✗", fmt.Sprintf("%s: FAILED, violated %d× for %s in all (worst %s)",
+		name, s.Violations, FormatDuration(s.violatedFor(now).Seconds()), s.Unit.Format(s.Worst)), false
+}
+
+// violatedFor includes a violation still under way.
+func (s *AssumptionState) violatedFor(now time.Time) time.Duration {
+	if s.Status == StatusViolated {
+		return s.ViolatedFor + now.Sub(s.Since)
+	}
+	return s.ViolatedFor
+}
