@@ -114,8 +114,11 @@ func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bo
 				text = fmt.Sprintf("%s: PASSED, recovered every time, the slowest in %s (%d halts)",
 					name, FormatDuration(s.SlowestRecov.Seconds()), attempts)
 			}
-			if s.Status == StatusRecovering {
+			switch s.Status {
+			case StatusRecovering:
 				text += "; the last halt came too late to judge"
+			case StatusPending:
+				text += "; faults still on at the end were not judged"
 			}
 			return "✓", text, true
 		case s.Status == StatusRecovering:
