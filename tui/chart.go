@@ -239,8 +239,11 @@ func chartThresholds(c experiments.Chart, states []experiments.AssumptionState) 
 		}
 		// An assumption on a load's p99 draws on the chart of the load's
 		// p99 series; one on a series, on that series.
+		// A rate or a slope is per second of the series: not a line on it.
+		sameUnit := a.Aggregate != experiments.AggRate && a.Aggregate != experiments.AggSlope &&
+			a.Aggregate != experiments.AggErrorRate
 		for _, cs := range c.Series {
-			if cs.Series == a.Series || cs.Series == a.Series+"."+string(a.Aggregate) {
+			if (cs.Series == a.Series && sameUnit) || cs.Series == a.Series+"."+string(a.Aggregate) {
 				out = append(out, a.Threshold)
 				break
 			}

@@ -293,3 +293,22 @@ func TestCockpitProbeHealth(t *testing.T) {
 		t.Fatalf("a failing probe should show in the header: %q", head)
 	}
 }
+
+// A threshold on a series' rate or slope is not drawn on the series.
+func TestChartThresholdsOnlyInTheirUnit(t *testing.T) {
+	snap := fixedSnapshot()
+	snap.Assumptions = append(snap.Assumptions, experiments.AssumptionState{Assumption: experiments.Assumption{
+		Name: "queue growth", Kind: experiments.AssumeThreshold, Series: "queue", Aggregate: experiments.AggSlope,
+		Op: experiments.BelowOrEqual, Threshold: 400}, Status: experiments.StatusHolding, Value: 3, HasValue: true})
+	m := cockpitAt(t, newFakeSource(), 160, 48, snap)
+	lines := strings.Split(m.View(), "\n")
+	dashed := 0
+	for _, l := range lines[33:47] { // the queue chart
+		if strings.Count(l, "┄") > 20 {
+			dashed++
+		}
+	}
+	if dashed != 1 {
+		t.Fatalf("the queue chart has %d threshold lines, want 1 (100, not the slope's 400)", dashed)
+	}
+}
