@@ -18,6 +18,7 @@ type blockRun struct {
 	inj       inject.Injector
 	curve     inject.Curve
 	kills     map[string]bool // processes that a kill fault in the block targets
+	lasts     time.Duration   // how long it stays on by itself: its duration and sequence (0: until halted)
 	active    bool
 	since     time.Time
 	intensity float64 // applied now: the curve's value times manual
@@ -31,7 +32,10 @@ type advancer interface {
 
 // buildBlock builds a block's injector: simple, parallel or sequence.
 func (s *Session) buildBlock(b Block, index int) (*blockRun, error) {
-	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, intensity: 1, manual: 1}
+	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, lasts: b.Duration, intensity: 1, manual: 1}
+	for _, st := range b.Sequence {
+		br.lasts += st.For
+	}
 	inj, err := s.blockInjector(b, b.Name, br.kills, map[string]bool{})
 	if err != nil {
 		return nil, err
@@ -143,9 +147,6 @@ func (b *blockRun) advance(now time.Time) (bool, []Event, error) {
 	}
 	return finished, events, errors.Join(errs...)
 }
-
-// describe says what the block does, for the timeline.
-func (b *blockRun) describe() string { return b.spec.Summary() }
 
 // Summary says what a block does, in a line: its fault and load change,
 // or what it composes.

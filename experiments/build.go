@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/gameday-dev/gameday/inject"
@@ -13,10 +12,7 @@ import (
 
 // buildProbe makes a probe from its spec.
 func buildProbe(e *Experiment, p Probe) (probes.Probe, error) {
-	timeout := p.Timeout
-	if timeout == 0 {
-		timeout = 4 * p.every(e)
-	}
+	timeout := p.timeout(e)
 	h := http.Header{}
 	for k, v := range p.Header {
 		h.Set(k, v)
@@ -30,11 +26,7 @@ func buildProbe(e *Experiment, p Probe) (probes.Probe, error) {
 	case ProbeTCP:
 		return probes.NewTCPProbe(p.Name, p.Address, timeout)
 	case ProbeCommand:
-		dir := ""
-		if e.File != "" {
-			dir = filepath.Dir(e.File)
-		}
-		return probes.NewCommandProbe(p.Name, probes.CommandProbeConfig{Argv: p.Command, Shell: p.Shell, Dir: dir, Timeout: timeout,
+		return probes.NewCommandProbe(p.Name, probes.CommandProbeConfig{Argv: p.Command, Shell: p.Shell, Dir: e.dir(), Timeout: timeout,
 			Env: os.Environ()})
 	case ProbePromQL:
 		return probes.NewPromQL(p.Name, p.Server, p.Query, timeout)
@@ -47,6 +39,14 @@ func (p *Probe) every(e *Experiment) time.Duration {
 		return p.Every
 	}
 	return e.interval()
+}
+
+// timeout bounds one sample: four periods unless the file says.
+func (p *Probe) timeout(e *Experiment) time.Duration {
+	if p.Timeout != 0 {
+		return p.Timeout
+	}
+	return 4 * p.every(e)
 }
 
 // buildCurve turns a curve spec into its shape, with the documented

@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -42,18 +43,19 @@ func (c *checker) errf(p Pos, format string, args ...any) {
 	*c.errs = append(*c.errs, FileError{Pos: p, Msg: fmt.Sprintf(format, args...)})
 }
 
-// unique reports names given twice within one kind of thing.
-func (c *checker) unique(what string, names []string, srcs []*source) {
+// unique returns a function that reports a name given twice among the
+// names it is given (one kind of thing).
+func (c *checker) unique(what string) func(name string, src *source) {
 	seen := map[string]*source{}
-	for i, n := range names {
+	return func(n string, src *source) {
 		if n == "" {
-			continue
+			return
 		}
 		if first, dup := seen[n]; dup {
-			c.errf(srcs[i].at("name"), "%s %q is defined twice (first at %s)", what, n, first.at("name"))
-			continue
+			c.errf(src.at("name"), "%s %q is defined twice (first at %s)", what, n, first.at("name"))
+			return
 		}
-		seen[n] = srcs[i]
+		seen[n] = src
 	}
 }
 
@@ -61,42 +63,33 @@ func (c *checker) names() {
 	e := c.e
 	// A proxy and a process may share a name: a fault's kind says which
 	// one it acts on.
-	var tn []string
-	var ts []*source
+	proxy := c.unique("proxy")
 	for _, p := range e.Targets.Proxies {
-		tn, ts = append(tn, p.Name), append(ts, p.src)
+		proxy(p.Name, p.src)
 	}
 	for _, p := range e.Targets.Toxiproxy {
-		tn, ts = append(tn, p.Name), append(ts, p.src)
+		proxy(p.Name, p.src)
 	}
-	c.unique("proxy", tn, ts)
-	tn, ts = nil, nil
+	process := c.unique("process")
 	for _, p := range e.Targets.Processes {
-		tn, ts = append(tn, p.Name), append(ts, p.src)
+		process(p.Name, p.src)
 	}
-	c.unique("process", tn, ts)
 	// Loads and probes share the series namespace.
-	var sn []string
-	var ss []*source
+	series := c.unique("series source (load or probe)")
 	for _, l := range e.Loads {
-		sn, ss = append(sn, l.Name), append(ss, l.src)
+		series(l.Name, l.src)
 	}
 	for _, p := range e.Probes {
-		sn, ss = append(sn, p.Name), append(ss, p.src)
+		series(p.Name, p.src)
 	}
-	c.unique("series source (load or probe)", sn, ss)
-	var an []string
-	var as []*source
+	assumption := c.unique("assumption")
 	for _, a := range e.Assumptions {
-		an, as = append(an, a.Name), append(as, a.src)
+		assumption(a.Name, a.src)
 	}
-	c.unique("assumption", an, as)
-	var bn []string
-	var bs []*source
+	block := c.unique("block")
 	for _, b := range e.Blocks {
-		bn, bs = append(bn, b.Name), append(bs, b.src)
+		block(b.Name, b.src)
 	}
-	c.unique("block", bn, bs)
 }
 
 func (c *checker) targets() {
@@ -183,7 +176,7 @@ func (c *checker) probes() {
 			continue // the kind itself was reported
 		}
 		for k := range p.src.keys {
-			if !contains(spec.allowed, k) && !contains(probeCommon, k) {
+			if !slices.Contains(spec.allowed, k) && !slices.Contains(probeCommon, k) {
 				c.errf(p.src.at(k), "probe %q: %s does not apply to a %s probe (it takes %s)", p.Name, k, p.Kind, strings.Join(spec.allowed, ", "))
 			}
 		}
@@ -207,7 +200,7 @@ func (c *checker) curve(cv *Curve) {
 		return
 	}
 	for k := range cv.src.keys {
-		if k != "shape" && !contains(allowed, k) {
+		if k != "shape" && !slices.Contains(allowed, k) {
 			c.errf(cv.src.at(k), "curve %s: %s does not apply (it takes %s)", cv.Shape, k, strings.Join(allowed, ", "))
 		}
 	}
@@ -224,13 +217,4 @@ func (c *checker) curve(cv *Curve) {
 	if cv.src.has("min") && cv.src.has("max") && cv.Min > cv.Max {
 		c.errf(cv.src.at("min"), "curve %s: min is above max", cv.Shape)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -117,7 +118,7 @@ func (c *checker) blocks() {
 		if b.Fault != nil {
 			c.fault(b)
 		}
-		if b.Load != nil && b.Load.Target != "" && !c.isLoad(b.Load.Target) {
+		if b.Load != nil && b.Load.Target != "" && !slices.Contains(c.loadNames(), b.Load.Target) {
 			c.errf(b.Load.src.at("target"), "block %q: no load %q%s", b.Name, b.Load.Target, suggest(b.Load.Target, c.loadNames()))
 		}
 		if b.Curve != nil {
@@ -147,15 +148,6 @@ func (c *checker) blockRef(b *Block, name string, at Pos) {
 	if c.e.BlockIndex(name) < 0 {
 		c.errf(at, "block %q: no block %q%s", b.Name, name, suggest(name, c.blockNames()))
 	}
-}
-
-func (c *checker) isLoad(name string) bool {
-	for _, l := range c.e.Loads {
-		if l.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *checker) loadNames() []string {
@@ -210,7 +202,7 @@ func (c *checker) fault(b *Block) {
 	}
 	allowed := spec.params[proto]
 	for k := range f.src.keys {
-		if k == "kind" || k == "target" || contains(allowed, k) {
+		if k == "kind" || k == "target" || slices.Contains(allowed, k) {
 			continue
 		}
 		on := ""
@@ -342,7 +334,7 @@ func FaultKinds() []KindInfo {
 				if !seen[p] {
 					seen[p] = true
 					about := paramAbout[p]
-					if contains(spec.required, p) {
+					if slices.Contains(spec.required, p) {
 						about = "required; " + about
 					}
 					info.Params = append(info.Params, ParamInfo{Name: p, About: about})

@@ -1,7 +1,7 @@
 package experiments
 
 import (
-	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -115,7 +115,7 @@ func (c *checker) assumption(a *Assumption, what string) {
 			c.errf(a.src.at("series"), "%s %q: %q is a load: say what to judge with aggregate: %s", what, a.Name, a.Series, strings.Join(loadAggregates, ", "))
 			return
 		}
-		if !contains(loadAggregates, string(a.Aggregate)) {
+		if !slices.Contains(loadAggregates, string(a.Aggregate)) {
 			c.errf(a.src.at("aggregate"), "%s %q: a load is judged by %s, not %s", what, a.Name, strings.Join(loadAggregates, ", "), a.Aggregate)
 			return
 		}
@@ -258,5 +258,3 @@ func DefaultCharts(e *Experiment) []Chart {
 	}
 	return out
 }
-
-var _ = fmt.Sprint

@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -187,11 +188,12 @@ func (s *AssumptionState) record(took time.Duration) {
 	}
 }
 
-// broken names the first covered assumption that does not hold, or "".
+// broken names the first assumption r covers (all when its Of is empty)
+// that does not hold, or "".
 func (c *Checks) broken(r *AssumptionState) string {
 	for i := range c.states {
 		s := &c.states[i]
-		if s.Kind != AssumeThreshold || !covers(r.Of, s.Name) {
+		if s.Kind != AssumeThreshold || len(r.Of) > 0 && !slices.Contains(r.Of, s.Name) {
 			continue
 		}
 		if s.Status != StatusHolding && s.Status != StatusInactive {
@@ -199,16 +201,4 @@ func (c *Checks) broken(r *AssumptionState) string {
 		}
 	}
 	return ""
-}
-
-func covers(of []string, name string) bool {
-	if len(of) == 0 {
-		return true
-	}
-	for _, n := range of {
-		if n == name {
-			return true
-		}
-	}
-	return false
 }

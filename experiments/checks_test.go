@@ -2,6 +2,7 @@ package experiments_test
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestThresholdStates(t *testing.T) {
 		t.Fatalf("restored: %s violated for %v worst %v, want holding, 3.5s, 600", s.Status, s.ViolatedFor, s.Worst)
 	}
 	want := []experiments.EventKind{experiments.EventViolated, experiments.EventRestored}
-	if got := c.kinds(); !equalKinds(got, want) {
+	if got := c.kinds(); !slices.Equal(got, want) {
 		t.Fatalf("events %v, want %v", got, want)
 	}
 	// The data stops: after the window the assumption waits again.
@@ -247,18 +248,6 @@ func TestVerdictWithoutData(t *testing.T) {
 	if sym, text, passed := st.Verdict(at(8)); passed || !strings.Contains(text, "no data for") {
 		t.Errorf("blind for 6s during a fault: %s %q passed=%v, want a failure", sym, text, passed)
 	}
-}
-
-func equalKinds(a, b []experiments.EventKind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestPhases(t *testing.T) {

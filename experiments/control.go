@@ -110,7 +110,7 @@ func (s *Session) trigger(b *blockRun, now time.Time) {
 		return
 	}
 	s.windows = append(s.windows, FaultWindow{Block: b.spec.Name, Index: b.index, Start: now})
-	s.addEvent(Event{Time: now, Kind: EventFaultStarted, Subject: b.spec.Name, Text: b.describe()})
+	s.addEvent(Event{Time: now, Kind: EventFaultStarted, Subject: b.spec.Name, Text: b.spec.Summary()})
 }
 
 func (s *Session) halt(b *blockRun, now time.Time, why string) {

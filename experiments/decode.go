@@ -1,8 +1,8 @@
 package experiments
 
 import (
+	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +79,24 @@ type field[T any] struct {
 type table[T any] struct {
 	path   string // as documented: "blocks[].fault"
 	fields []field[T]
+	// src is where a T remembers where it was written (its source), for
+	// the checks made after decoding; one and list need it.
+	src func(*T) **source
+}
+
+// one decodes mapping n into a new T, with its source.
+func (t *table[T]) one(d *decoder, n *yaml.Node) T {
+	var v T
+	keys := t.decode(d, n, &v)
+	*t.src(&v) = d.source(n, keys)
+	return v
+}
+
+// list decodes a list of mappings, each with one.
+func (t *table[T]) list(d *decoder, n *yaml.Node, what string) []T {
+	var out []T
+	d.each(n, what, func(it *yaml.Node) { out = append(out, t.one(d, it)) })
+	return out
 }
 
 func (t *table[T]) keys() (string, []string) {
@@ -176,95 +194,96 @@ func (d *decoder) name(n *yaml.Node) string {
 	return s
 }
 
-func (d *decoder) duration(n *yaml.Node) time.Duration {
-	s, ok := d.scalar(n, "a duration like 300ms or 5s")
+// parsed reads a scalar with parse, whose error says what was expected;
+// want names what the scalar should be when it is not one.
+func parsed[T any](d *decoder, n *yaml.Node, want string, parse func(string) (T, error)) T {
+	s, ok := d.scalar(n, want)
 	if !ok {
-		return 0
+		var zero T
+		return zero
 	}
-	v, err := parseDuration(s)
+	v, err := parse(s)
 	if err != nil {
 		d.errf(n, "%v", err)
 	}
 	return v
+}
+
+func (d *decoder) duration(n *yaml.Node) time.Duration {
+	return parsed(d, n, "a duration like 300ms or 5s", parseDuration)
 }
 
 // positiveDuration is a duration that must be above zero.
 func (d *decoder) positiveDuration(n *yaml.Node) time.Duration {
-	s, ok := d.scalar(n, "a duration like 300ms or 5s")
-	if !ok {
-		return 0
-	}
-	v, err := parseDuration(s)
-	switch {
-	case err != nil:
-		d.errf(n, "%v", err)
-	case v == 0:
-		d.errf(n, "want a duration above zero, like 1s")
-	}
-	return v
+	return parsed(d, n, "a duration like 300ms or 5s", func(s string) (time.Duration, error) {
+		v, err := parseDuration(s)
+		if err == nil && v == 0 {
+			err = errors.New("want a duration above zero, like 1s")
+		}
+		return v, err
+	})
 }
 
 func (d *decoder) number(n *yaml.Node) float64 {
-	s, ok := d.scalar(n, "a number")
-	if !ok {
-		return 0
-	}
-	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		d.errf(n, "want a number, got %q", s)
-	}
-	return v
+	return parsed(d, n, "a number", func(s string) (float64, error) {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			err = fmt.Errorf("want a number, got %q", s)
+		}
+		return v, err
+	})
 }
 
 func (d *decoder) integer(n *yaml.Node) int64 {
-	s, ok := d.scalar(n, "a whole number")
-	if !ok {
-		return 0
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		d.errf(n, "want a whole number, got %q", s)
-	}
-	return v
+	return parsed(d, n, "a whole number", func(s string) (int64, error) {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			err = fmt.Errorf("want a whole number, got %q", s)
+		}
+		return v, err
+	})
 }
 
 func (d *decoder) boolean(n *yaml.Node) bool {
-	s, ok := d.scalar(n, "true or false")
-	if !ok {
-		return false
-	}
-	switch s {
-	case "true":
-		return true
-	case "false":
-		return false
-	}
-	d.errf(n, "want true or false, got %q", s)
-	return false
+	return parsed(d, n, "true or false", func(s string) (bool, error) {
+		switch s {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		return false, fmt.Errorf("want true or false, got %q", s)
+	})
 }
 
 func (d *decoder) probability(n *yaml.Node) float64 {
-	s, ok := d.scalar(n, "a probability like 25%")
-	if !ok {
-		return 0
-	}
-	v, err := parseProbability(s)
-	if err != nil {
-		d.errf(n, "%v", err)
-	}
-	return v
+	return parsed(d, n, "a probability like 25%", parseProbability)
 }
 
 func (d *decoder) bytes(n *yaml.Node) int64 {
-	s, ok := d.scalar(n, "a size like 64KB")
-	if !ok {
-		return 0
-	}
-	v, err := parseBytes(s)
-	if err != nil {
-		d.errf(n, "%v", err)
-	}
-	return v
+	return parsed(d, n, "a size like 64KB", parseBytes)
+}
+
+// rate reads a load's rate: above 0, at most 100000/s.
+func (d *decoder) rate(n *yaml.Node) float64 {
+	return parsed(d, n, "a rate like 50/s", func(s string) (float64, error) {
+		v, err := parseRate(s)
+		if err == nil && (v <= 0 || v > 100000) {
+			err = fmt.Errorf("want a rate above 0 and at most 100000/s, got %s", s)
+		}
+		return v, err
+	})
+}
+
+// bandwidth reads bytes per second, above 0.
+func (d *decoder) bandwidth(n *yaml.Node) int64 {
+	return parsed(d, n, "a bandwidth like 100KB/s", func(s string) (int64, error) {
+		v, err := parseBandwidth(s)
+		if err == nil && v <= 0 {
+			err = errors.New("want a bandwidth above 0, like 100KB/s")
+		}
+		return v, err
+	})
 }
 
 // oneOf reads a word from a fixed set.
@@ -329,14 +348,4 @@ func (d *decoder) strMap(n *yaml.Node, what string) map[string]string {
 		out[k.Value] = d.str(n.Content[i+1])
 	}
 	return out
-}
-
-// sortedKeys lists a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

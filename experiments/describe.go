@@ -2,8 +2,9 @@ package experiments
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -17,9 +18,7 @@ func (f Fault) Describe() string {
 				parts = append(parts, s)
 			}
 		}
-		hs := sortedKeys(f.Header)
-		sort.Strings(hs)
-		for _, h := range hs {
+		for _, h := range slices.Sorted(maps.Keys(f.Header)) {
 			parts = append(parts, h+": "+f.Header[h])
 		}
 		scope = " (" + strings.Join(parts, " ") + ")"

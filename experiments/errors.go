@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -52,13 +53,7 @@ func (es FileErrors) sorted() FileErrors {
 		return a.Col < b.Col
 	})
 	// The same error at the same place once (a matrix repeats them).
-	uniq := out[:0]
-	for i, e := range out {
-		if i > 0 && e == out[i-1] {
-			continue
-		}
-		uniq = append(uniq, e)
-	}
+	uniq := slices.Compact(out)
 	const most = 100
 	if len(uniq) > most {
 		more := FileError{Pos: Pos{File: uniq[most].File}, Msg: fmt.Sprintf("… and %d more problems", len(uniq)-most)}

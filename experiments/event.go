@@ -34,6 +34,29 @@ type Event struct {
 	Text    string    `json:"text"`
 }
 
+// Symbol marks the kind in a CI log line and in the report's timeline:
+// ▶ started, ■ halted, ✗ broke, ✓ holds again, ✎ note, ! error, … no
+// data, • the rest.
+func (k EventKind) Symbol() string {
+	switch k {
+	case EventFaultStarted:
+		return "▶"
+	case EventFaultHalted:
+		return "■"
+	case EventFaultError, EventViolated, EventNotRecovered, EventAborted:
+		return "✗"
+	case EventRestored, EventRecovered, EventProbeOK:
+		return "✓"
+	case EventNote:
+		return "✎"
+	case EventProbeError, EventError:
+		return "!"
+	case EventNoData:
+		return "…"
+	}
+	return "•"
+}
+
 // Bad reports whether the event is bad news.
 func (e Event) Bad() bool {
 	switch e.Kind {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/gameday-dev/gameday/inject"
@@ -45,10 +44,7 @@ func (s *Session) buildInjector(b Block, path string) (inject.Injector, error) {
 
 func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
 	f := b.Fault
-	prob := f.Probability
-	if prob == 0 && !f.src.has("probability") {
-		prob = 1
-	}
+	prob := f.prob()
 	proxyFault := faultSpecs[f.Kind].target == "proxy"
 	if hp, ok := s.parts.http[f.Target]; ok && proxyFault {
 		hf := inject.HTTPFault{Method: f.Method, PathPrefix: f.PathPrefix}
@@ -94,8 +90,7 @@ func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
 		if err := x.Validate(); err != nil {
 			return nil, fmt.Errorf("block %q: %w", b.Name, err)
 		}
-		x.SetRecorder(s.recorderFor(path))
-		return x, nil
+		return s.recorded(x, path), nil
 	}
 	switch f.Kind {
 	case FaultPause, FaultKill:
@@ -104,19 +99,13 @@ func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
 			return nil, fmt.Errorf("block %q: no process named %q", b.Name, f.Target)
 		}
 		if f.Kind == FaultPause {
-			x := inject.NewPause(p)
-			x.SetRecorder(s.recorderFor(path))
-			return x, nil
+			return s.recorded(inject.NewPause(p), path), nil
 		}
-		x := inject.NewKill(p, f.Restart)
-		x.SetRecorder(s.recorderFor(path))
-		return x, nil
+		return s.recorded(inject.NewKill(p, f.Restart), path), nil
 	case FaultCommand:
 		name := b.Name
 		out := func(stream, line string) { s.output(name, stream, line) }
-		x := inject.NewCommandFault(name, commandSpec(s.exp, f.Start), commandSpec(s.exp, f.Revert), out)
-		x.SetRecorder(s.recorderFor(path))
-		return x, nil
+		return s.recorded(inject.NewCommandFault(name, commandSpec(s.exp, f.Start), commandSpec(s.exp, f.Revert), out), path), nil
 	}
 	return nil, fmt.Errorf("block %q: no proxy named %q for a %s fault", b.Name, f.Target, f.Kind)
 }
@@ -154,13 +143,20 @@ func toxicFault(t ToxiproxyTarget, f *Fault, prob float64) inject.ToxicFault {
 	return tf
 }
 
-// recorderFor is the session's recorder of what to revert, with keys
-// under the block's name; nil without one.
-func (s *Session) recorderFor(block string) inject.RevertRecorder {
-	if s.recorder == nil {
-		return nil
+// recording is an injector whose fault outlives gameday (a toxic, a
+// paused or killed process, a command): it records what to revert.
+type recording interface {
+	inject.Injector
+	SetRecorder(inject.RevertRecorder)
+}
+
+// recorded gives x the session's recorder of what to revert, with keys
+// under the block's path (none without a recorder).
+func (s *Session) recorded(x recording, path string) inject.Injector {
+	if s.recorder != nil {
+		x.SetRecorder(prefixed{inner: s.recorder, prefix: path + "/"})
 	}
-	return prefixed{inner: s.recorder, prefix: block + "/"}
+	return x
 }
 
 type prefixed struct {
@@ -176,11 +172,7 @@ func commandSpec(e *Experiment, c *CommandSpec) inject.CommandSpec {
 	if c == nil {
 		return inject.CommandSpec{}
 	}
-	dir := ""
-	if e.File != "" {
-		dir = filepath.Dir(e.File)
-	}
-	return inject.CommandSpec{Argv: c.Argv, Shell: c.Shell, Timeout: c.Timeout, Dir: dir}
+	return inject.CommandSpec{Argv: c.Argv, Shell: c.Shell, Timeout: c.Timeout, Dir: e.dir()}
 }
 
 // group switches several injectors together (a fault and a load change,

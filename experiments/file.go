@@ -3,6 +3,7 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -77,6 +78,7 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 		return nil, errs.sorted()
 	}
 	used := map[string]bool{}
+	catalogs := map[string]*catalogFile{} // read once for every case
 	var out []*Experiment
 	var secretValues []string
 	for _, c := range cases {
@@ -86,7 +88,7 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 		d := &decoder{file: path, errs: &errs, sub: sub, budget: &budget}
 		doc := &fileDoc{exp: &Experiment{File: path, Case: c.name}}
 		rootTable.decode(d, root, doc)
-		readIncludes(d, doc, map[string]bool{abs(path): true})
+		readIncludes(d, doc, map[string]bool{abs(path): true}, catalogs)
 		doc.exp.Secrets = sub.values
 		secretValues = append(secretValues, sub.values...)
 		check(doc.exp, &errs)
@@ -237,9 +239,7 @@ func matrixCases(d *decoder, root *yaml.Node) (map[string]bool, []matrixCase) {
 		for _, c := range cases {
 			for _, val := range values {
 				vs := map[string]string{k.Value: val}
-				for kk, vv := range c.values {
-					vs[kk] = vv
-				}
+				maps.Copy(vs, c.values)
 				name := strings.TrimSpace(c.name + " " + k.Value + "=" + val)
 				next = append(next, matrixCase{name: name, values: vs})
 			}
@@ -267,37 +267,52 @@ func abs(p string) string {
 	return p
 }
 
+// catalogFile is an included file, read and parsed once for all the
+// cases of a matrix.
+type catalogFile struct {
+	root *yaml.Node // nil when it is not valid YAML (reported when parsed)
+	err  error      // why it could not be read
+}
+
 // readIncludes decodes the catalog files doc includes, recursively, adding
-// their blocks to the experiment.
-func readIncludes(d *decoder, doc *fileDoc, seen map[string]bool) {
+// their blocks to the experiment. files holds those already read.
+func readIncludes(d *decoder, doc *fileDoc, seen map[string]bool, files map[string]*catalogFile) {
 	for _, inc := range doc.includes {
 		p := inc.path
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(filepath.Dir(d.file), p)
 		}
-		if seen[abs(p)] {
+		key := abs(p)
+		if seen[key] {
 			*d.errs = append(*d.errs, FileError{Pos: inc.pos, Msg: fmt.Sprintf("include %s: it includes itself (a cycle)", inc.path)})
 			continue
 		}
-		data, err := readSmallFile(p)
-		if err != nil {
-			msg := err.Error()
-			if errors.Is(err, os.ErrNotExist) {
+		f := files[p]
+		if f == nil {
+			f = &catalogFile{}
+			var data []byte
+			if data, f.err = readSmallFile(p); f.err == nil {
+				f.root = parseYAML(p, data, d.errs)
+			}
+			files[p] = f
+		}
+		if f.err != nil {
+			msg := f.err.Error()
+			if errors.Is(f.err, os.ErrNotExist) {
 				msg = "no such file"
 			}
 			*d.errs = append(*d.errs, FileError{Pos: inc.pos, Msg: fmt.Sprintf("include %s: %s", inc.path, msg)})
 			continue
 		}
-		root := parseYAML(p, data, d.errs)
-		if root == nil {
+		if f.root == nil {
 			continue
 		}
 		sub := &decoder{file: p, errs: d.errs, sub: d.sub, budget: d.budget}
 		cat := &fileDoc{exp: &Experiment{}}
-		catalogTable.decode(sub, root, cat)
-		seen[abs(p)] = true
-		readIncludes(sub, cat, seen)
-		delete(seen, abs(p))
+		catalogTable.decode(sub, f.root, cat)
+		seen[key] = true
+		readIncludes(sub, cat, seen, files)
+		delete(seen, key)
 		doc.exp.Blocks = append(doc.exp.Blocks, cat.exp.Blocks...)
 	}
 }

@@ -285,14 +285,3 @@ type Journal struct {
 	Samples []JournalSample
 	End     *JournalEnd // nil when the game day did not end (a crash)
 }
-
-// SeriesNames lists the series the journal has samples of.
-func (j *Journal) SeriesNames() []string {
-	seen := map[string]bool{}
-	for _, s := range j.Samples {
-		for k := range s.Series {
-			seen[k] = true
-		}
-	}
-	return sortedKeys(seen)
-}

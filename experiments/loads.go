@@ -15,6 +15,7 @@ type loadRun struct {
 	gen    *probes.Load
 	scales map[string]float64
 	curve  inject.Curve
+	at     time.Duration // when the curve was last applied, since the start
 	last   probes.LoadSample
 }
 
@@ -24,19 +25,19 @@ func (l *loadRun) setScale(block string, f float64) {
 	} else {
 		l.scales[block] = f
 	}
-	l.apply(0, false)
+	l.apply(l.at)
 }
 
-// apply sets the generator's scale: the blocks' factors times the curve.
-func (l *loadRun) apply(elapsed time.Duration, withCurve bool) {
+// apply sets the generator's scale: the blocks' factors times the curve
+// at elapsed.
+func (l *loadRun) apply(elapsed time.Duration) {
+	l.at = elapsed
 	total := 1.0
 	for _, v := range l.scales {
 		total *= v
 	}
-	if l.curve != nil && withCurve {
+	if l.curve != nil {
 		total *= l.curve.At(elapsed)
-	} else if l.curve != nil {
-		total *= l.curve.At(0)
 	}
 	l.gen.SetScale(total)
 }
@@ -69,7 +70,7 @@ func newLoadRun(spec Load, window time.Duration, onResult func(string, time.Dura
 		if lr.curve, err = buildCurve(spec.Curve); err != nil {
 			return nil, fmt.Errorf("load %q: %w", spec.Name, err)
 		}
-		lr.apply(0, true)
+		lr.apply(0)
 	}
 	return lr, nil
 }

@@ -3,6 +3,7 @@ package experiments
 import (
 	"time"
 
+	"github.com/gameday-dev/gameday/probes"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -103,10 +104,23 @@ func (m *Metrics) Observe(s *Snapshot) {
 	}
 }
 
-// LoadResult counts one request of a load; safe for concurrent use.
-func (m *Metrics) LoadResult(load, outcome string, latency time.Duration) {
-	m.requests.WithLabelValues(load, outcome).Inc()
-	if outcome != "not_sent" {
-		m.latency.WithLabelValues(load).Observe(latency.Seconds())
+// LoadResults returns what counts the requests of one load, for the
+// load's OnResult: the label values are resolved here, once, not on each
+// request. It is safe for concurrent use.
+func (m *Metrics) LoadResults(load string) func(outcome string, latency time.Duration) {
+	counts := map[string]prometheus.Counter{}
+	for _, o := range []string{probes.OutcomeOK, probes.OutcomeError, probes.OutcomeTimeout, probes.OutcomeNotSent} {
+		counts[o] = m.requests.WithLabelValues(load, o)
+	}
+	latency := m.latency.WithLabelValues(load)
+	return func(outcome string, lat time.Duration) {
+		c, ok := counts[outcome]
+		if !ok {
+			c = m.requests.WithLabelValues(load, outcome)
+		}
+		c.Inc()
+		if outcome != probes.OutcomeNotSent {
+			latency.Observe(lat.Seconds())
+		}
 	}
 }

@@ -14,7 +14,8 @@ import (
 // snapshots a live session publishes, rebuilt from the journal alone.
 type Replay struct {
 	j      *Journal
-	frames []frame // the state after each sample, in time order
+	frames []frame         // the state after each sample, in time order
+	charts map[string]bool // the series the header's charts draw
 	start  time.Time
 	end    time.Time
 
@@ -54,8 +55,13 @@ type frame struct {
 
 // NewReplay prepares a replay of j.
 func NewReplay(j *Journal) *Replay {
-	r := &Replay{j: j, start: j.Header.Started, speed: 1, cmds: make(chan Command, 64),
+	r := &Replay{j: j, start: j.Header.Started, speed: 1, charts: map[string]bool{}, cmds: make(chan Command, 64),
 		snaps: make(chan Snapshot, 1), done: make(chan struct{})}
+	for _, c := range j.Header.Charts {
+		for _, cs := range c.Series {
+			r.charts[cs.Series] = true
+		}
+	}
 	r.end = r.start
 	if n := len(j.Samples); n > 0 {
 		r.end = j.Samples[n-1].T
@@ -211,7 +217,7 @@ func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
 	} else {
 		for _, c := range h.Assumptions {
 			s.Assumptions = append(s.Assumptions, AssumptionState{Assumption: Assumption{Name: c.Name, Kind: c.Kind,
-				Op: c.Op, Threshold: c.Threshold, Unit: c.Unit, Within: c.Within.d()}, Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN()})
+				Op: c.Op, Threshold: c.Threshold, Unit: c.Unit, Within: time.Duration(c.Within)}, Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN()})
 		}
 	}
 	events := r.j.Events[:fr.events]
@@ -223,7 +229,7 @@ func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
 	}
 	s.Timeline = append([]Event(nil), events...)
 	since := map[string]time.Time{}
-	var open = map[string]*FaultWindow{}
+	open := map[string]int{} // block → its open window in s.FaultWindows
 	for _, e := range r.j.Events {
 		if e.Time.After(now) {
 			break
@@ -231,12 +237,11 @@ func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
 		switch e.Kind {
 		case EventFaultStarted:
 			since[e.Subject] = e.Time
-			w := FaultWindow{Block: e.Subject, Index: r.blockIndex(e.Subject), Start: e.Time}
-			s.FaultWindows = append(s.FaultWindows, w)
-			open[e.Subject] = &s.FaultWindows[len(s.FaultWindows)-1]
+			open[e.Subject] = len(s.FaultWindows)
+			s.FaultWindows = append(s.FaultWindows, FaultWindow{Block: e.Subject, Index: r.blockIndex(e.Subject), Start: e.Time})
 		case EventFaultHalted, EventFaultError:
-			if w, ok := open[e.Subject]; ok && e.Kind == EventFaultHalted {
-				w.End = e.Time
+			if i, ok := open[e.Subject]; ok && e.Kind == EventFaultHalted {
+				s.FaultWindows[i].End = e.Time
 				delete(open, e.Subject)
 			}
 			since[e.Subject] = e.Time
@@ -259,19 +264,13 @@ func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
 		s.Loads = append(s.Loads, LoadState{Name: name, TargetRate: rate})
 	}
 	sort.Slice(s.Loads, func(a, b int) bool { return s.Loads[a].Name < s.Loads[b].Name })
-	wanted := map[string]bool{}
-	for _, c := range h.Charts {
-		for _, cs := range c.Series {
-			wanted[cs.Series] = true
-		}
-	}
 	lo := sort.Search(len(r.j.Samples), func(k int) bool { return !r.j.Samples[k].T.Before(from) })
 	for _, smp := range r.j.Samples[lo:] {
 		if smp.T.After(now) {
 			break
 		}
 		for name, v := range smp.Series {
-			if wanted[name] {
+			if r.charts[name] {
 				s.Series[name] = append(s.Series[name], probes.Point{T: smp.T, V: v})
 			}
 		}
@@ -290,5 +289,3 @@ func (r *Replay) blockIndex(name string) int {
 	}
 	return 0
 }
-
-func (d Duration) d() time.Duration { return time.Duration(d) }

@@ -98,3 +98,25 @@ func TestReplayControls(t *testing.T) {
 		t.Fatalf("at 10× from 6s, the end (10s) comes in under 1s and pauses: %+v", s.Replay)
 	}
 }
+
+// TestReplayOverlappingFaults: faults on at the same time each have their
+// window closed at their own halt.
+func TestReplayOverlappingFaults(t *testing.T) {
+	j := syntheticJournal()
+	j.Header.Blocks = append(j.Header.Blocks, experiments.JournalBlock{Name: "errors", Summary: "503 on api"})
+	ev := j.Events // slow on at 3 s, p99 violated at 4 s, slow halted at 6 s, p99 restored at 7 s
+	j.Events = []experiments.Event{ev[0],
+		{Seq: 5, Time: t0.Add(3500 * time.Millisecond), Kind: experiments.EventFaultStarted, Subject: "errors"},
+		ev[1], ev[2],
+		{Seq: 6, Time: t0.Add(6500 * time.Millisecond), Kind: experiments.EventFaultHalted, Subject: "errors"},
+		ev[3]}
+	s := experiments.NewReplay(j).SnapshotAt(9 * time.Second)
+	if len(s.FaultWindows) != 2 {
+		t.Fatalf("%d fault windows, want 2: %+v", len(s.FaultWindows), s.FaultWindows)
+	}
+	for i, want := range []time.Duration{6 * time.Second, 6500 * time.Millisecond} {
+		if w := s.FaultWindows[i]; !w.End.Equal(t0.Add(want)) {
+			t.Errorf("window of %s ends at %v, want %v after the start", w.Block, w.End, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -149,18 +150,7 @@ func phaseWords(st PlanStep) string {
 	if len(st.Blocks) == 0 {
 		return "no fault for " + d
 	}
-	return fmt.Sprintf("%s on for %s", quoteNames(st.Blocks), d)
-}
-
-func quoteNames(ns []string) string {
-	out := ""
-	for i, n := range ns {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
+	return fmt.Sprintf("%s on for %s", strings.Join(st.Blocks, ", "), d)
 }
 
 // offset renders a time since the start as +m:ss.
@@ -172,17 +162,9 @@ func offset(d time.Duration) string {
 // EventLine renders an event as a line of a CI log: no colours, no
 // escapes.
 func EventLine(e Event, started time.Time) string {
-	sym := map[EventKind]string{
-		EventFaultStarted: "▶", EventFaultHalted: "■", EventFaultError: "✗", EventViolated: "✗",
-		EventNotRecovered: "✗", EventAborted: "✗", EventRestored: "✓", EventRecovered: "✓", EventProbeOK: "✓",
-		EventNote: "✎", EventProbeError: "!", EventError: "!", EventNoData: "…",
-	}[e.Kind]
-	if sym == "" {
-		sym = "•"
-	}
 	text := e.Text
 	if e.Subject != "" && e.Kind != EventNote && e.Kind != EventStarted {
 		text = e.Subject + " " + string(e.Kind) + ": " + e.Text
 	}
-	return fmt.Sprintf("%s  %s %s", offset(e.Time.Sub(started)), sym, text)
+	return fmt.Sprintf("%s  %s %s", offset(e.Time.Sub(started)), e.Kind.Symbol(), text)
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -21,13 +19,7 @@ func (nopCloser) Close() error { return nil }
 // TestRunScheduleAndJournal runs a short schedule headless against a real
 // service behind a real proxy, and reads its journal back.
 func TestRunScheduleAndJournal(t *testing.T) {
-	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer svc.Close()
-	proxy, err := inject.NewHTTPProxy("svc", "127.0.0.1:0", svc.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
+	proxy := proxiedService(t)
 	exp := &experiments.Experiment{
 		Name: "scheduled", Interval: 100 * time.Millisecond,
 		Loads: []experiments.Load{{Name: "api", URL: proxy.URL(), Rate: 100, Timeout: 2 * time.Second, Window: time.Second}},

@@ -22,41 +22,19 @@ var rootTable = table[fileDoc]{path: "", fields: []field[fileDoc]{
 	{"secrets", false, func(*decoder, *yaml.Node, *fileDoc) {}}, // read before everything else
 	{"matrix", false, func(*decoder, *yaml.Node, *fileDoc) {}},  // read before everything else
 	{"targets", false, func(d *decoder, n *yaml.Node, f *fileDoc) { targetsTable.decode(d, n, &f.exp.Targets) }},
-	{"load", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
-		d.each(n, "loads", func(it *yaml.Node) {
-			var l Load
-			l.src = d.source(it, loadTable.decode(d, it, &l))
-			f.exp.Loads = append(f.exp.Loads, l)
-		})
-	}},
-	{"probes", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
-		d.each(n, "probes", func(it *yaml.Node) {
-			var p Probe
-			p.src = d.source(it, probeTable.decode(d, it, &p))
-			f.exp.Probes = append(f.exp.Probes, p)
-		})
-	}},
+	{"load", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Loads = loadTable.list(d, n, "loads") }},
+	{"probes", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Probes = probeTable.list(d, n, "probes") }},
 	{"assumptions", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
-		d.each(n, "assumptions", func(it *yaml.Node) {
-			var a Assumption
-			a.src = d.source(it, assumptionTable.decode(d, it, &a))
-			f.exp.Assumptions = append(f.exp.Assumptions, a)
-		})
+		f.exp.Assumptions = assumptionTable.list(d, n, "assumptions")
 	}},
 	{"guardrails", false, func(d *decoder, n *yaml.Node, f *fileDoc) { guardrailsTable.decode(d, n, &f.exp.Guardrails) }},
-	{"blocks", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Blocks = append(f.exp.Blocks, blockList(d, n)...) }},
+	{"blocks", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Blocks = blockTable.list(d, n, "blocks") }},
 	{"schedule", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
 		s := &Schedule{}
 		scheduleTable.decode(d, n, s)
 		f.exp.Schedule = s
 	}},
-	{"charts", false, func(d *decoder, n *yaml.Node, f *fileDoc) {
-		d.each(n, "charts", func(it *yaml.Node) {
-			var c Chart
-			c.src = d.source(it, chartTable.decode(d, it, &c))
-			f.exp.Charts = append(f.exp.Charts, c)
-		})
-	}},
+	{"charts", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Charts = chartTable.list(d, n, "charts") }},
 }}
 
 // catalogTable is the schema of an included catalog file: blocks to share.
@@ -64,7 +42,7 @@ var catalogTable = table[fileDoc]{path: "(catalog)", fields: []field[fileDoc]{
 	{"name", false, func(d *decoder, n *yaml.Node, f *fileDoc) { d.name(n) }},
 	{"description", false, func(d *decoder, n *yaml.Node, f *fileDoc) { d.str(n) }},
 	{"include", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.includes = includeList(d, n) }},
-	{"blocks", true, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Blocks = append(f.exp.Blocks, blockList(d, n)...) }},
+	{"blocks", true, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Blocks = blockTable.list(d, n, "blocks") }},
 }}
 
 func includeList(d *decoder, n *yaml.Node) []include {
@@ -78,27 +56,11 @@ func includeList(d *decoder, n *yaml.Node) []include {
 }
 
 var targetsTable = table[Targets]{path: "targets", fields: []field[Targets]{
-	{"proxies", false, func(d *decoder, n *yaml.Node, t *Targets) {
-		d.each(n, "proxies", func(it *yaml.Node) {
-			var p ProxyTarget
-			p.src = d.source(it, proxyTable.decode(d, it, &p))
-			t.Proxies = append(t.Proxies, p)
-		})
-	}},
+	{"proxies", false, func(d *decoder, n *yaml.Node, t *Targets) { t.Proxies = proxyTable.list(d, n, "proxies") }},
 	{"toxiproxy", false, func(d *decoder, n *yaml.Node, t *Targets) {
-		d.each(n, "Toxiproxy proxies", func(it *yaml.Node) {
-			var p ToxiproxyTarget
-			p.src = d.source(it, toxiproxyTable.decode(d, it, &p))
-			t.Toxiproxy = append(t.Toxiproxy, p)
-		})
+		t.Toxiproxy = toxiproxyTable.list(d, n, "Toxiproxy proxies")
 	}},
-	{"processes", false, func(d *decoder, n *yaml.Node, t *Targets) {
-		d.each(n, "processes", func(it *yaml.Node) {
-			var p ProcessTarget
-			p.src = d.source(it, processTable.decode(d, it, &p))
-			t.Processes = append(t.Processes, p)
-		})
-	}},
+	{"processes", false, func(d *decoder, n *yaml.Node, t *Targets) { t.Processes = processTable.list(d, n, "processes") }},
 }}
 
 var proxyTable = table[ProxyTarget]{path: "targets.proxies[]", fields: []field[ProxyTarget]{
@@ -106,13 +68,13 @@ var proxyTable = table[ProxyTarget]{path: "targets.proxies[]", fields: []field[P
 	{"protocol", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Protocol = d.oneOf(n, ProtoHTTP, ProtoTCP) }},
 	{"listen", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Listen = d.hostPort(n) }},
 	{"upstream", true, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Upstream = d.str(n) }},
-}}
+}, src: func(p *ProxyTarget) **source { return &p.src }}
 
 var toxiproxyTable = table[ToxiproxyTarget]{path: "targets.toxiproxy[]", fields: []field[ToxiproxyTarget]{
 	{"name", true, func(d *decoder, n *yaml.Node, p *ToxiproxyTarget) { p.Name = d.name(n) }},
 	{"server", true, func(d *decoder, n *yaml.Node, p *ToxiproxyTarget) { p.Server = d.httpURL(n) }},
 	{"proxy", false, func(d *decoder, n *yaml.Node, p *ToxiproxyTarget) { p.Proxy = d.name(n) }},
-}}
+}, src: func(p *ToxiproxyTarget) **source { return &p.src }}
 
 var processTable = table[ProcessTarget]{path: "targets.processes[]", fields: []field[ProcessTarget]{
 	{"name", true, func(d *decoder, n *yaml.Node, p *ProcessTarget) { p.Name = d.name(n) }},
@@ -127,7 +89,7 @@ var processTable = table[ProcessTarget]{path: "targets.processes[]", fields: []f
 			d.errf(n, "want a process id above 0")
 		}
 	}},
-}}
+}, src: func(p *ProcessTarget) **source { return &p.src }}
 
 var loadTable = table[Load]{path: "load[]", fields: []field[Load]{
 	{"name", true, func(d *decoder, n *yaml.Node, l *Load) { l.Name = d.name(n) }},
@@ -143,25 +105,17 @@ var loadTable = table[Load]{path: "load[]", fields: []field[Load]{
 			}
 		}
 	}},
-	{"rate", true, func(d *decoder, n *yaml.Node, l *Load) {
-		if s, ok := d.scalar(n, "a rate like 50/s"); ok {
-			v, err := parseRate(s)
-			if err != nil {
-				d.errf(n, "%v", err)
-			} else if v <= 0 || v > 100000 {
-				d.errf(n, "want a rate above 0 and at most 100000/s, got %s", s)
-			}
-			l.Rate = v
-		}
-	}},
+	{"rate", true, func(d *decoder, n *yaml.Node, l *Load) { l.Rate = d.rate(n) }},
 	{"timeout", false, func(d *decoder, n *yaml.Node, l *Load) { l.Timeout = d.positiveDuration(n) }},
 	{"window", false, func(d *decoder, n *yaml.Node, l *Load) { l.Window = d.positiveDuration(n) }},
 	{"curve", false, func(d *decoder, n *yaml.Node, l *Load) { l.Curve = curveOf(d, n) }},
-}}
+}, src: func(l *Load) **source { return &l.src }}
+
+var curveShapes = []string{"step", "ramp", "pulse", "sine", "random-walk"}
 
 var curveTable = table[Curve]{path: "curve", fields: []field[Curve]{
 	{"shape", true, func(d *decoder, n *yaml.Node, c *Curve) {
-		c.Shape = d.oneOf(n, "step", "ramp", "pulse", "sine", "random-walk")
+		c.Shape = d.oneOf(n, curveShapes...)
 	}},
 	{"level", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Level = d.probability(n) }},
 	{"from", false, func(d *decoder, n *yaml.Node, c *Curve) { c.From = d.probability(n) }},
@@ -174,18 +128,15 @@ var curveTable = table[Curve]{path: "curve", fields: []field[Curve]{
 	{"every", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Every = d.positiveDuration(n) }},
 	{"step", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Step = d.probability(n) }},
 	{"seed", false, func(d *decoder, n *yaml.Node, c *Curve) { c.Seed = d.integer(n) }},
-}}
+}, src: func(c *Curve) **source { return &c.src }}
 
 // curveOf reads a curve: a mapping, or just a shape's name.
 func curveOf(d *decoder, n *yaml.Node) *Curve {
-	c := &Curve{}
 	if n.Kind == yaml.ScalarNode {
-		c.Shape = d.oneOf(n, "step", "ramp", "pulse", "sine", "random-walk")
-		c.src = d.source(n, nil)
-		return c
+		return &Curve{Shape: d.oneOf(n, curveShapes...), src: d.source(n, nil)}
 	}
-	c.src = d.source(n, curveTable.decode(d, n, c))
-	return c
+	c := curveTable.one(d, n)
+	return &c
 }
 
 var probeTable = table[Probe]{path: "probes[]", fields: []field[Probe]{
@@ -219,7 +170,7 @@ var probeTable = table[Probe]{path: "probes[]", fields: []field[Probe]{
 	{"shell", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Shell = d.boolean(n) }},
 	{"server", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Server = d.httpURL(n) }},
 	{"query", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Query = d.str(n) }},
-}}
+}, src: func(p *Probe) **source { return &p.src }}
 
 // comparisons are the keys that set an assumption's threshold.
 var comparisons = map[string]Comparison{"below": Below, "at_most": BelowOrEqual, "above": Above, "at_least": AboveOrEqual}
@@ -280,18 +231,15 @@ var assumptionTable = table[Assumption]{path: "assumptions[]", fields: append(ap
 		a.Kind, a.Within = AssumeRecovery, d.positiveDuration(n)
 	}},
 	field[Assumption]{"of", false, func(d *decoder, n *yaml.Node, a *Assumption) { a.Of = d.strList(n, "assumption names") }},
-)}
+), src: func(a *Assumption) **source { return &a.src }}
 
 var guardrailsTable = table[Guardrails]{path: "guardrails", fields: []field[Guardrails]{
 	{"max_fault_duration", false, func(d *decoder, n *yaml.Node, g *Guardrails) { g.MaxFaultDuration = d.positiveDuration(n) }},
 	{"abort", false, func(d *decoder, n *yaml.Node, g *Guardrails) {
-		d.each(n, "abort conditions", func(it *yaml.Node) {
-			var a Abort
-			keys := abortTable.decode(d, it, &a)
-			a.src = d.source(it, keys)
-			a.Kind = AssumeThreshold
-			g.Abort = append(g.Abort, a)
-		})
+		g.Abort = abortTable.list(d, n, "abort conditions")
+		for i := range g.Abort {
+			g.Abort[i].Kind = AssumeThreshold
+		}
 	}},
 }}
 
@@ -302,42 +250,18 @@ var abortTable = table[Abort]{path: "guardrails.abort[]", fields: func() []field
 		fs = append(fs, field[Abort]{f.key, f.required, func(d *decoder, n *yaml.Node, a *Abort) { set(d, n, &a.Assumption) }})
 	}
 	return append(fs, field[Abort]{"for", false, func(d *decoder, n *yaml.Node, a *Abort) { a.For = d.duration(n) }})
-}()}
-
-func blockList(d *decoder, n *yaml.Node) []Block {
-	var out []Block
-	d.each(n, "blocks", func(it *yaml.Node) {
-		var b Block
-		b.src = d.source(it, blockTable.decode(d, it, &b))
-		out = append(out, b)
-	})
-	return out
-}
+}(), src: func(a *Abort) **source { return &a.src }}
 
 var blockTable = table[Block]{path: "blocks[]", fields: []field[Block]{
 	{"name", true, func(d *decoder, n *yaml.Node, b *Block) { b.Name = d.name(n) }},
 	{"description", false, func(d *decoder, n *yaml.Node, b *Block) { b.Description = d.str(n) }},
-	{"fault", false, func(d *decoder, n *yaml.Node, b *Block) {
-		f := &Fault{}
-		f.src = d.source(n, faultTable.decode(d, n, f))
-		b.Fault = f
-	}},
-	{"load", false, func(d *decoder, n *yaml.Node, b *Block) {
-		l := &LoadChange{}
-		l.src = d.source(n, loadChangeTable.decode(d, n, l))
-		b.Load = l
-	}},
+	{"fault", false, func(d *decoder, n *yaml.Node, b *Block) { f := faultTable.one(d, n); b.Fault = &f }},
+	{"load", false, func(d *decoder, n *yaml.Node, b *Block) { l := loadChangeTable.one(d, n); b.Load = &l }},
 	{"curve", false, func(d *decoder, n *yaml.Node, b *Block) { b.Curve = curveOf(d, n) }},
 	{"duration", false, func(d *decoder, n *yaml.Node, b *Block) { b.Duration = d.positiveDuration(n) }},
-	{"sequence", false, func(d *decoder, n *yaml.Node, b *Block) {
-		d.each(n, "steps", func(it *yaml.Node) {
-			var s SequenceStep
-			s.src = d.source(it, sequenceTable.decode(d, it, &s))
-			b.Sequence = append(b.Sequence, s)
-		})
-	}},
+	{"sequence", false, func(d *decoder, n *yaml.Node, b *Block) { b.Sequence = sequenceTable.list(d, n, "steps") }},
 	{"parallel", false, func(d *decoder, n *yaml.Node, b *Block) { b.Parallel = d.strList(n, "block names") }},
-}}
+}, src: func(b *Block) **source { return &b.src }}
 
 var faultTable = table[Fault]{path: "blocks[].fault", fields: []field[Fault]{
 	{"kind", true, func(d *decoder, n *yaml.Node, f *Fault) { f.Kind = FaultKind(d.oneOf(n, faultKindNames()...)) }},
@@ -352,24 +276,14 @@ var faultTable = table[Fault]{path: "blocks[].fault", fields: []field[Fault]{
 	}},
 	{"probability", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Probability = d.probability(n) }},
 	{"direction", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Direction = d.oneOf(n, "upstream", "downstream", "both") }},
-	{"rate", false, func(d *decoder, n *yaml.Node, f *Fault) {
-		if s, ok := d.scalar(n, "a bandwidth like 100KB/s"); ok {
-			v, err := parseBandwidth(s)
-			if err != nil {
-				d.errf(n, "%v", err)
-			} else if v <= 0 {
-				d.errf(n, "want a bandwidth above 0, like 100KB/s")
-			}
-			f.Rate = v
-		}
-	}},
+	{"rate", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Rate = d.bandwidth(n) }},
 	{"bytes", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Bytes = d.bytes(n) }},
 	{"size", false, func(d *decoder, n *yaml.Node, f *Fault) { f.SliceSize = d.bytes(n) }},
 	{"variation", false, func(d *decoder, n *yaml.Node, f *Fault) { f.SliceVariation = d.bytes(n) }},
 	{"restart", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Restart = d.boolean(n) }},
 	{"start", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Start = commandOf(d, n) }},
 	{"revert", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Revert = commandOf(d, n) }},
-}}
+}, src: func(f *Fault) **source { return &f.src }}
 
 var matchTable = table[Fault]{path: "blocks[].fault.match", fields: []field[Fault]{
 	{"method", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Method = d.method(n) }},
@@ -412,22 +326,17 @@ var loadChangeTable = table[LoadChange]{path: "blocks[].load", fields: []field[L
 			d.errf(n, "want a factor above 0 and at most 1000 (4 means four times the rate), got %v", l.Factor)
 		}
 	}},
-}}
+}, src: func(l *LoadChange) **source { return &l.src }}
 
 var sequenceTable = table[SequenceStep]{path: "blocks[].sequence[]", fields: []field[SequenceStep]{
 	{"block", true, func(d *decoder, n *yaml.Node, s *SequenceStep) { s.Block = d.name(n) }},
 	{"for", true, func(d *decoder, n *yaml.Node, s *SequenceStep) { s.For = d.positiveDuration(n) }},
-}}
+}, src: func(s *SequenceStep) **source { return &s.src }}
 
 var scheduleTable = table[Schedule]{path: "schedule", fields: []field[Schedule]{
 	{"baseline", false, func(d *decoder, n *yaml.Node, s *Schedule) { s.Baseline = d.duration(n) }},
 	{"steps", true, func(d *decoder, n *yaml.Node, s *Schedule) {
-		d.each(n, "steps", func(it *yaml.Node) {
-			var st ScheduleStep
-			st.src = d.source(it, stepTable.decode(d, it, &st))
-			s.Steps = append(s.Steps, st)
-		})
-		if len(s.Steps) == 0 {
+		if s.Steps = stepTable.list(d, n, "steps"); len(s.Steps) == 0 {
 			d.errf(n, "schedule: want at least one step")
 		}
 	}},
@@ -442,7 +351,7 @@ var stepTable = table[ScheduleStep]{path: "schedule.steps[]", fields: []field[Sc
 	}},
 	{"for", true, func(d *decoder, n *yaml.Node, s *ScheduleStep) { s.For = d.positiveDuration(n) }},
 	{"note", false, func(d *decoder, n *yaml.Node, s *ScheduleStep) { s.Note = d.str(n) }},
-}}
+}, src: func(s *ScheduleStep) **source { return &s.src }}
 
 var chartTable = table[Chart]{path: "charts[]", fields: []field[Chart]{
 	{"title", true, func(d *decoder, n *yaml.Node, c *Chart) { c.Title = d.str(n) }},
@@ -467,7 +376,7 @@ var chartTable = table[Chart]{path: "charts[]", fields: []field[Chart]{
 			d.errf(n, "a chart needs at least one series")
 		}
 	}},
-}}
+}, src: func(c *Chart) **source { return &c.src }}
 
 // chartSeriesTable is one line of a chart written as a mapping, to give it
 // a label.

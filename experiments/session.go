@@ -25,11 +25,10 @@ import (
 // Everything but Do, Snapshots, Final and Close runs on the goroutine of
 // Run.
 type Session struct {
-	exp   *Experiment
-	env   Env
-	log   *slog.Logger
-	now   func() time.Time
-	ticks <-chan time.Time
+	exp *Experiment
+	env Env
+	log *slog.Logger
+	now func() time.Time
 
 	parts    *parts
 	recorder inject.RevertRecorder
@@ -79,12 +78,6 @@ type abortRun struct {
 
 // Option configures a session.
 type Option func(*Session)
-
-// WithClock makes the session read time from now (tests use a fake clock).
-func WithClock(now func() time.Time) Option { return func(s *Session) { s.now = now } }
-
-// WithTicks drives the session's intervals from ticks instead of a ticker.
-func WithTicks(ticks <-chan time.Time) Option { return func(s *Session) { s.ticks = ticks } }
 
 // WithRecorder records, before a fault that outlives gameday acts (a
 // paused process, a command, a toxic), what must be reverted, so that
@@ -145,8 +138,7 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error
 	for _, l := range exp.Loads {
 		var onResult func(string, time.Duration)
 		if s.metrics != nil {
-			name, m := l.Name, s.metrics
-			onResult = func(outcome string, lat time.Duration) { m.LoadResult(name, outcome, lat) }
+			onResult = s.metrics.LoadResults(l.Name)
 		}
 		lr, err := newLoadRun(l, windows[l.Name], onResult)
 		if err != nil {
@@ -161,11 +153,7 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error
 			errs = append(errs, fmt.Errorf("probe %q: %w", p.Name, err))
 			continue
 		}
-		timeout := p.Timeout
-		if timeout == 0 {
-			timeout = 4 * p.every(exp)
-		}
-		s.probes = append(s.probes, &probeRun{spec: p, probe: pr, poller: probes.NewPoller(pr, p.every(exp), timeout), healthy: true})
+		s.probes = append(s.probes, &probeRun{spec: p, probe: pr, poller: probes.NewPoller(pr, p.every(exp), p.timeout(exp)), healthy: true})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -245,7 +233,7 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		s.haltAll("session ended")
 		stopParts()
 		running.Wait()
-		s.Close()
+		s.closeOnce.Do(s.parts.close) // what Close does, but the faults are halted already
 		final := s.snapshot(s.now())
 		final.Ended = true
 		s.mu.Lock()
@@ -286,12 +274,8 @@ func (s *Session) Run(ctx context.Context) (err error) {
 	}
 	s.addEvent(Event{Time: s.started, Kind: EventStarted, Subject: s.exp.Name, Text: "session started"})
 
-	ticks := s.ticks
-	if ticks == nil {
-		t := time.NewTicker(s.exp.interval())
-		defer t.Stop()
-		ticks = t.C
-	}
+	ticks := time.NewTicker(s.exp.interval())
+	defer ticks.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -300,7 +284,7 @@ func (s *Session) Run(ctx context.Context) (err error) {
 			s.handle(c)
 		case e := <-s.events:
 			s.handle(Command{Kind: CmdEvent, Event: e})
-		case now := <-ticks:
+		case now := <-ticks.C:
 			s.step(now)
 		}
 	}
@@ -312,7 +296,7 @@ func (s *Session) step(now time.Time) {
 	elapsed := now.Sub(s.started)
 	for _, l := range s.loads {
 		if l.curve != nil {
-			l.apply(elapsed, true)
+			l.apply(elapsed)
 		}
 		l.record(s.store, now)
 	}
@@ -324,8 +308,8 @@ func (s *Session) step(now time.Time) {
 		s.addEvent(e)
 	}
 	s.guard(now)
-	s.writeSample(now)
 	snap := s.snapshot(now)
+	s.writeSample(&snap)
 	if s.metrics != nil {
 		s.metrics.Observe(&snap)
 	}

@@ -65,18 +65,20 @@ func (s *Session) watch(ctx context.Context, name string, p *inject.Process) {
 }
 
 // writeSample writes the interval into the journal: what every series
-// got at now, each assumption's state, the active blocks.
-func (s *Session) writeSample(now time.Time) {
+// got at the snapshot's time, each assumption's state, the active blocks
+// and the loads' rates.
+func (s *Session) writeSample(snap *Snapshot) {
 	if s.journal == nil {
 		return
 	}
+	now := snap.Now
 	smp := JournalSample{Type: "sample", T: now, Series: map[string]float64{}, Assumptions: map[string]SampleCheck{}}
 	for _, name := range s.store.Names() {
 		if p, ok := s.store.Last(name); ok && p.T.Equal(now) && finite(p.V) {
 			smp.Series[name] = p.V
 		}
 	}
-	for _, a := range s.checks.States() {
+	for _, a := range snap.Assumptions {
 		c := SampleCheck{Status: a.Status}
 		if a.HasValue && finite(a.Value) {
 			v := a.Value
@@ -84,18 +86,18 @@ func (s *Session) writeSample(now time.Time) {
 		}
 		smp.Assumptions[a.Name] = c
 	}
-	for _, b := range s.blocks {
-		if b.active {
+	for _, b := range snap.Blocks {
+		if b.Active {
 			if smp.Active == nil {
 				smp.Active = map[string]float64{}
 			}
-			smp.Active[b.spec.Name] = b.intensity
+			smp.Active[b.Name] = b.Intensity
 		}
 	}
-	if len(s.loads) > 0 {
+	if len(snap.Loads) > 0 {
 		smp.Loads = map[string]float64{}
-		for _, l := range s.loads {
-			smp.Loads[l.spec.Name] = l.gen.TargetRate()
+		for _, l := range snap.Loads {
+			smp.Loads[l.Name] = l.TargetRate
 		}
 	}
 	s.journal.put(smp)

@@ -31,15 +31,7 @@ func startLiveSession(t *testing.T, blocks ...experiments.Block) *liveSession {
 
 func startLiveSessionWith(t *testing.T, edit func(*experiments.Experiment), blocks ...experiments.Block) *liveSession {
 	t.Helper()
-	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(svc.Close)
-	proxy, err := inject.NewHTTPProxy("svc", "127.0.0.1:0", svc.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { proxy.Close() })
+	proxy := proxiedService(t)
 	exp := &experiments.Experiment{
 		Name:     "session test",
 		Interval: 100 * time.Millisecond,
@@ -71,24 +63,10 @@ func startLiveSessionWith(t *testing.T, edit func(*experiments.Experiment), bloc
 	return ls
 }
 
-// waitSnap reads snapshots until cond holds.
+// waitSnap reads snapshots until cond holds; ls.last is that snapshot.
 func (ls *liveSession) waitSnap(what string, timeout time.Duration, cond func(s *experiments.Snapshot) bool) {
 	ls.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case s, ok := <-ls.sess.Snapshots():
-			if !ok {
-				ls.t.Fatalf("waiting for %s: the session ended", what)
-			}
-			ls.last = s
-			if cond(&s) {
-				return
-			}
-		case <-deadline:
-			ls.t.Fatalf("timed out after %v waiting for %s; last timeline: %v", timeout, what, ls.last.Timeline)
-		}
-	}
+	ls.last = waitFor(ls.t, ls.sess, what, timeout, cond)
 }
 
 func status(s *experiments.Snapshot, name string) experiments.Status {
@@ -232,14 +210,7 @@ func TestSessionIntensity(t *testing.T) {
 	ls.waitSnap("intensity 50 %", 5*time.Second, func(s *experiments.Snapshot) bool {
 		return s.Blocks[0].Active && s.Blocks[0].Intensity > 0.49 && s.Blocks[0].Intensity < 0.51
 	})
-	client := &http.Client{Timeout: 3 * time.Second}
-	start := time.Now()
-	resp, err := client.Get(ls.proxy.URL() + "/half")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if took := time.Since(start); took < 190*time.Millisecond || took > 350*time.Millisecond {
+	if took := timedGet(t, ls.proxy.URL()+"/half"); took < 190*time.Millisecond || took > 350*time.Millisecond {
 		t.Fatalf("a request at 50 %% of a 400 ms delay took %v, want about 200 ms", took)
 	}
 }
@@ -270,23 +241,13 @@ func TestPromQLBackfill(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = sess.Run(ctx) }()
-	deadline := time.After(5 * time.Second)
-	for {
-		select {
-		case s := <-sess.Snapshots():
-			pts := s.Series["depth"]
-			if len(pts) >= 4 {
-				if !pts[0].T.Before(s.Started) || pts[0].V != 3 || !s.WindowStart.Before(s.Started) {
-					t.Fatalf("history: first point %v at %v (start %v), window from %v", pts[0].V, pts[0].T, s.Started, s.WindowStart)
-				}
-				if last := pts[len(pts)-1]; last.V != 7 {
-					t.Fatalf("the live value after the history is %v, want 7", last.V)
-				}
-				return
-			}
-		case <-deadline:
-			t.Fatal("no history and live values within 5s")
-		}
+	s := waitFor(t, sess, "history and live values", 5*time.Second, func(s *experiments.Snapshot) bool { return len(s.Series["depth"]) >= 4 })
+	pts := s.Series["depth"]
+	if !pts[0].T.Before(s.Started) || pts[0].V != 3 || !s.WindowStart.Before(s.Started) {
+		t.Fatalf("history: first point %v at %v (start %v), window from %v", pts[0].V, pts[0].T, s.Started, s.WindowStart)
+	}
+	if last := pts[len(pts)-1]; last.V != 7 {
+		t.Fatalf("the live value after the history is %v, want 7", last.V)
 	}
 }
 
@@ -294,13 +255,7 @@ func TestPromQLBackfill(t *testing.T) {
 // aborted; a fault on longer than the guardrail allows halts by itself.
 func TestGuardrails(t *testing.T) {
 	t.Run("abort", func(t *testing.T) {
-		svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-		defer svc.Close()
-		proxy, err := inject.NewHTTPProxy("svc", "127.0.0.1:0", svc.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer proxy.Close()
+		proxy := proxiedService(t)
 		exp := &experiments.Experiment{Name: "guarded", Interval: 100 * time.Millisecond,
 			Loads: []experiments.Load{{Name: "api", URL: proxy.URL(), Rate: 100, Timeout: time.Second, Window: time.Second}},
 			Guardrails: experiments.Guardrails{Abort: []experiments.Abort{{Assumption: experiments.Assumption{
@@ -315,23 +270,12 @@ func TestGuardrails(t *testing.T) {
 		defer cancel()
 		go func() { _ = sess.Run(ctx) }()
 		sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "down"})
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case s := <-sess.Snapshots():
-				if s.Aborted == "" {
-					continue
-				}
-				if s.ActiveFaults() != 0 || s.Verdict() != experiments.VerdictAborted {
-					t.Fatalf("aborted with %d faults on, verdict %s", s.ActiveFaults(), s.Verdict())
-				}
-				if !hasEvent(&s, experiments.EventAborted, "errors storm") {
-					t.Fatalf("the timeline should say why: %v", s.Timeline)
-				}
-				return
-			case <-deadline:
-				t.Fatal("100 % errors for 500 ms did not abort within 10 s")
-			}
+		s := waitFor(t, sess, "an abort after 500 ms of 100 % errors", 10*time.Second, func(s *experiments.Snapshot) bool { return s.Aborted != "" })
+		if s.ActiveFaults() != 0 || s.Verdict() != experiments.VerdictAborted {
+			t.Fatalf("aborted with %d faults on, verdict %s", s.ActiveFaults(), s.Verdict())
+		}
+		if !hasEvent(&s, experiments.EventAborted, "errors storm") {
+			t.Fatalf("the timeline should say why: %v", s.Timeline)
 		}
 	})
 	t.Run("longest time on", func(t *testing.T) {
@@ -381,14 +325,7 @@ func TestIntensityDoesNotCarryOver(t *testing.T) {
 	ls.waitSnap("on again at 100 %", 5*time.Second, func(s *experiments.Snapshot) bool {
 		return s.Blocks[0].Active && s.Blocks[0].Intensity == 1
 	})
-	client := &http.Client{Timeout: 3 * time.Second}
-	start := time.Now()
-	resp, err := client.Get(ls.proxy.URL() + "/again")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if took := time.Since(start); took < 280*time.Millisecond {
+	if took := timedGet(t, ls.proxy.URL()+"/again"); took < 280*time.Millisecond {
 		t.Fatalf("a request after the re-trigger took %v: the old 50 %% carried over", took)
 	}
 }

@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"sort"
 	"time"
 
 	"github.com/gameday-dev/gameday/probes"
@@ -131,23 +130,18 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 		WindowStart: start,
 	}
 	limit := s.maxFaultDuration()
-	for _, b := range s.blocks {
+	for _, b := range s.blocks { // built in the order of their Index
 		st := BlockState{Block: b.spec, Index: b.index, Active: b.active, Since: b.since}
 		if b.active {
 			on := now.Sub(b.since)
 			st.Intensity = b.intensity
 			st.Remaining, st.Guarded = limit-on, true
-			total := b.spec.Duration
-			for _, q := range b.spec.Sequence {
-				total += q.For
-			}
-			if total > 0 && total-on < st.Remaining {
-				st.Remaining, st.Guarded = total-on, false
+			if b.lasts > 0 && b.lasts-on < st.Remaining {
+				st.Remaining, st.Guarded = b.lasts-on, false
 			}
 		}
 		snap.Blocks = append(snap.Blocks, st)
 	}
-	sort.Slice(snap.Blocks, func(i, j int) bool { return snap.Blocks[i].Index < snap.Blocks[j].Index })
 	for _, l := range s.loads {
 		smp := l.last
 		snap.Loads = append(snap.Loads, LoadState{Name: l.spec.Name, TargetRate: l.gen.TargetRate(),

@@ -3,8 +3,10 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,12 +23,11 @@ type Env struct {
 
 // parts are the running targets of a session.
 type parts struct {
-	http    map[string]*inject.HTTPProxy
-	tcp     map[string]*inject.TCPProxy
-	toxi    map[string]ToxiproxyTarget
-	procs   map[string]*inject.Process
-	owned   []func() // closes what the session built, newest last
-	outputs func(name, stream, line string)
+	http  map[string]*inject.HTTPProxy
+	tcp   map[string]*inject.TCPProxy
+	toxi  map[string]ToxiproxyTarget
+	procs map[string]*inject.Process
+	owned []func() // closes what the session built, newest last
 }
 
 // buildTargets starts the experiment's proxies and processes. On error,
@@ -37,12 +38,8 @@ func buildTargets(ctx context.Context, e *Experiment, env Env) (_ *parts, err er
 	for _, t := range e.Targets.Toxiproxy {
 		p.toxi[t.Name] = t
 	}
-	for k, v := range env.Proxies {
-		p.http[k] = v
-	}
-	for k, v := range env.Processes {
-		p.procs[k] = v
-	}
+	maps.Copy(p.http, env.Proxies)
+	maps.Copy(p.procs, env.Processes)
 	defer func() {
 		if err != nil {
 			p.close()
@@ -104,17 +101,26 @@ func startTarget(ctx context.Context, e *Experiment, t ProcessTarget) (*inject.P
 		path = relTo(e.File, argv[0])
 	}
 	var env []string
-	for _, k := range sortedKeys(t.Env) {
+	for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 		env = append(env, k+"="+t.Env[k])
 	}
-	dir := relTo(e.File, t.Dir)
-	if t.Dir == "" && e.File != "" {
-		dir = filepath.Dir(e.File)
+	dir := e.dir()
+	if t.Dir != "" {
+		dir = relTo(e.File, t.Dir)
 	}
 	return inject.StartProcess(ctx, inject.ProcessSpec{
 		Name: t.Name, Path: path, Args: argv[1:], Env: env, Dir: dir,
 		ReadyPrefix: t.Ready, ReadyTimeout: 15 * time.Second,
 	})
+}
+
+// dir is the experiment file's directory, where its commands run; "" (the
+// working directory) for an experiment not read from a file.
+func (e *Experiment) dir() string {
+	if e.File == "" {
+		return ""
+	}
+	return filepath.Dir(e.File)
 }
 
 // relTo makes a path relative to the experiment file's directory.

@@ -1,7 +1,6 @@
 package inject
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -94,13 +93,9 @@ func alive(pid int) bool {
 // procState returns the state letter of /proc/PID/stat ('R', 'S', 'T',
 // 'Z'...).
 func procState(pid int) (byte, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	f, err := procStat(pid)
 	if err != nil {
 		return 0, err
 	}
-	i := bytes.LastIndexByte(b, ')') // the command name may hold spaces and parens
-	if i < 0 || i+2 >= len(b) {
-		return 0, errors.New("bad stat: " + string(b))
-	}
-	return b[i+2], nil
+	return f[0][0], nil
 }

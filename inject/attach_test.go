@@ -164,13 +164,10 @@ func TestAttachSignalsOnlyItsPID(t *testing.T) {
 }
 
 func TestAttachPIDFile(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	pidFile := filepath.Join(t.TempDir(), "daemon.pid")
-	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=pidfile", pidFileEnv+"="+pidFile, "GORACE=atexit_sleep_ms=0")
+	spec := testBinary(t, "daemon", childEnv+"=pidfile", pidFileEnv+"="+pidFile)
+	cmd := exec.Command(spec.Path, spec.Args...)
+	cmd.Env = append(os.Environ(), spec.Env...)
 	spawn(t, cmd, false)
 	deadline := time.Now().Add(20 * time.Second)
 	for !exists(pidFile) {

@@ -254,10 +254,7 @@ type CommandInjector struct {
 	name          string
 	start, revert CommandSpec
 	output        func(stream, line string)
-
-	mu      sync.Mutex
-	rec     RevertRecorder
-	started bool
+	reverting
 }
 
 // NewCommandFault returns the fault that runs start on Start and revert
@@ -265,14 +262,6 @@ type CommandInjector struct {
 // Start and Stop, one call at a time.
 func NewCommandFault(name string, start, revert CommandSpec, output func(stream, line string)) *CommandInjector {
 	return &CommandInjector{name: name, start: start, revert: revert, output: output}
-}
-
-// SetRecorder sets the recorder of what to revert (nil: none). Set it
-// before Start.
-func (x *CommandInjector) SetRecorder(r RevertRecorder) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.rec = r
 }
 
 // Validate reports whether both commands can be run.
@@ -309,12 +298,10 @@ func (x *CommandInjector) Start(ctx context.Context) error {
 	if err := x.Validate(); err != nil {
 		return err
 	}
-	if x.rec != nil {
-		revert := x.revert
-		r := Revert{Kind: RevertCommand, Command: &revert, Note: fmt.Sprintf("command fault %q started: run its revert", x.name)}
-		if err := x.rec.Record(x.key(), r); err != nil {
-			return fmt.Errorf("inject: command fault %q: not started: cannot record its revert: %w", x.name, err)
-		}
+	revert := x.revert
+	r := Revert{Kind: RevertCommand, Command: &revert, Note: fmt.Sprintf("command fault %q started: run its revert", x.name)}
+	if err := x.record(x.key(), r); err != nil {
+		return fmt.Errorf("inject: command fault %q: not started: cannot record its revert: %w", x.name, err)
 	}
 	err := RunCommand(ctx, x.start, x.output)
 	if err == nil {
@@ -339,13 +326,7 @@ func (x *CommandInjector) Update(intensity float64) error {
 // does nothing and returns nil, even if the revert failed. ctx bounds it
 // as well as the revert's timeout.
 func (x *CommandInjector) Stop(ctx context.Context) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.started {
-		return nil
-	}
-	x.started = false
-	return x.runRevert(ctx)
+	return x.stopOnce(func() error { return x.runRevert(ctx) })
 }
 
 // runRevert runs the revert command and, if it succeeded, forgets the
@@ -354,10 +335,8 @@ func (x *CommandInjector) runRevert(ctx context.Context) error {
 	if err := RunCommand(ctx, x.revert, x.output); err != nil {
 		return fmt.Errorf("inject: command fault %q: revert: %w", x.name, err)
 	}
-	if x.rec != nil {
-		if err := x.rec.Forget(x.key()); err != nil {
-			return fmt.Errorf("inject: command fault %q: reverted, but cannot forget its revert record: %w", x.name, err)
-		}
+	if err := x.forget(x.key()); err != nil {
+		return fmt.Errorf("inject: command fault %q: reverted, but cannot forget its revert record: %w", x.name, err)
 	}
 	return nil
 }

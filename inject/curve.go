@@ -225,7 +225,11 @@ func (w *RandomWalk) Validate() error {
 // unitFloat returns a number in [0, 1) that depends only on seed and i
 // (SplitMix64).
 func unitFloat(seed, i int64) float64 {
-	z := uint64(seed) + uint64(i)*0x9e3779b97f4a7c15
+	return mix01(uint64(seed) + uint64(i)*0x9e3779b97f4a7c15)
+}
+
+// mix01 returns SplitMix64's finalizer of z as a number in [0, 1).
+func mix01(z uint64) float64 {
 	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
 	z = (z ^ z>>27) * 0x94d049bb133111eb
 	z ^= z >> 31

@@ -7,8 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -66,7 +66,7 @@ type activeFault struct {
 	owner      *HTTPFaultInjector // identity of the fault within the set
 	method     string
 	prefix     string
-	header     http.Header
+	headers    []headerMatch
 	delay      time.Duration
 	jitter     time.Duration
 	errStatus  int
@@ -80,31 +80,36 @@ func (a *activeFault) matches(r *http.Request) bool {
 	if (a.method != "" && a.method != r.Method) || (a.prefix != "" && !strings.HasPrefix(r.URL.Path, a.prefix)) {
 		return false
 	}
-	for name, want := range a.header {
-		if !headerHas(r.Header.Values(name), want) {
+	for _, h := range a.headers {
+		if !h.matches(r.Header[h.name]) {
 			return false
 		}
 	}
 	return true
 }
 
-// headerHas reports whether one of the values got is one of want (any
+// headerMatch is one header of HTTPFault.Header, its name canonicalized
+// once rather than at every request.
+type headerMatch struct {
+	name string   // canonical
+	want []string // any value when empty
+}
+
+func headerMatches(h http.Header) []headerMatch {
+	var out []headerMatch
+	for name, want := range h {
+		out = append(out, headerMatch{http.CanonicalHeaderKey(name), want})
+	}
+	return out
+}
+
+// matches reports whether one of the values got is one of h.want (any
 // value when want is empty).
-func headerHas(got, want []string) bool {
-	if len(got) == 0 {
-		return false
+func (h headerMatch) matches(got []string) bool {
+	if len(h.want) == 0 {
+		return len(got) > 0
 	}
-	if len(want) == 0 {
-		return true
-	}
-	for _, g := range got {
-		for _, w := range want {
-			if g == w {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(got, func(g string) bool { return slices.Contains(h.want, g) })
 }
 
 // pickDelay returns delay ± uniform jitter, never negative.
@@ -134,21 +139,10 @@ func (p *HTTPProxy) setFault(owner *HTTPFaultInjector, a *activeFault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var list []*activeFault
-	found := false
 	if old := p.faults.Load(); old != nil {
-		list = make([]*activeFault, 0, len(old.list)+1)
-		for _, f := range old.list {
-			if f.owner != owner {
-				list = append(list, f)
-			} else if a != nil {
-				list = append(list, a) // keep its place in the order
-				found = true
-			}
-		}
+		list = old.list
 	}
-	if a != nil && !found {
-		list = append(list, a)
-	}
+	list = withFault(list, func(f *activeFault) bool { return f.owner == owner }, a)
 	if len(list) == 0 {
 		p.faults.Store(nil)
 		return
@@ -221,13 +215,11 @@ func (p *HTTPProxy) applyFaults(w http.ResponseWriter, r *http.Request, fs *faul
 
 // HTTPFaultInjector applies one HTTPFault on one HTTPProxy while started.
 type HTTPFaultInjector struct {
-	proxy *HTTPProxy
-	fault HTTPFault
-
-	mu        sync.Mutex
-	started   bool
-	intensity float64
-	release   chan struct{} // the blackhole's, while it is on
+	proxy   *HTTPProxy
+	fault   HTTPFault
+	headers []headerMatch // fault.Header's
+	proxyFault
+	release chan struct{} // the blackhole's, while it is on
 }
 
 // NewHTTPFault returns the injector that applies f on p while started.
@@ -238,62 +230,26 @@ type HTTPFaultInjector struct {
 // returns f.Validate's error when f cannot be applied.
 func NewHTTPFault(p *HTTPProxy, f HTTPFault) *HTTPFaultInjector {
 	f.Method = strings.ToUpper(f.Method)
-	return &HTTPFaultInjector{proxy: p, fault: f, intensity: 1}
+	return &HTTPFaultInjector{proxy: p, fault: f, headers: headerMatches(f.Header), proxyFault: newProxyFault("http", p.name)}
 }
-
-// Fault returns the fault at full intensity.
-func (h *HTTPFaultInjector) Fault() HTTPFault { return h.fault }
-
-// Proxy returns the proxy the fault acts on.
-func (h *HTTPFaultInjector) Proxy() *HTTPProxy { return h.proxy }
 
 // Start puts the fault on the proxy at the current intensity (1 unless an
 // Update said otherwise).
 func (h *HTTPFaultInjector) Start(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := h.fault.Validate(); err != nil {
-		return fmt.Errorf("inject: http fault on proxy %q: %w", h.proxy.name, err)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.started {
-		return nil
-	}
-	if h.proxy.isClosed() {
-		return fmt.Errorf("inject: http fault on proxy %q: the proxy is closed", h.proxy.name)
-	}
-	h.started = true
-	h.apply()
-	return nil
+	return h.start(ctx, h.fault.Validate, h.proxy.isClosed, h.apply)
 }
 
 // Update sets the intensity, 0..1.
 func (h *HTTPFaultInjector) Update(intensity float64) error {
-	if !isProbability(intensity) {
-		return fmt.Errorf("inject: http fault on proxy %q: intensity %v is not within 0..1", h.proxy.name, intensity)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.intensity = intensity
-	if h.started {
-		h.apply()
-	}
-	return nil
+	return h.update(intensity, h.apply)
 }
 
 // Stop removes the fault from the proxy and releases held requests.
 func (h *HTTPFaultInjector) Stop(context.Context) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.started {
-		return nil
-	}
-	h.started = false
-	h.proxy.setFault(h, nil)
-	h.lift()
-	return nil
+	return h.stop(func() {
+		h.proxy.setFault(h, nil)
+		h.lift()
+	})
 }
 
 // apply installs the fault at h.intensity. Called with h.mu held.
@@ -330,7 +286,7 @@ func (h *HTTPFaultInjector) scaled() *activeFault {
 		owner:     h,
 		method:    f.Method,
 		prefix:    f.PathPrefix,
-		header:    f.Header,
+		headers:   h.headers,
 		delay:     time.Duration(math.Round(float64(f.Delay) * i)),
 		jitter:    time.Duration(math.Round(float64(f.Jitter) * i)),
 		errProb:   f.ErrorProbability * i,

@@ -16,14 +16,19 @@ import (
 // slack is how much a loaded 2-core machine may add to a delayed request.
 const slack = 500 * time.Millisecond
 
-func startFault(t testing.TB, p *inject.HTTPProxy, f inject.HTTPFault) *inject.HTTPFaultInjector {
+// started starts h and stops it at the end of the test.
+func started[I inject.Injector](t testing.TB, h I) I {
 	t.Helper()
-	h := inject.NewHTTPFault(p, f)
 	if err := h.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Stop(context.Background()) })
 	return h
+}
+
+func startFault(t testing.TB, p *inject.HTTPProxy, f inject.HTTPFault) *inject.HTTPFaultInjector {
+	t.Helper()
+	return started(t, inject.NewHTTPFault(p, f))
 }
 
 func update(t testing.TB, h inject.Injector, i float64) {

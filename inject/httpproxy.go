@@ -165,14 +165,7 @@ func (p *HTTPProxy) Close() error {
 	return err
 }
 
-func (p *HTTPProxy) isClosed() bool {
-	select {
-	case <-p.closed:
-		return true
-	default:
-		return false
-	}
-}
+func (p *HTTPProxy) isClosed() bool { return isClosed(p.closed) }
 
 // serve is the request path. With no fault on it costs one atomic load.
 func (p *HTTPProxy) serve(w http.ResponseWriter, r *http.Request) {

@@ -220,10 +220,16 @@ func TestProxyCloseReleasesHeld(t *testing.T) {
 // waitHeld waits until p holds n requests.
 func waitHeld(t testing.TB, p *inject.HTTPProxy, n int) {
 	t.Helper()
+	waitCount(t, "requests held", p.Held, n)
+}
+
+// waitCount waits up to 5 s until count returns n.
+func waitCount(t testing.TB, what string, count func() int, n int) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for p.Held() != n {
+	for count() != n {
 		if time.Now().After(deadline) {
-			t.Fatalf("proxy holds %d requests, want %d", p.Held(), n)
+			t.Fatalf("%s: %d, want %d", what, count(), n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"syscall"
-	"time"
 )
 
 var _ Injector = (*KillInjector)(nil)
@@ -23,11 +21,8 @@ var _ Injector = (*KillInjector)(nil)
 type KillInjector struct {
 	proc    *Process
 	restart bool
-
-	mu      sync.Mutex
-	rec     RevertRecorder
-	started bool
-	killed  *Incarnation // the run Start killed
+	reverting
+	killed *Incarnation // the run Start killed
 }
 
 // NewKill returns the injector that kills p on Start and, with restart,
@@ -35,17 +30,6 @@ type KillInjector struct {
 func NewKill(p *Process, restart bool) *KillInjector {
 	return &KillInjector{proc: p, restart: restart}
 }
-
-// SetRecorder sets the recorder of what to revert (nil: none). Set it
-// before Start.
-func (x *KillInjector) SetRecorder(r RevertRecorder) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.rec = r
-}
-
-// Process returns the process the injector kills.
-func (x *KillInjector) Process() *Process { return x.proc }
 
 func (x *KillInjector) key() string { return "kill/" + x.proc.name }
 
@@ -68,14 +52,12 @@ func (x *KillInjector) Start(ctx context.Context) error {
 	if inc.Exited() {
 		return exitedError("kill", inc)
 	}
-	if x.rec != nil {
-		note := fmt.Sprintf("process %q (pid %d) killed by gameday", inc.name, inc.pid)
-		if x.restart {
-			note += " to be restarted"
-		}
-		if err := x.rec.Record(x.key(), Revert{Kind: RevertKilled, PID: inc.pid, Group: inc.group, Note: note}); err != nil {
-			return fmt.Errorf("inject: kill %q (pid %d): not killed: cannot record it: %w", inc.name, inc.pid, err)
-		}
+	note := fmt.Sprintf("process %q (pid %d) killed by gameday", inc.name, inc.pid)
+	if x.restart {
+		note += " to be restarted"
+	}
+	if err := x.record(x.key(), Revert{Kind: RevertKilled, PID: inc.pid, Group: inc.group, Note: note}); err != nil {
+		return fmt.Errorf("inject: kill %q (pid %d): not killed: cannot record it: %w", inc.name, inc.pid, err)
 	}
 	wasStopping := inc.stopping.Swap(true) // the exit is the fault's, not a crash
 	switch err := inc.signal(syscall.SIGKILL); {
@@ -83,22 +65,17 @@ func (x *KillInjector) Start(ctx context.Context) error {
 		// gone on its own just now: the fault's effect is there all the same
 	case err != nil:
 		inc.stopping.Store(wasStopping)
-		if x.rec != nil {
-			_ = x.rec.Forget(x.key()) // nothing was killed
-		}
+		_ = x.forget(x.key()) // nothing was killed
 		return fmt.Errorf("inject: kill %q (pid %d): %v: %w", inc.name, inc.pid, syscall.SIGKILL, err)
 	}
 	x.started, x.killed = true, inc
-	t := time.NewTimer(killWait)
-	defer t.Stop()
-	select {
-	case <-inc.done:
-		return nil
-	case <-t.C:
+	switch err := inc.exitWithin(ctx, killWait); {
+	case err == errStillRunning:
 		return fmt.Errorf("inject: kill %q (pid %d): did not exit within %v of SIGKILL", inc.name, inc.pid, killWait)
-	case <-ctx.Done():
-		return fmt.Errorf("inject: kill %q (pid %d): SIGKILL sent, but the exit was not seen: %w", inc.name, inc.pid, ctx.Err())
+	case err != nil:
+		return fmt.Errorf("inject: kill %q (pid %d): SIGKILL sent, but the exit was not seen: %w", inc.name, inc.pid, err)
 	}
+	return nil
 }
 
 // Update checks that intensity is within 0..1 and does nothing else.
@@ -114,30 +91,24 @@ func (x *KillInjector) Update(intensity float64) error {
 // once: a second call does nothing and returns nil, even if the restart
 // failed (the record, if any, stays for recover).
 func (x *KillInjector) Stop(ctx context.Context) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.started {
-		return nil
-	}
-	x.started = false
-	inc := x.killed
-	x.killed = nil
-	if x.restart && !x.proc.isStopped() && x.proc.Incarnation() == inc {
-		select {
-		case <-inc.done:
-		case <-ctx.Done():
-			return fmt.Errorf("inject: kill %q (pid %d): not restarted: still waiting for its exit: %w", inc.name, inc.pid, ctx.Err())
+	return x.stopOnce(func() error {
+		inc := x.killed
+		x.killed = nil
+		if x.restart && !x.proc.isStopped() && x.proc.Incarnation() == inc {
+			select {
+			case <-inc.done:
+			case <-ctx.Done():
+				return fmt.Errorf("inject: kill %q (pid %d): not restarted: still waiting for its exit: %w", inc.name, inc.pid, ctx.Err())
+			}
+			if err := x.proc.Restart(ctx); err != nil {
+				return err // it names the process and says "restart"
+			}
 		}
-		if err := x.proc.Restart(ctx); err != nil {
-			return err // it names the process and says "restart"
-		}
-	}
-	if x.rec != nil {
-		if err := x.rec.Forget(x.key()); err != nil {
+		if err := x.forget(x.key()); err != nil {
 			return fmt.Errorf("inject: kill %q: cannot forget its revert record: %w", inc.name, err)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // isStopped reports whether Stop was called on p.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"syscall"
 )
 
@@ -56,10 +55,7 @@ type Revert struct {
 // time} before each SIGSTOP and forgets it after the SIGCONT.
 type PauseInjector struct {
 	proc *Process
-
-	mu        sync.Mutex
-	rec       RevertRecorder
-	started   bool
+	reverting
 	paused    *Incarnation // the run held paused, nil if none
 	intensity float64
 }
@@ -74,17 +70,6 @@ type PauseInjector struct {
 func NewPause(p *Process) *PauseInjector {
 	return &PauseInjector{proc: p, intensity: 1}
 }
-
-// SetRecorder sets the recorder of what to revert (nil: none). Set it
-// before Start.
-func (x *PauseInjector) SetRecorder(r RevertRecorder) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.rec = r
-}
-
-// Process returns the process the injector pauses.
-func (x *PauseInjector) Process() *Process { return x.proc }
 
 // Paused reports whether the injector holds the process paused now.
 func (x *PauseInjector) Paused() bool {
@@ -130,13 +115,7 @@ func (x *PauseInjector) Update(intensity float64) error {
 
 // Stop resumes the process. It returns nil if the process has exited.
 func (x *PauseInjector) Stop(context.Context) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.started {
-		return nil
-	}
-	x.started = false
-	return x.apply()
+	return x.stopOnce(x.apply)
 }
 
 func (x *PauseInjector) key() string { return "pause/" + x.proc.name }
@@ -156,22 +135,18 @@ func (x *PauseInjector) apply() error {
 	if cur.Exited() {
 		return exitedError("pause", cur)
 	}
-	if x.rec != nil {
-		start, _ := procStartTime(cur.pid) // 0 without /proc: recover then does not signal
-		r := Revert{Kind: RevertSIGCONT, PID: cur.pid, Group: cur.group, StartTime: start,
-			Note: fmt.Sprintf("process %q (pid %d) paused by gameday", cur.name, cur.pid)}
-		if err := x.rec.Record(x.key(), r); err != nil {
-			return fmt.Errorf("inject: pause %q (pid %d): not paused: cannot record how to resume it: %w", cur.name, cur.pid, err)
-		}
+	start, _ := procStartTime(cur.pid) // 0 without /proc: recover then does not signal
+	r := Revert{Kind: RevertSIGCONT, PID: cur.pid, Group: cur.group, StartTime: start,
+		Note: fmt.Sprintf("process %q (pid %d) paused by gameday", cur.name, cur.pid)}
+	if err := x.record(x.key(), r); err != nil {
+		return fmt.Errorf("inject: pause %q (pid %d): not paused: cannot record how to resume it: %w", cur.name, cur.pid, err)
 	}
 	err := cur.signal(syscall.SIGSTOP)
 	if err == nil {
 		x.paused = cur
 		return nil
 	}
-	if x.rec != nil {
-		_ = x.rec.Forget(x.key()) // nothing was paused
-	}
+	_ = x.forget(x.key()) // nothing was paused
 	if errors.Is(err, errExited) {
 		return exitedError("pause", cur)
 	}
@@ -186,10 +161,8 @@ func (x *PauseInjector) resume() error {
 		return fmt.Errorf("inject: pause %q (pid %d): %v: %w", inc.name, inc.pid, syscall.SIGCONT, err)
 	}
 	x.paused = nil
-	if x.rec != nil {
-		if err := x.rec.Forget(x.key()); err != nil {
-			return fmt.Errorf("inject: pause %q (pid %d): resumed, but cannot forget its revert record: %w", inc.name, inc.pid, err)
-		}
+	if err := x.forget(x.key()); err != nil {
+		return fmt.Errorf("inject: pause %q (pid %d): resumed, but cannot forget its revert record: %w", inc.name, inc.pid, err)
 	}
 	return nil
 }

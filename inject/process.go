@@ -357,12 +357,10 @@ func (inc *Incarnation) Replaced() <-chan struct{} { return inc.replaced }
 // stderr; for an attached process, whose exit status gameday cannot
 // learn, an error that says it exited. Before Done it returns nil.
 func (inc *Incarnation) Err() error {
-	select {
-	case <-inc.done:
+	if isClosed(inc.done) {
 		return inc.err
-	default:
-		return nil
 	}
+	return nil
 }
 
 // Stopping reports whether the run's exit is expected: Stop was called,
@@ -370,14 +368,7 @@ func (inc *Incarnation) Err() error {
 func (inc *Incarnation) Stopping() bool { return inc.stopping.Load() }
 
 // Exited reports whether the run has exited.
-func (inc *Incarnation) Exited() bool {
-	select {
-	case <-inc.done:
-		return true
-	default:
-		return false
-	}
-}
+func (inc *Incarnation) Exited() bool { return isClosed(inc.done) }
 
 // Stop ends the process: SIGTERM and SIGCONT (in case it was paused, so
 // that it gets the SIGTERM), a wait of up to timeout, then SIGKILL and a
@@ -419,12 +410,8 @@ func (inc *Incarnation) stop(timeout time.Duration) error {
 	if timeout > 0 {
 		_ = inc.signal(syscall.SIGTERM)
 		_ = inc.signal(syscall.SIGCONT) // a stopped process gets the SIGTERM now
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		select {
-		case <-inc.done:
+		if inc.exitWithin(context.Background(), timeout) == nil {
 			return nil
-		case <-t.C:
 		}
 	}
 	return inc.kill()
@@ -435,13 +422,26 @@ func (inc *Incarnation) stop(timeout time.Duration) error {
 func (inc *Incarnation) kill() error {
 	inc.stopping.Store(true)
 	_ = inc.signal(syscall.SIGKILL)
-	t := time.NewTimer(killWait)
+	if inc.exitWithin(context.Background(), killWait) != nil {
+		return fmt.Errorf("inject: process %q (pid %d) did not exit within %v of SIGKILL", inc.name, inc.pid, killWait)
+	}
+	return nil
+}
+
+var errStillRunning = errors.New("process still running")
+
+// exitWithin waits up to d, and while ctx lasts, for the run to exit. It
+// returns nil once it has, errStillRunning after d, or ctx's error.
+func (inc *Incarnation) exitWithin(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-inc.done:
 		return nil
 	case <-t.C:
-		return fmt.Errorf("inject: process %q (pid %d) did not exit within %v of SIGKILL", inc.name, inc.pid, killWait)
+		return errStillRunning
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -454,15 +454,22 @@ func (inc *Incarnation) signal(sig syscall.Signal) error {
 	if inc.Exited() {
 		return errExited
 	}
+	if err := signalPID(inc.pid, inc.group, sig); !errors.Is(err, syscall.ESRCH) {
+		return err
+	}
+	return errExited
+}
+
+// signalPID sends sig to the process group -pid when group is set, and to
+// pid alone when not, or when the group is gone (the process left it).
+// It returns ESRCH when there is no such process.
+func signalPID(pid int, group bool, sig syscall.Signal) error {
 	var err error = syscall.ESRCH
-	if inc.group {
-		err = syscall.Kill(-inc.pid, sig)
+	if group {
+		err = syscall.Kill(-pid, sig)
 	}
 	if errors.Is(err, syscall.ESRCH) {
-		err = syscall.Kill(inc.pid, sig)
-	}
-	if errors.Is(err, syscall.ESRCH) {
-		return errExited
+		err = syscall.Kill(pid, sig)
 	}
 	return err
 }

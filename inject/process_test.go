@@ -17,21 +17,24 @@ import (
 	"github.com/gameday-dev/gameday/inject"
 )
 
-// childSpec returns the spec of a child in the given mode (see runChild).
-func childSpec(t testing.TB, mode string) inject.ProcessSpec {
+// testBinary returns the spec of this test binary run as a child process
+// named name, with env added to its environment (which says what it does).
+func testBinary(t testing.TB, name string, env ...string) inject.ProcessSpec {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return inject.ProcessSpec{
-		Name:         "child-" + mode,
-		Path:         exe,
-		Args:         []string{"-test.run=^$"},
-		Env:          []string{childEnv + "=" + mode, "GORACE=atexit_sleep_ms=0"},
-		ReadyPrefix:  "READY",
-		ReadyTimeout: 20 * time.Second, // a race-built child on a busy machine
-	}
+	return inject.ProcessSpec{Name: name, Path: exe, Args: []string{"-test.run=^$"}, Env: append(env, "GORACE=atexit_sleep_ms=0")}
+}
+
+// childSpec returns the spec of a child in the given mode (see runChild).
+func childSpec(t testing.TB, mode string) inject.ProcessSpec {
+	t.Helper()
+	spec := testBinary(t, "child-"+mode, childEnv+"="+mode)
+	spec.ReadyPrefix = "READY"
+	spec.ReadyTimeout = 20 * time.Second // a race-built child on a busy machine
+	return spec
 }
 
 // startChild starts a child and stops it at the end of the test.
@@ -45,17 +48,27 @@ func startChild(t testing.TB, spec inject.ProcessSpec) *inject.Process {
 	return p
 }
 
+// procFields returns the fields of /proc/PID/stat after the command name:
+// [0] is field 3 (the state), [19] field 22 (the start time).
+func procFields(pid int) ([]string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil, err
+	}
+	i := bytes.LastIndexByte(b, ')') // the command name may hold spaces and parens
+	if f := strings.Fields(string(b[i+1:])); i >= 0 && len(f) >= 20 {
+		return f, nil
+	}
+	return nil, errors.New("bad stat: " + string(b))
+}
+
 // procState returns the state letter of /proc/PID/stat ('R', 'S', 'T'...).
 func procState(pid int) (byte, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	f, err := procFields(pid)
 	if err != nil {
 		return 0, err
 	}
-	i := bytes.LastIndexByte(b, ')') // the command name may hold spaces and parens
-	if i < 0 || i+2 >= len(b) {
-		return 0, errors.New("bad stat: " + string(b))
-	}
-	return b[i+2], nil
+	return f[0][0], nil
 }
 
 // waitState waits until the state of pid is (or, with not, is no longer) want.

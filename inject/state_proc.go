@@ -8,22 +8,33 @@ import (
 	"strconv"
 )
 
-// procStartTime returns field 22 of /proc/PID/stat: when the process
-// started, in clock ticks since boot. With the PID, it names one process
-// for as long as the machine runs, so a PID reused by another process is
-// told apart. It fails without /proc (not Linux) or once pid is gone.
-func procStartTime(pid int) (uint64, error) {
+// procStat returns the fields of /proc/PID/stat that follow the command
+// name: f[0] is field 3 (the state), f[19] field 22 (the start time). It
+// fails without /proc (not Linux) or once pid is gone.
+func procStat(pid int) ([][]byte, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	i := bytes.LastIndexByte(b, ')') // the command name may hold spaces and parens
 	if i < 0 {
-		return 0, errors.New("bad stat: " + string(b))
+		return nil, errors.New("bad stat: " + string(b))
 	}
-	f := bytes.Fields(b[i+1:]) // f[0] is field 3 (state)
+	f := bytes.Fields(b[i+1:])
 	if len(f) < 20 {
-		return 0, fmt.Errorf("bad stat of pid %d: %d fields", pid, len(f)+2)
+		return nil, fmt.Errorf("bad stat of pid %d: %d fields", pid, len(f)+2)
+	}
+	return f, nil
+}
+
+// procStartTime returns field 22 of /proc/PID/stat: when the process
+// started, in clock ticks since boot. With the PID, it names one process
+// for as long as the machine runs, so a PID reused by another process is
+// told apart.
+func procStartTime(pid int) (uint64, error) {
+	f, err := procStat(pid)
+	if err != nil {
+		return 0, err
 	}
 	return strconv.ParseUint(string(f[19]), 10, 64)
 }

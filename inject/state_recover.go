@@ -112,15 +112,14 @@ func revertEntry(ctx context.Context, e PendingRevert, report func(string)) (str
 		if r.Toxic == nil {
 			return "", errors.New("no toxic recorded")
 		}
-		t := *r.Toxic
-		gone, err := deleteToxic(ctx, t)
+		gone, err := deleteToxic(ctx, *r.Toxic)
 		if err != nil {
 			return "", err
 		}
 		if gone {
-			return fmt.Sprintf("toxic %s on proxy %s at %s is gone already; nothing to delete", t.Name, t.Proxy, t.Server), nil
+			return r.Toxic.String() + " is gone already; nothing to delete", nil
 		}
-		return fmt.Sprintf("deleted toxic %s on proxy %s at %s", t.Name, t.Proxy, t.Server), nil
+		return "deleted " + r.Toxic.String(), nil
 	case RevertKilled:
 		return fmt.Sprintf("process %s (pid %d) was killed by gameday and not started again; nothing can undo that: start it yourself if it should run", name, r.PID), nil
 	}
@@ -142,14 +141,7 @@ func resume(name string, r Revert) (string, error) {
 	case !sameProcess(r.PID, r.StartTime):
 		return fmt.Sprintf("%s is gone, and pid %d is another process now; nothing to resume, not signalled", who, r.PID), nil
 	}
-	var err error = syscall.ESRCH
-	if r.Group {
-		err = syscall.Kill(-r.PID, syscall.SIGCONT)
-	}
-	if errors.Is(err, syscall.ESRCH) {
-		err = syscall.Kill(r.PID, syscall.SIGCONT)
-	}
-	switch {
+	switch err := signalPID(r.PID, r.Group, syscall.SIGCONT); {
 	case errors.Is(err, syscall.ESRCH):
 		return who + " is gone; nothing to resume", nil
 	case err != nil:

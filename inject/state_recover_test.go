@@ -190,14 +190,14 @@ func TestRecoverToxic(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	x := inject.NewToxic("lat", latencyFault(ts.URL, 100))
 	x.SetRecorder(openState(t, path))
-	startToxic(t, x)
+	started(t, x)
 	if got := ts.toxicNames(t); len(got) != 1 {
 		t.Fatalf("toxics %v", got)
 	}
 	st := openState(t, path)
 	gone := inject.ToxicRef{Server: ts.URL, Proxy: "echo", Name: "gameday-gone-downstream"}
 	record(t, st, "toxic/gone", inject.Revert{Kind: inject.RevertToxic, Toxic: &gone})
-	down := inject.ToxicRef{Server: "http://" + toxiFreeAddr(t), Proxy: "echo", Name: "gameday-down-downstream"}
+	down := inject.ToxicRef{Server: "http://" + freeAddr(t), Proxy: "echo", Name: "gameday-down-downstream"}
 	record(t, st, "toxic/down", inject.Revert{Kind: inject.RevertToxic, Toxic: &down})
 
 	// gameday died with the toxic on.

@@ -78,12 +78,7 @@ func stateChild(mode string) int {
 // on the state file at path, with env added to its environment.
 func stateChildSpec(t testing.TB, mode, path string, env ...string) inject.ProcessSpec {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return inject.ProcessSpec{Name: "gameday-" + mode, Path: exe, Args: []string{"-test.run=^$"},
-		Env: append(env, stateChildEnv+"="+mode, stateFileEnv+"="+path, "GORACE=atexit_sleep_ms=0")}
+	return testBinary(t, "gameday-"+mode, append(env, stateChildEnv+"="+mode, stateFileEnv+"="+path)...)
 }
 
 func openState(t testing.TB, path string) *inject.StateFile {
@@ -308,11 +303,10 @@ func TestStateFileConcurrent(t *testing.T) {
 // startTime returns field 22 of /proc/PID/stat.
 func startTime(t testing.TB, pid int) uint64 {
 	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	f, err := procFields(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
 	n, err := strconv.ParseUint(f[19], 10, 64)
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -225,11 +224,8 @@ var tcpStarts atomic.Uint64
 type TCPFaultInjector struct {
 	proxy *TCPProxy
 	fault TCPFault
-
-	mu        sync.Mutex
-	started   bool
-	id        uint64
-	intensity float64
+	proxyFault
+	id uint64 // of the current Start
 }
 
 var _ Injector = (*TCPFaultInjector)(nil)
@@ -243,63 +239,27 @@ var _ Injector = (*TCPFaultInjector)(nil)
 // back to the fast path. Start returns f.Validate's error when f cannot be
 // applied.
 func NewTCPFault(p *TCPProxy, f TCPFault) *TCPFaultInjector {
-	return &TCPFaultInjector{proxy: p, fault: f, intensity: 1}
+	return &TCPFaultInjector{proxy: p, fault: f, proxyFault: newProxyFault("tcp", p.name)}
 }
-
-// Fault returns the fault at full intensity.
-func (h *TCPFaultInjector) Fault() TCPFault { return h.fault }
-
-// Proxy returns the proxy the fault acts on.
-func (h *TCPFaultInjector) Proxy() *TCPProxy { return h.proxy }
 
 // Start puts the fault on the proxy at the current intensity (1 unless an
 // Update said otherwise). Each Start draws anew which connections the
 // fault applies to.
 func (h *TCPFaultInjector) Start(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := h.fault.Validate(); err != nil {
-		return fmt.Errorf("inject: tcp fault on proxy %q: %w", h.proxy.name, err)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.started {
-		return nil
-	}
-	if h.proxy.isClosed() {
-		return fmt.Errorf("inject: tcp fault on proxy %q: the proxy is closed", h.proxy.name)
-	}
-	h.started = true
-	h.id = tcpStarts.Add(1)
-	h.apply()
-	return nil
+	return h.start(ctx, h.fault.Validate, h.proxy.isClosed, func() {
+		h.id = tcpStarts.Add(1)
+		h.apply()
+	})
 }
 
 // Update sets the intensity, 0..1.
 func (h *TCPFaultInjector) Update(intensity float64) error {
-	if !isProbability(intensity) {
-		return fmt.Errorf("inject: tcp fault on proxy %q: intensity %v is not within 0..1", h.proxy.name, intensity)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.intensity = intensity
-	if h.started {
-		h.apply()
-	}
-	return nil
+	return h.update(intensity, h.apply)
 }
 
 // Stop removes the fault from the proxy.
 func (h *TCPFaultInjector) Stop(context.Context) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.started {
-		return nil
-	}
-	h.started = false
-	h.proxy.setFault(h, nil)
-	return nil
+	return h.stop(func() { h.proxy.setFault(h, nil) })
 }
 
 // apply installs the fault at h.intensity, or removes it at intensity 0 so

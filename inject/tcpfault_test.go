@@ -360,8 +360,6 @@ func TestTCPSlicing(t *testing.T) {
 	}
 }
 
-// TestTCPProbability resets a share of 400 connections with probability
-// 0.5 and checks the share against its 99 % binomial interval.
 // TestTCPProbability: with Probability 0.5, the share of connections
 // reset lies within its 99 % binomial interval. A count outside it is
 // measured once more (a fair proxy fails twice in 10,000 runs, not once in

@@ -2,7 +2,6 @@ package inject_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -136,12 +135,7 @@ func tcpDial(t testing.TB, addr string) *net.TCPConn {
 
 func startTCPFault(t testing.TB, p *inject.TCPProxy, f inject.TCPFault) *inject.TCPFaultInjector {
 	t.Helper()
-	h := inject.NewTCPFault(p, f)
-	if err := h.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { h.Stop(context.Background()) })
-	return h
+	return started(t, inject.NewTCPFault(p, f))
 }
 
 // tcpPattern returns n reproducible pseudo-random bytes.
@@ -220,11 +214,5 @@ func tcpMedianRoundTrip(t testing.TB, c *net.TCPConn, n int) time.Duration {
 // tcpWaitConns waits until p has n connections open.
 func tcpWaitConns(t testing.TB, p *inject.TCPProxy, n int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for p.Conns() != n {
-		if time.Now().After(deadline) {
-			t.Fatalf("proxy has %d connections, want %d", p.Conns(), n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitCount(t, "connections open", p.Conns, n)
 }

@@ -205,19 +205,7 @@ func (p *TCPProxy) setFault(owner *TCPFaultInjector, a *tcpActive) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	old := p.faults.Load()
-	list := make([]*tcpActive, 0, len(old.list)+1)
-	found := false
-	for _, f := range old.list {
-		if f.owner != owner {
-			list = append(list, f)
-		} else if a != nil {
-			list = append(list, a) // keep its place in the order
-			found = true
-		}
-	}
-	if a != nil && !found {
-		list = append(list, a)
-	}
+	list := withFault(old.list, func(f *tcpActive) bool { return f.owner == owner }, a)
 	if len(list) == 0 && len(old.list) == 0 {
 		return // nothing was on, nothing is
 	}
@@ -268,14 +256,7 @@ func (c *tcpConn) reset() {
 	})
 }
 
-func (c *tcpConn) isClosed() bool {
-	select {
-	case <-c.done:
-		return true
-	default:
-		return false
-	}
-}
+func (c *tcpConn) isClosed() bool { return isClosed(c.done) }
 
 // draws reports whether fault a applies to this connection: a stable draw
 // per connection and per Start, so that a probability lowered and raised
@@ -284,9 +265,5 @@ func (c *tcpConn) draws(a *tcpActive) bool {
 	if a.prob >= 1 {
 		return true
 	}
-	x := c.seed ^ a.id*0x9e3779b97f4a7c15 // splitmix64's finalizer over seed and id
-	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
-	x = (x ^ x>>27) * 0x94d049bb133111eb
-	x ^= x >> 31
-	return float64(x>>11)/(1<<53) < a.prob
+	return mix01(c.seed^a.id*0x9e3779b97f4a7c15) < a.prob
 }

@@ -161,13 +161,7 @@ func TestTCPProxyErrors(t *testing.T) {
 // TestTCPUpstreamDown: a client of a proxy whose upstream refuses
 // connections is reset, as it would be by the upstream itself.
 func TestTCPUpstreamDown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	p := newTCPProxy(t, addr)
+	p := newTCPProxy(t, freeAddr(t))
 	c, err := net.DialTimeout("tcp", p.Addr(), 5*time.Second)
 	if err == nil { // else reset before connect returned
 		defer c.Close()

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 )
@@ -49,9 +48,7 @@ type ToxicInjector struct {
 	server string // fault.Server, normalized
 	client *toxiclient.Client
 
-	mu        sync.Mutex
-	rec       RevertRecorder
-	started   bool
+	reverting
 	intensity float64  // wanted
 	applied   float64  // what the live toxics have
 	live      []string // streams whose toxic exists
@@ -70,14 +67,6 @@ func NewToxic(name string, f ToxicFault) *ToxicInjector {
 	c := toxiclient.NewClient(server)
 	c.UserAgent = "gameday"
 	return &ToxicInjector{name: name, fault: f, server: server, client: c, intensity: 1}
-}
-
-// SetRecorder sets the recorder of what to revert (nil: none). Set it
-// before Start.
-func (x *ToxicInjector) SetRecorder(r RevertRecorder) {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	x.rec = r
 }
 
 // Validate reports whether the fault can be started.
@@ -149,12 +138,9 @@ func (x *ToxicInjector) Start(ctx context.Context) error {
 // create records and creates the toxic of one stream. Called with x.mu held.
 func (x *ToxicInjector) create(stream string) error {
 	ref := x.ref(stream)
-	if x.rec != nil {
-		r := Revert{Kind: RevertToxic, Toxic: &ref,
-			Note: fmt.Sprintf("%s %s put by gameday fault %q", x.fault.Type, ref, x.name)}
-		if err := x.rec.Record(x.key(stream), r); err != nil {
-			return fmt.Errorf("inject: %s: not created: cannot record how to delete it: %w", ref, err)
-		}
+	r := Revert{Kind: RevertToxic, Toxic: &ref, Note: fmt.Sprintf("%s %s put by gameday fault %q", x.fault.Type, ref, x.name)}
+	if err := x.record(x.key(stream), r); err != nil {
+		return fmt.Errorf("inject: %s: not created: cannot record how to delete it: %w", ref, err)
 	}
 	toxicity := float32(x.fault.Toxicity)
 	if toxicity == 0 {
@@ -166,8 +152,8 @@ func (x *ToxicInjector) create(stream string) error {
 		// Forget the record made for this start, unless an earlier toxic of
 		// this name may still be on the server (a failed delete): recover
 		// must still find it.
-		if x.rec != nil && !x.stuck[stream] {
-			if ferr := x.rec.Forget(x.key(stream)); ferr != nil {
+		if !x.stuck[stream] {
+			if ferr := x.forget(x.key(stream)); ferr != nil {
 				err = errors.Join(err, ferr)
 			}
 		}
@@ -205,13 +191,7 @@ func (x *ToxicInjector) Update(intensity float64) error {
 // their records. It runs once per Start: a second call does nothing and
 // returns nil, even if a deletion failed (its record stays for recover).
 func (x *ToxicInjector) Stop(ctx context.Context) error {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if !x.started {
-		return nil
-	}
-	x.started = false
-	return x.removeAll(ctx)
+	return x.stopOnce(func() error { return x.removeAll(ctx) })
 }
 
 // removeAll deletes the live toxics. Called with x.mu held.
@@ -227,10 +207,8 @@ func (x *ToxicInjector) removeAll(ctx context.Context) error {
 			continue
 		}
 		delete(x.stuck, s)
-		if x.rec != nil {
-			if err := x.rec.Forget(x.key(s)); err != nil {
-				errs = append(errs, fmt.Errorf("inject: %s: deleted, but cannot forget its revert record: %w", x.ref(s), err))
-			}
+		if err := x.forget(x.key(s)); err != nil {
+			errs = append(errs, fmt.Errorf("inject: %s: deleted, but cannot forget its revert record: %w", x.ref(s), err))
 		}
 	}
 	x.live = nil

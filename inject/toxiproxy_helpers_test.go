@@ -1,15 +1,13 @@
 package inject_test
 
 import (
-	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
-	"sort"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/Shopify/toxiproxy/v2"
 	toxiclient "github.com/Shopify/toxiproxy/v2/client"
@@ -46,7 +44,7 @@ func newToxiServer(t testing.TB) *toxiServer {
 	})
 	ts.URL = hs.URL
 	ts.client = toxiclient.NewClient(hs.URL)
-	p, err := ts.client.CreateProxy("echo", "127.0.0.1:0", toxiEcho(t))
+	p, err := ts.client.CreateProxy("echo", "127.0.0.1:0", newTCPServer(t, tcpEcho).Addr())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,12 +80,7 @@ func (ts *toxiServer) toxics(t testing.TB) map[string]toxiclient.Toxic {
 // toxicNames returns the names of the echo proxy's toxics, sorted.
 func (ts *toxiServer) toxicNames(t testing.TB) []string {
 	t.Helper()
-	var names []string
-	for n := range ts.toxics(t) {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(ts.toxics(t)))
 }
 
 // addToxic puts a toxic on the echo proxy as someone else would.
@@ -100,63 +93,8 @@ func (ts *toxiServer) addToxic(t testing.TB, name, typ, stream string, attrs tox
 	}
 }
 
-// toxiEcho serves TCP echo on 127.0.0.1 until the test ends.
-func toxiEcho(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.Copy(c, c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-// toxiDial dials addr; the connection is closed when the test ends.
-func toxiDial(t testing.TB, addr string) net.Conn {
-	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// toxiRoundTrip returns the median time of n echoed messages on c.
-func toxiRoundTrip(t testing.TB, c net.Conn, n int) time.Duration {
-	t.Helper()
-	msg := []byte("ping gameday\n")
-	buf := make([]byte, len(msg))
-	var took []time.Duration
-	for range n {
-		start := time.Now()
-		c.SetDeadline(start.Add(20 * time.Second))
-		if _, err := c.Write(msg); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.ReadFull(c, buf); err != nil {
-			t.Fatal(err)
-		}
-		took = append(took, time.Since(start))
-	}
-	slices.Sort(took)
-	return took[n/2]
-}
-
-// toxiFreeAddr returns a loopback address that nothing listens on.
-func toxiFreeAddr(t testing.TB) string {
+// freeAddr returns a loopback address that nothing listens on.
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

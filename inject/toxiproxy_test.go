@@ -15,26 +15,18 @@ func latencyFault(server string, ms int64) inject.ToxicFault {
 	return inject.ToxicFault{Server: server, Proxy: "echo", Type: "latency", Attributes: map[string]int64{"latency": ms}}
 }
 
-func startToxic(t testing.TB, x *inject.ToxicInjector) {
-	t.Helper()
-	if err := x.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { x.Stop(context.Background()) })
-}
-
 func TestToxicLatency(t *testing.T) {
 	ts := newToxiServer(t)
-	c := toxiDial(t, ts.Listen)
-	if d := toxiRoundTrip(t, c, 3); d > 150*time.Millisecond {
+	c := tcpDial(t, ts.Listen)
+	if d := tcpMedianRoundTrip(t, c, 3); d > 150*time.Millisecond {
 		t.Fatalf("round trip through the proxy without toxic: %v", d)
 	}
 	x := inject.NewToxic("lat", latencyFault(ts.URL, 200))
-	startToxic(t, x)
+	started(t, x)
 	if got := ts.toxicNames(t); !slices.Equal(got, []string{"gameday-lat-downstream"}) {
 		t.Fatalf("toxics %v", got)
 	}
-	if d := toxiRoundTrip(t, c, 3); d < 190*time.Millisecond {
+	if d := tcpMedianRoundTrip(t, c, 3); d < 190*time.Millisecond {
 		t.Errorf("round trip with 200 ms latency: %v", d)
 	}
 
@@ -46,7 +38,7 @@ func TestToxicLatency(t *testing.T) {
 	if a := ts.toxics(t)["gameday-lat-downstream"].Attributes; a["latency"] != 50.0 {
 		t.Errorf("attributes at 0.25: %v", a)
 	}
-	if d := toxiRoundTrip(t, c, 5); d < 45*time.Millisecond || d > 170*time.Millisecond {
+	if d := tcpMedianRoundTrip(t, c, 5); d < 45*time.Millisecond || d > 170*time.Millisecond {
 		t.Errorf("round trip with 50 ms latency: %v", d)
 	}
 	ts.requests()
@@ -59,10 +51,10 @@ func TestToxicLatency(t *testing.T) {
 	if got := ts.toxicNames(t); len(got) != 0 {
 		t.Errorf("toxics left after Stop: %v", got)
 	}
-	if d := toxiRoundTrip(t, c, 5); d > 150*time.Millisecond {
+	if d := tcpMedianRoundTrip(t, c, 5); d > 150*time.Millisecond {
 		t.Errorf("round trip after Stop: %v", d)
 	}
-	if d := toxiRoundTrip(t, toxiDial(t, ts.Listen), 3); d > 150*time.Millisecond {
+	if d := tcpMedianRoundTrip(t, tcpDial(t, ts.Listen), 3); d > 150*time.Millisecond {
 		t.Errorf("round trip on a new connection after Stop: %v", d)
 	}
 }
@@ -71,7 +63,7 @@ func TestToxicUpdateBeforeStart(t *testing.T) {
 	ts := newToxiServer(t)
 	x := inject.NewToxic("lat", latencyFault(ts.URL, 400))
 	update(t, x, 0.5)
-	startToxic(t, x)
+	started(t, x)
 	if a := ts.toxics(t)["gameday-lat-downstream"].Attributes; a["latency"] != 200.0 {
 		t.Errorf("started at 0.5 with attributes %v", a)
 	}
@@ -105,7 +97,7 @@ func TestToxicScaling(t *testing.T) {
 		t.Run(tt.typ, func(t *testing.T) {
 			x := inject.NewToxic(strings.ReplaceAll(tt.typ, "_", "-"), inject.ToxicFault{
 				Server: ts.URL, Proxy: "echo", Type: tt.typ, Stream: "upstream", Toxicity: 0.5, Attributes: tt.attrs})
-			startToxic(t, x)
+			started(t, x)
 			name := "gameday-" + strings.ReplaceAll(tt.typ, "_", "-") + "-upstream"
 			given := map[string]float64{}
 			for k, v := range tt.attrs {
@@ -154,7 +146,7 @@ func TestToxicStartErrors(t *testing.T) {
 	}{
 		{"unknown proxy", inject.ToxicFault{Server: ts.URL, Proxy: "redis", Type: "latency", Attributes: map[string]int64{"latency": 10}},
 			[]string{`no proxy "redis"`, "its proxies: echo", ts.URL}},
-		{"unreachable server", latencyFault("127.0.0.1:"+strings.Split(toxiFreeAddr(t), ":")[1], 10),
+		{"unreachable server", latencyFault("127.0.0.1:"+strings.Split(freeAddr(t), ":")[1], 10),
 			[]string{"cannot reach the Toxiproxy server", "http://127.0.0.1:"}},
 		{"invalid", inject.ToxicFault{Server: ts.URL, Proxy: "echo", Type: "latency", Attributes: map[string]int64{"latancy": 10}},
 			[]string{`no attribute "latancy"`, "needs attribute latency above 0"}},
@@ -206,7 +198,7 @@ func TestToxicStopTwice(t *testing.T) {
 	ts := newToxiServer(t)
 	x := inject.NewToxic("x", latencyFault(ts.URL, 10))
 	stop(t, x) // before Start
-	startToxic(t, x)
+	started(t, x)
 	p := ts.client.NewProxy()
 	p.Name = "echo"
 	if err := p.RemoveToxic("gameday-x-downstream"); err != nil { // someone deleted it
@@ -214,7 +206,7 @@ func TestToxicStopTwice(t *testing.T) {
 	}
 	stop(t, x)
 	stop(t, x)
-	startToxic(t, x) // on again
+	started(t, x) // on again
 	stop(t, x)
 	if got := ts.toxicNames(t); len(got) != 0 {
 		t.Errorf("toxics %v", got)
@@ -234,7 +226,7 @@ func TestToxicRecorder(t *testing.T) {
 	x := inject.NewToxic("x", inject.ToxicFault{Server: ts.URL, Proxy: "echo", Type: "latency", Stream: "both",
 		Attributes: map[string]int64{"latency": 10}})
 	x.SetRecorder(rec)
-	startToxic(t, x)
+	started(t, x)
 	if got := ts.toxicNames(t); !slices.Equal(got, []string{"gameday-x-downstream", "gameday-x-upstream"}) {
 		t.Errorf("toxics %v", got)
 	}

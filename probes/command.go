@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -85,7 +86,7 @@ func (p *CommandProbe) init() error {
 	if c.Timeout == 0 {
 		c.Timeout = DefaultProbeTimeout
 	}
-	c.Argv, c.Env = append([]string(nil), c.Argv...), append([]string(nil), c.Env...)
+	c.Argv, c.Env = slices.Clone(c.Argv), slices.Clone(c.Env)
 	if c.Shell {
 		p.path, p.args, p.label = "/bin/sh", []string{"-c", c.Argv[0]}, "sh -c"
 		return nil

@@ -43,6 +43,7 @@ type HTTPProbe struct {
 	cfg    HTTPProbeConfig
 	shown  string // the URL redacted
 	client *http.Client
+	req    *requestTemplate
 }
 
 var _ Probe = (*HTTPProbe)(nil)
@@ -53,15 +54,22 @@ func NewHTTPProbe(name string, cfg HTTPProbeConfig) (*HTTPProbe, error) {
 	if cfg.Method == "" {
 		cfg.Method = http.MethodGet
 	}
-	if err := checkHTTPProbe(cfg); err != nil {
+	err := checkHTTPProbe(cfg)
+	var req *requestTemplate
+	if err == nil {
+		cfg.Header, cfg.Body = cfg.Header.Clone(), bytes.Clone(cfg.Body)
+		// The client may be the caller's, with a cookie jar: each request
+		// gets its own header.
+		req, err = newRequestTemplate(cfg.Method, cfg.URL, cfg.Header, cfg.Body, false)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("http probe %s: %w", name, err)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultProbeTimeout
 	}
-	cfg.Header, cfg.Body = cfg.Header.Clone(), bytes.Clone(cfg.Body)
 	cfg.ExpectStatus = slices.Clone(cfg.ExpectStatus)
-	p := &HTTPProbe{name: name, cfg: cfg, shown: redactURL(cfg.URL), client: cfg.Client}
+	p := &HTTPProbe{name: name, cfg: cfg, shown: redactURL(cfg.URL), client: cfg.Client, req: req}
 	if p.client == nil {
 		p.client = http.DefaultClient
 	}
@@ -80,9 +88,6 @@ func checkHTTPProbe(cfg HTTPProbeConfig) error {
 			return fmt.Errorf("expected status %d: want an HTTP status, 100 to 599", s)
 		}
 	}
-	if _, err := http.NewRequest(cfg.Method, "http://127.0.0.1/", nil); err != nil {
-		return err // a bad method
-	}
 	return nil
 }
 
@@ -93,12 +98,8 @@ func (p *HTTPProbe) Name() string { return p.name }
 func (p *HTTPProbe) Sample(ctx context.Context) (float64, error) {
 	ctx, cancel := withSampleTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
-	req, err := p.newRequest(ctx)
-	if err != nil {
-		return 0, p.errorf("%w", urlErrorCause(err))
-	}
 	start := time.Now()
-	resp, err := p.client.Do(req)
+	resp, err := p.client.Do(p.req.new(ctx))
 	if err != nil {
 		return 0, p.transportError(ctx, err)
 	}
@@ -120,24 +121,6 @@ func (p *HTTPProbe) Sample(ctx context.Context) (float64, error) {
 			len(body), excerpt(string(body), 80), p.cfg.ExpectBody)
 	}
 	return float64(took) / float64(time.Millisecond), nil
-}
-
-func (p *HTTPProbe) newRequest(ctx context.Context) (*http.Request, error) {
-	var body io.Reader
-	if len(p.cfg.Body) > 0 {
-		body = bytes.NewReader(p.cfg.Body)
-	}
-	req, err := http.NewRequestWithContext(ctx, p.cfg.Method, p.cfg.URL, body)
-	if err != nil {
-		return nil, err
-	}
-	if p.cfg.Header != nil {
-		req.Header = p.cfg.Header.Clone()
-		if h := req.Header.Get("Host"); h != "" {
-			req.Host = h
-		}
-	}
-	return req, nil
 }
 
 func (p *HTTPProbe) statusOK(code int) bool {

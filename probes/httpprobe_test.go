@@ -105,15 +105,7 @@ func TestHTTPProbeRequest(t *testing.T) {
 // TestHTTPProbeTimeout: a server that does not answer in time; the sample
 // ends at the probe's timeout with an error that says so.
 func TestHTTPProbeTimeout(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	defer srv.Close()
-	defer close(release) // before srv.Close, which waits for handlers
+	srv := hangingServer(t)
 	p, err := probes.NewHTTPProbe("slow", probes.HTTPProbeConfig{URL: srv.URL, Timeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -137,9 +129,7 @@ func TestHTTPProbeTimeout(t *testing.T) {
 }
 
 func TestHTTPProbeRefused(t *testing.T) {
-	srv := httptest.NewServer(http.NotFoundHandler())
-	srv.Close()
-	p, err := probes.NewHTTPProbe("gone", probes.HTTPProbeConfig{URL: srv.URL})
+	p, err := probes.NewHTTPProbe("gone", probes.HTTPProbeConfig{URL: "http://" + closedAddr(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,10 +45,11 @@ type LoadConfig struct {
 	// text/template with a request counter and random values (see
 	// template.go); one that does not parse is an error from NewLoad.
 	BodyTemplate string
-	// OnResult, when set, is called after every request (from its own
-	// goroutine, so it must be safe for concurrent use) with its outcome
-	// (OutcomeOK, OutcomeError, OutcomeTimeout) and its latency from the
-	// intended send time; and with OutcomeNotSent for a hit not sent.
+	// OnResult, when set, is called after every request (from the
+	// goroutine that sent it, so it must be safe for concurrent use) with
+	// its outcome (OutcomeOK, OutcomeError, OutcomeTimeout) and its
+	// latency from the intended send time; and with OutcomeNotSent for a
+	// hit not sent.
 	OnResult func(outcome string, latency time.Duration)
 }
 
@@ -65,9 +66,9 @@ const (
 // omission); latency is measured from each request's intended send time into
 // HDR histograms.
 //
-//	RatePacer ──due hits──▶ sender ──one goroutine per hit──▶ target
-//	   ▲ SetScale                                │ outcome, latency from
-//	   │                                         ▼ the intended send time
+//	RatePacer ──due hits──▶ sender ──a worker per hit in flight──▶ target
+//	   ▲ SetScale                                    │ outcome, latency from
+//	   │                                             ▼ the intended send time
 //	 caller ◀──── Collect, Window ◀──── ring of histograms, one per 250 ms
 //
 // The sender fires every hit that is due, catching up hit by hit when it
@@ -90,6 +91,7 @@ type Load struct {
 	stop    time.Time
 
 	inFlight atomic.Int64
+	req      *requestTemplate
 	tmpl     *bodyTemplate // nil without a BodyTemplate
 	stats    *loadStats
 }
@@ -99,7 +101,14 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	if cfg.Method == "" {
 		cfg.Method = http.MethodGet
 	}
+	cfg.Header, cfg.Body = cfg.Header.Clone(), bytes.Clone(cfg.Body) // the caller may reuse them
 	err := checkLoadConfig(cfg)
+	var req *requestTemplate
+	if err == nil {
+		// Copies of the request share its header with the load's own
+		// client, which has no cookie jar to write into it.
+		req, err = newRequestTemplate(cfg.Method, cfg.URL, cfg.Header, cfg.Body, cfg.Client == nil)
+	}
 	var tmpl *bodyTemplate
 	if err == nil {
 		tmpl, err = loadBodyTemplate(cfg)
@@ -119,12 +128,12 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	if cfg.MaxInFlight == 0 {
 		cfg.MaxInFlight = DefaultLoadMaxInFlight
 	}
-	cfg.Header, cfg.Body = cfg.Header.Clone(), bytes.Clone(cfg.Body) // the caller may reuse them
 	l := &Load{
 		cfg:    cfg,
 		client: cfg.Client,
 		wake:   make(chan struct{}, 1),
 		stats:  newLoadStats(cfg.Window, time.Now()),
+		req:    req,
 		tmpl:   tmpl,
 	}
 	if l.client == nil {
@@ -151,9 +160,6 @@ func checkLoadConfig(cfg LoadConfig) error {
 		return fmt.Errorf("window %v: want a duration >= 0 (0 for the default)", cfg.Window)
 	case cfg.MaxInFlight < 0:
 		return fmt.Errorf("max in flight %d: want a number >= 0 (0 for the default)", cfg.MaxInFlight)
-	}
-	if _, err := http.NewRequest(cfg.Method, cfg.URL, nil); err != nil {
-		return err // a bad method, say
 	}
 	return nil
 }
@@ -183,13 +189,14 @@ func (l *Load) Run(ctx context.Context) error {
 	l.stats.begin(start)
 
 	reqCtx := context.WithoutCancel(ctx)
-	var wg sync.WaitGroup
+	w := &workers{hits: make(chan time.Time)}
 	timer := time.NewTimer(never)
 	defer timer.Stop()
 	var hits uint64
 	stopAt := time.Duration(-1) // when the sender saw ctx done
 	for {
-		elapsed := time.Since(start)
+		now := time.Now()
+		elapsed := now.Sub(start)
 		if stopAt < 0 && ctx.Err() != nil {
 			stopAt = elapsed
 		}
@@ -216,26 +223,27 @@ func (l *Load) Run(ctx context.Context) error {
 		if -wait > l.cfg.Timeout {
 			// Skip, as errors, every hit due before elapsed-Timeout.
 			skip := max(uint64(math.Ceil(pacer.Hits(elapsed-l.cfg.Timeout))), hits+1)
-			l.notSent(int64(skip - hits))
+			l.notSent(now, int64(skip-hits))
 			hits = skip
 			continue
 		}
 		hits++
-		l.fire(reqCtx, &wg, start.Add(elapsed+wait))
+		l.fire(reqCtx, w, now, start.Add(elapsed+wait))
 	}
 	l.mu.Lock()
 	l.stop = start.Add(stopAt)
 	l.mu.Unlock()
-	wg.Wait()
+	close(w.hits)
+	w.wg.Wait()
 	if l.ownClient {
 		l.client.CloseIdleConnections()
 	}
 	return nil
 }
 
-// notSent counts n hits that were due but not sent.
-func (l *Load) notSent(n int64) {
-	l.stats.notSent(time.Now(), n)
+// notSent counts n hits that were due at about now but not sent.
+func (l *Load) notSent(now time.Time, n int64) {
+	l.stats.notSent(now, n)
 	if l.cfg.OnResult != nil {
 		for range n {
 			l.cfg.OnResult(OutcomeNotSent, 0)
@@ -243,19 +251,52 @@ func (l *Load) notSent(n int64) {
 	}
 }
 
-// fire sends a hit due at intended in its own goroutine, unless MaxInFlight
-// requests are in flight already. Only the sender calls it.
-func (l *Load) fire(ctx context.Context, wg *sync.WaitGroup, intended time.Time) {
+// maxIdleWorkers is how many workers may wait for a hit; one more ends.
+const maxIdleWorkers = 256
+
+// workers send the hits: a hit goes to a worker that waits for one, or
+// else to a new worker; a worker done with its hit waits for the next,
+// unless maxIdleWorkers wait already. Reusing goroutines spares making one
+// per hit and growing its stack again through net/http's calls.
+type workers struct {
+	hits chan time.Time // unbuffered: a send succeeds only if a worker waits; closed at the end of Run
+	idle atomic.Int64
+	wg   sync.WaitGroup
+}
+
+// fire sends a hit due at intended, unless MaxInFlight requests are in
+// flight already. Only the sender calls it.
+func (l *Load) fire(ctx context.Context, w *workers, now, intended time.Time) {
 	if l.inFlight.Load() >= int64(l.cfg.MaxInFlight) {
-		l.notSent(1)
+		l.notSent(now, 1)
 		return
 	}
 	l.inFlight.Add(1)
 	l.stats.sent()
-	wg.Go(func() {
-		defer l.inFlight.Add(-1)
+	select {
+	case w.hits <- intended:
+	default:
+		w.wg.Go(func() { l.work(ctx, w, intended) })
+	}
+}
+
+// work sends the hit due at intended, then each hit handed to it, until
+// there are too many idle workers or w.hits is closed.
+func (l *Load) work(ctx context.Context, w *workers, intended time.Time) {
+	for {
 		l.hit(ctx, intended)
-	})
+		l.inFlight.Add(-1)
+		if w.idle.Add(1) > maxIdleWorkers {
+			w.idle.Add(-1)
+			return
+		}
+		next, ok := <-w.hits
+		w.idle.Add(-1)
+		if !ok {
+			return
+		}
+		intended = next
+	}
 }
 
 // hit sends one request and records its outcome and its latency from the
@@ -272,7 +313,8 @@ func (l *Load) hit(ctx context.Context, intended time.Time) {
 		}
 	}
 	end := time.Now()
-	l.stats.done(end, end.Sub(intended), failed)
+	lat := end.Sub(intended)
+	l.stats.done(end, lat, failed)
 	if l.cfg.OnResult != nil {
 		outcome := OutcomeOK
 		switch {
@@ -281,32 +323,19 @@ func (l *Load) hit(ctx context.Context, intended time.Time) {
 		case failed:
 			outcome = OutcomeError
 		}
-		l.cfg.OnResult(outcome, end.Sub(intended))
+		l.cfg.OnResult(outcome, lat)
 	}
 }
 
 func (l *Load) newRequest(ctx context.Context) (*http.Request, error) {
-	var body io.Reader
-	if l.tmpl != nil {
-		b, err := l.tmpl.render()
-		if err != nil {
-			return nil, err
-		}
-		body = bytes.NewReader(b)
-	} else if len(l.cfg.Body) > 0 {
-		body = bytes.NewReader(l.cfg.Body)
+	if l.tmpl == nil {
+		return l.req.new(ctx), nil
 	}
-	req, err := http.NewRequestWithContext(ctx, l.cfg.Method, l.cfg.URL, body)
+	b, err := l.tmpl.render()
 	if err != nil {
 		return nil, err
 	}
-	if l.cfg.Header != nil {
-		req.Header = l.cfg.Header.Clone()
-		if h := req.Header.Get("Host"); h != "" {
-			req.Host = h
-		}
-	}
-	return req, nil
+	return l.req.newWithBody(ctx, b), nil
 }
 
 // SetScale multiplies the base rate by f from now on (1 is the base rate; a

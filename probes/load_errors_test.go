@@ -3,7 +3,6 @@ package probes_test
 import (
 	"context"
 	"math"
-	"net"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -78,14 +77,7 @@ func TestLoadTimeouts(t *testing.T) {
 }
 
 func TestLoadConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-
-	l := newLoad(t, probes.LoadConfig{URL: "http://" + addr + "/", Rate: 50})
+	l := newLoad(t, probes.LoadConfig{URL: "http://" + closedAddr(t) + "/", Rate: 50})
 	s := runFor(t, l, 500*time.Millisecond)
 	if s.Count == 0 || s.Errors != s.Count || s.ErrorRate != 1 {
 		t.Errorf("Count %d, Errors %d, ErrorRate %v; want every request to fail", s.Count, s.Errors, s.ErrorRate)

@@ -3,50 +3,50 @@ package probes_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
-	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gameday-dev/gameday/probes"
 )
 
-// countingServer serves handler (nil: an empty 200) and counts the requests
-// it received.
-func countingServer(t testing.TB, handler http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
-	t.Helper()
-	var n atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		if handler != nil {
-			handler(w, r)
+// TestLoadRequest: method, headers (Host included) and body reach the
+// server as configured, on every request.
+func TestLoadRequest(t *testing.T) {
+	type seen struct {
+		method, host, token, body string
+		length                    int64
+	}
+	var mu sync.Mutex
+	var got []seen
+	srv, _ := countingServer(t, func(_ http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, seen{r.Method, r.Host, r.Header.Get("X-Token"), string(b), r.ContentLength})
+	})
+	header := http.Header{"X-Token": {"t1"}, "Host": {"shop.example"}}
+	body := []byte(`{"sku":1}`)
+	l := newLoad(t, probes.LoadConfig{URL: srv.URL + "/checkout", Method: http.MethodPost, Header: header, Body: body,
+		Rate: 200, Timeout: time.Minute})
+	header.Set("X-Token", "changed") // the load keeps its own copies
+	body[0] = '['
+	s := runFor(t, l, 300*time.Millisecond)
+
+	mu.Lock()
+	defer mu.Unlock()
+	if int64(len(got)) != s.TotalSent || len(got) < 5 {
+		t.Fatalf("the server got %d requests, the load sent %d; want the same, at least 5", len(got), s.TotalSent)
+	}
+	want := seen{"POST", "shop.example", "t1", `{"sku":1}`, 9}
+	for i, g := range got {
+		if g != want {
+			t.Fatalf("request %d: server saw %+v, want %+v", i, g, want)
 		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &n
-}
-
-func newLoad(t *testing.T, cfg probes.LoadConfig) *probes.Load {
-	t.Helper()
-	l, err := probes.NewLoad(cfg)
-	if err != nil {
-		t.Fatalf("NewLoad: %v", err)
 	}
-	return l
-}
-
-// runFor runs l for d, waits for its requests and returns a final Collect.
-func runFor(t *testing.T, l *probes.Load, d time.Duration) probes.LoadSample {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	if err := l.Run(ctx); err != nil {
-		t.Fatalf("Run: %v", err)
-	}
-	return l.Collect(time.Now())
 }
 
 func TestLoadRateAccuracy(t *testing.T) {
@@ -165,16 +165,4 @@ func TestLoadSetScaleWakesSender(t *testing.T) {
 	if got := sent(); got > paused {
 		t.Errorf("at scale 0, %d more requests were sent", got-paused)
 	}
-}
-
-// waitFor polls cond until it holds or d has passed.
-func waitFor(d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return true
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	return cond()
 }

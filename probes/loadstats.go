@@ -42,12 +42,12 @@ var collectPercentiles = []float64{50, 90, 95, 99}
 // loadStats records the outcome of each hit into the window and the current
 // interval. Its methods are safe from any goroutine.
 type loadStats struct {
-	sentInterval atomic.Int64 // hits sent since the previous collect
-	totalSent    atomic.Int64
+	totalSent atomic.Int64
 
 	mu          sync.Mutex // guards the fields below
 	ring        *slotRing
 	lastCollect time.Time
+	sentBefore  int64 // totalSent at the previous collect
 	doneInt     int64 // responses since the previous collect
 	totalErrors int64
 }
@@ -66,10 +66,7 @@ func (s *loadStats) begin(start time.Time) {
 }
 
 // sent counts a hit sent.
-func (s *loadStats) sent() {
-	s.sentInterval.Add(1)
-	s.totalSent.Add(1)
-}
+func (s *loadStats) sent() { s.totalSent.Add(1) }
 
 // done records a request that completed at end after lat since its
 // intended send time.
@@ -105,15 +102,15 @@ func (s *loadStats) collect(now time.Time) LoadSample {
 	out := LoadSample{Time: now}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	out.TotalSent = s.totalSent.Load()
 	// An interval of no time (now not after the previous collect) is not
 	// closed: its counts go to the next one.
 	if dt := now.Sub(s.lastCollect).Seconds(); dt > 0 {
-		out.SentRate = float64(s.sentInterval.Swap(0)) / dt
+		out.SentRate = float64(out.TotalSent-s.sentBefore) / dt
 		out.Throughput = float64(s.doneInt) / dt
-		s.doneInt = 0
+		s.sentBefore, s.doneInt = out.TotalSent, 0
 		s.lastCollect = now
 	}
-	out.TotalSent = s.totalSent.Load()
 	out.TotalErrors = s.totalErrors
 	w := s.ring.window(now, time.Duration(len(s.ring.slots))*s.ring.width, collectPercentiles)
 	out.Count, out.Errors, out.ErrorRate, out.Max = w.Count, w.Errors, w.ErrorRate, w.Max

@@ -97,15 +97,11 @@ func (p *PromQL) Sample(ctx context.Context) (float64, error) {
 		if err := json.Unmarshal(data.Result, &v); err != nil {
 			return 0, p.errorf("decoding a vector: %w", err)
 		}
-		metrics := make([]model.Metric, len(v))
-		for i, s := range v {
-			metrics[i] = s.Metric
-		}
-		if err := p.oneSeries(metrics); err != nil {
+		if err := p.oneSeries(len(v), func(i int) model.Metric { return v[i].Metric }); err != nil {
 			return 0, err
 		}
 		if v[0].Histogram != nil {
-			return 0, p.errorf("the result is a native histogram, not a number: take a histogram_quantile() or histogram_count() of it")
+			return 0, p.errorf(nativeHistogram)
 		}
 		return p.value(float64(v[0].Value))
 	}
@@ -138,15 +134,11 @@ func (p *PromQL) Range(ctx context.Context, start, end time.Time, step time.Dura
 	if err := json.Unmarshal(data.Result, &m); err != nil {
 		return nil, p.errorf("decoding a matrix: %w", err)
 	}
-	metrics := make([]model.Metric, len(m))
-	for i, s := range m {
-		metrics[i] = s.Metric
-	}
-	if err := p.oneSeries(metrics); err != nil {
+	if err := p.oneSeries(len(m), func(i int) model.Metric { return m[i].Metric }); err != nil {
 		return nil, err
 	}
 	if len(m[0].Values) == 0 && len(m[0].Histograms) > 0 {
-		return nil, p.errorf("the result is a native histogram, not a number: take a histogram_quantile() or histogram_count() of it")
+		return nil, p.errorf(nativeHistogram)
 	}
 	pts := make([]Point, 0, len(m[0].Values))
 	for _, sp := range m[0].Values {
@@ -160,15 +152,19 @@ func (p *PromQL) Range(ctx context.Context, start, end time.Time, step time.Dura
 	return pts, nil
 }
 
-// oneSeries checks that a result holds exactly one series.
-func (p *PromQL) oneSeries(metrics []model.Metric) error {
-	switch n := len(metrics); {
+// nativeHistogram is the error text of a result that is not a number.
+const nativeHistogram = "the result is a native histogram, not a number: take a histogram_quantile() or histogram_count() of it"
+
+// oneSeries checks that a result of n series, whose i-th has labels
+// metric(i), holds exactly one.
+func (p *PromQL) oneSeries(n int, metric func(i int) model.Metric) error {
+	switch {
 	case n == 0:
 		return p.errorf("empty result: %w", ErrNoData)
 	case n > 1:
-		shown := make([]string, 0, 3)
-		for _, m := range metrics[:min(n, 3)] {
-			shown = append(shown, m.String())
+		shown := make([]string, 0, 4)
+		for i := range min(n, 3) {
+			shown = append(shown, metric(i).String())
 		}
 		if n > 3 {
 			shown = append(shown, "…")

@@ -232,15 +232,7 @@ func TestPromQLGetFallback(t *testing.T) {
 }
 
 func TestPromQLTimeout(t *testing.T) {
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		select {
-		case <-r.Context().Done():
-		case <-release:
-		}
-	}))
-	defer srv.Close()
-	defer close(release)
+	srv := hangingServer(t)
 	p, err := probes.NewPromQL("q", srv.URL, "up", 100*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)

@@ -8,8 +8,6 @@ import (
 	"github.com/gameday-dev/gameday/probes"
 )
 
-var t0 = time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
-
 // pt is the point appended i-th in these tests: one a second, value i.
 func pt(i int) probes.Point {
 	return probes.Point{T: t0.Add(time.Duration(i) * time.Second), V: float64(i)}

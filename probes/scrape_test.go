@@ -218,14 +218,13 @@ func TestScrapeCounterNewSeries(t *testing.T) {
 func TestScrapeEndpointErrors(t *testing.T) {
 	notFound := httptest.NewServer(http.NotFoundHandler())
 	defer notFound.Close()
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
+	closedURL := "http://" + closedAddr(t)
 
 	tests := []struct {
 		name, url, want string
 	}{
 		{"404", notFound.URL + "/metrics", "404"},
-		{"nothing listening", closed.URL + "/metrics", "connection refused"},
+		{"nothing listening", closedURL + "/metrics", "connection refused"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -241,15 +240,7 @@ func TestScrapeEndpointErrors(t *testing.T) {
 }
 
 func TestScrapeHonoursContext(t *testing.T) {
-	hang := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		select {
-		case <-hang:
-		case <-r.Context().Done():
-		}
-	}))
-	defer srv.Close()
-	defer close(hang)
+	srv := hangingServer(t)
 	s, err := probes.NewScrape("p", srv.URL, "up", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package probes_test
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -32,12 +31,7 @@ func withSecrets(base, path string) string {
 // shows the user, the password or the token, while it still names the
 // server.
 func TestErrorsHideURLSecrets(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closedBase := "http://" + ln.Addr().String()
-	ln.Close()
+	closedBase := "http://" + closedAddr(t)
 
 	var sawAuth atomic.Value // string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -50,13 +50,7 @@ func TestTCPProbe(t *testing.T) {
 }
 
 func TestTCPProbeRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-
+	addr := closedAddr(t)
 	p, err := probes.NewTCPProbe("db", addr, 0)
 	if err != nil {
 		t.Fatal(err)

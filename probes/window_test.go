@@ -198,7 +198,7 @@ func TestLoadWindowMatchesCollect(t *testing.T) {
 	if w.Count != s.Count || w.Count != received.Load() || w.Errors != s.Errors {
 		t.Errorf("Window Count %d, Errors %d; Collect %d, %d; server got %d", w.Count, w.Errors, s.Count, s.Errors, received.Load())
 	}
-	if got := []time.Duration{s.P50, s.P90, s.P95, s.P99}; !equal(got, w.Latency) || w.Max != s.Max {
+	if got := []time.Duration{s.P50, s.P90, s.P95, s.P99}; !slices.Equal(got, w.Latency) || w.Max != s.Max {
 		t.Errorf("Collect p50..p99 %v max %v; Window %v max %v", got, s.Max, w.Latency, w.Max)
 	}
 	if s.P50 == 0 || s.P90 < s.P50 || s.P95 < s.P90 {
@@ -207,18 +207,6 @@ func TestLoadWindowMatchesCollect(t *testing.T) {
 	if w.Span <= 0 || w.Span > 10*time.Second || math.Abs(w.Throughput-float64(w.Count)/w.Span.Seconds()) > 1e-6 {
 		t.Errorf("Span %v, Throughput %v for %d requests", w.Span, w.Throughput, w.Count)
 	}
-}
-
-func equal(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestLoadWindowMatchesReference records completions at random times and

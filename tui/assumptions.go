@@ -12,28 +12,25 @@ import (
 // AssumptionsModel is the pane of assumptions: each with its state as a
 // symbol and a word, its value against the threshold and the margin.
 type AssumptionsModel struct {
-	styles  Styles
-	states  []experiments.AssumptionState
-	now     time.Time
-	w, h    int
-	compact bool     // one line per assumption when space is short
-	lines   []string // drawn by draw
+	styles *Styles
+	states []experiments.AssumptionState
+	now    time.Time
+	w, h   int
+	lines  []string // drawn by draw
 }
 
 // NewAssumptions returns an empty assumptions pane.
-func NewAssumptions(st Styles) AssumptionsModel { return AssumptionsModel{styles: st} }
+func NewAssumptions(st *Styles) AssumptionsModel { return AssumptionsModel{styles: st} }
 
 // SetSize sets the pane's outer size.
 func (m *AssumptionsModel) SetSize(w, h int) {
 	m.w, m.h = w, h
-	m.compact = h-2 < 2*len(m.states)
 	m.draw()
 }
 
 // SetStates shows the states of a snapshot.
 func (m *AssumptionsModel) SetStates(states []experiments.AssumptionState, now time.Time) {
 	m.states, m.now = states, now
-	m.compact = m.h-2 < 2*len(states)
 	m.draw()
 }
 
@@ -45,27 +42,23 @@ func AssumptionsHeight(n int, compact bool) int {
 	return 2*n + 2
 }
 
-// badge renders a status as symbol and word.
+// badge renders a status as symbol and word, e.g. "✗ NOT RECOVERED".
 func (m AssumptionsModel) badge(s experiments.Status) string {
 	st := m.styles
+	style, sym := st.Muted, "…"
 	switch s {
-	case experiments.StatusHolding:
-		return st.Good.Render("✓ HOLDING")
-	case experiments.StatusRecovered:
-		return st.Good.Render("✓ RECOVERED")
-	case experiments.StatusViolated:
-		return st.Bad.Render("✗ VIOLATED")
-	case experiments.StatusNotRecovered:
-		return st.Bad.Render("✗ NOT RECOVERED")
-	case experiments.StatusRecovering:
-		return st.Warn.Render("◷ RECOVERING")
-	case experiments.StatusPending:
-		return st.Warn.Render("◷ PENDING")
+	case experiments.StatusHolding, experiments.StatusRecovered:
+		style, sym = st.Good, "✓"
+	case experiments.StatusViolated, experiments.StatusNotRecovered:
+		style, sym = st.Bad, "✗"
+	case experiments.StatusRecovering, experiments.StatusPending:
+		style, sym = st.Warn, "◷"
 	case experiments.StatusInactive:
-		return st.Muted.Render("– INACTIVE")
+		sym = "–"
 	default:
-		return st.Muted.Render("… WAITING")
+		s = experiments.StatusWaiting
 	}
+	return style.Render(sym + " " + strings.ToUpper(string(s)))
 }
 
 // View returns the pane as drawn.
@@ -77,6 +70,7 @@ func (m AssumptionsModel) Lines() []string { return m.lines }
 func (m *AssumptionsModel) draw() {
 	st := m.styles
 	inner := m.w - 2
+	compact := m.h-2 < 2*len(m.states) // one line per assumption when space is short
 	var lines []string
 	for i := range m.states {
 		s := &m.states[i]
@@ -85,8 +79,7 @@ func (m *AssumptionsModel) draw() {
 		if s.Status == experiments.StatusViolated {
 			badge += st.Bad.Render(" " + clock(s.Elapsed(m.now)))
 		}
-		detail := s.Detail(m.now)
-		if m.compact {
+		if compact {
 			left := fit(name, max(10, inner-lipgloss.Width(badge)-1))
 			lines = append(lines, spread(left, badge, inner))
 			continue
@@ -96,7 +89,7 @@ func (m *AssumptionsModel) draw() {
 		if s.Status.Bad() {
 			dst = st.Bad
 		}
-		lines = append(lines, "  "+dst.Render(detail))
+		lines = append(lines, "  "+dst.Render(s.Detail(m.now)))
 	}
 	m.lines = frame(st, st.PaneTitle.Render("Assumptions"), lines, m.w, m.h)
 }

@@ -49,7 +49,7 @@ func (k BlocksKeyMap) FullHelp() [][]key.Binding {
 // active, with a cursor to pick one.
 type BlocksModel struct {
 	Keys   BlocksKeyMap
-	styles Styles
+	styles *Styles
 	// send hands a command to the session at once, so that commands keep
 	// the order of the keys that made them.
 	send   func(experiments.Command)
@@ -62,7 +62,7 @@ type BlocksModel struct {
 
 // NewBlocks returns an empty catalog pane that sends its commands
 // (trigger, halt) through send.
-func NewBlocks(st Styles, send func(experiments.Command)) BlocksModel {
+func NewBlocks(st *Styles, send func(experiments.Command)) BlocksModel {
 	return BlocksModel{Keys: DefaultBlocksKeyMap(), styles: st, send: send}
 }
 
@@ -86,7 +86,7 @@ func (m BlocksModel) Selected() (experiments.BlockState, bool) {
 	return experiments.BlockState{}, false
 }
 
-// Height is the number of rows the pane wants for n blocks.
+// BlocksHeight is the number of rows the pane wants for n blocks.
 func BlocksHeight(n int) int { return n + 3 }
 
 // Update moves the cursor, and triggers or halts the selected block.

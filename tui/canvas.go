@@ -29,7 +29,7 @@ func (r *ink) paint(s lipgloss.Style, text string) string {
 	if s.GetHorizontalPadding() > 0 || s.GetHorizontalMargins() > 0 || s.GetWidth() > 0 {
 		return s.Render(text)
 	}
-	_, w := r.wrap(s)
+	w := r.wrap(keyOf(s), s)
 	return w[0] + text + w[1]
 }
 
@@ -37,19 +37,17 @@ func keyOf(s lipgloss.Style) styleKey {
 	return styleKey{fg: s.GetForeground(), bg: s.GetBackground(), bold: s.GetBold()}
 }
 
-func (r *ink) wrap(s lipgloss.Style) (styleKey, [2]string) {
-	return r.wrapKey(keyOf(s), s)
-}
-
-func (r *ink) wrapKey(k styleKey, s lipgloss.Style) (styleKey, [2]string) {
+// wrap returns the escape sequences that open and close style s, whose
+// key is k.
+func (r *ink) wrap(k styleKey, s lipgloss.Style) [2]string {
 	if w, ok := r.wraps[k]; ok {
-		return k, w
+		return w
 	}
 	out := s.Render("\x00")
 	i := strings.IndexByte(out, 0)
 	w := [2]string{out[:i], out[i+1:]}
 	r.wraps[k] = w
-	return k, w
+	return w
 }
 
 // canvas renders an ntcharts canvas as lines of text, writing runs of
@@ -72,7 +70,7 @@ func (r *ink) canvas(c *canvas.Model) []string {
 				ch = ' '
 			}
 			if k := keyOf(cell.Style); !have || k != cur {
-				_, wr := r.wrapKey(k, cell.Style)
+				wr := r.wrap(k, cell.Style)
 				if have {
 					b.WriteString(open[1])
 				}

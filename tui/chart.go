@@ -19,7 +19,7 @@ import (
 // Drawing costs about a millisecond, so it happens when a snapshot
 // arrives (SetSnapshot), and View only returns the drawn text.
 type ChartModel struct {
-	styles Styles
+	styles *Styles
 	spec   experiments.Chart
 	chart  tslc.Model
 	w, h   int
@@ -31,7 +31,7 @@ type ChartModel struct {
 const tick = 100 * time.Millisecond
 
 // NewChart returns a chart pane for spec.
-func NewChart(st Styles, spec experiments.Chart) ChartModel {
+func NewChart(st *Styles, spec experiments.Chart) ChartModel {
 	return ChartModel{styles: st, spec: spec}
 }
 
@@ -219,10 +219,10 @@ func (m *ChartModel) title(s *experiments.Snapshot) string {
 }
 
 // View returns the chart drawn by the last SetSnapshot.
-func (m ChartModel) View() string { return strings.Join(m.Lines(), "\n") }
+func (m *ChartModel) View() string { return strings.Join(m.Lines(), "\n") }
 
 // Lines returns the chart drawn by the last SetSnapshot, a line per row.
-func (m ChartModel) Lines() []string {
+func (m *ChartModel) Lines() []string {
 	if len(m.lines) != m.h {
 		return frame(m.styles, m.styles.PaneTitle.Render(m.spec.Title), []string{m.styles.Muted.Render("waiting for data…")}, m.w, m.h)
 	}

@@ -42,7 +42,7 @@ const (
 //	└ help / note ───────────────────────────────────────┘
 type Model struct {
 	src         Source
-	styles      Styles
+	styles      *Styles
 	keys        KeyMap
 	noteKeys    NoteKeyMap
 	replayKeys  ReplayKeyMap
@@ -60,8 +60,11 @@ type Model struct {
 	w, h        int
 }
 
-// New returns a cockpit that reads from src.
-func New(src Source, st Styles) Model {
+// New returns a cockpit that reads from src. The panes share one copy of
+// styles: a Styles is a large value (about 13 KB), and Bubble Tea copies
+// the model on every Update and View.
+func New(src Source, styles Styles) Model {
+	st := &styles
 	h := help.New()
 	h.Styles.ShortKey, h.Styles.FullKey = st.HelpKey, st.HelpKey
 	h.Styles.ShortDesc, h.Styles.FullDesc = st.HelpDesc, st.HelpDesc
@@ -111,7 +114,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.blocks.SetBlocks(m.snap.Blocks, m.snap.Now)
 		m.assumptions.SetStates(m.snap.Assumptions, m.snap.Now)
-		m.timeline.SetSnapshot(m.snap)
+		m.timeline.SetSnapshot(&m.snap)
 		if first || replayChanged {
 			m.layout()
 		}
@@ -124,14 +127,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// script) as one message of several runes; outside the note
 		// prompt each is a key of its own.
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.noting {
-			var cmds []tea.Cmd
-			var model tea.Model = m
+			cmds := make([]tea.Cmd, 0, len(msg.Runes))
 			for _, r := range msg.Runes {
 				var cmd tea.Cmd
-				model, cmd = model.(Model).key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+				m, cmd = m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 				cmds = append(cmds, cmd)
 			}
-			return model, tea.Batch(cmds...)
+			return m, tea.Batch(cmds...)
 		}
 		return m.key(msg)
 	}
@@ -143,7 +145,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 	if m.noting {
 		switch {
 		case key.Matches(k, m.noteKeys.Save):
@@ -179,9 +181,7 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.noting = true
 		return m, m.note.Focus()
 	case key.Matches(k, m.keys.Help):
-		m.help.ShowAll = !m.help.ShowAll
-		m.layout()
-		m.redraw()
+		m.toggleHelp()
 		return m, nil
 	}
 	var cmd tea.Cmd
@@ -191,16 +191,14 @@ func (m Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 
 // replayKey handles the keys of a replay: nothing is live, so only time
 // moves.
-func (m Model) replayKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m Model) replayKey(k tea.KeyMsg) (Model, tea.Cmd) {
 	rk := m.replayKeys
 	do := func(kind experiments.CommandKind, d float64) { m.src.Do(experiments.Command{Kind: kind, Delta: d}) }
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m, tea.Quit
 	case key.Matches(k, m.keys.Help):
-		m.help.ShowAll = !m.help.ShowAll
-		m.layout()
-		m.redraw()
+		m.toggleHelp()
 	case key.Matches(k, rk.Pause):
 		do(experiments.CmdReplayPause, 0)
 	case key.Matches(k, rk.Normal):
@@ -215,7 +213,7 @@ func (m Model) replayKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		do(experiments.CmdReplaySeek, -60)
 	case key.Matches(k, rk.FwdMore):
 		do(experiments.CmdReplaySeek, 60)
-	default:
+	case key.Matches(k, m.blocks.Keys.Up, m.blocks.Keys.Down):
 		var cmd tea.Cmd
 		m.blocks, cmd = m.blocks.Update(k) // the cursor moves; trigger and halt are not sent
 		return m, cmd
@@ -223,7 +221,15 @@ func (m Model) replayKey(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func (m Model) footerHeight() int {
+// toggleHelp switches between the short and the full help, which changes
+// the footer's height and so the panes' sizes.
+func (m *Model) toggleHelp() {
+	m.help.ShowAll = !m.help.ShowAll
+	m.layout()
+	m.redraw()
+}
+
+func (m *Model) footerHeight() int {
 	if m.help.ShowAll && !m.noting {
 		return 2
 	}
@@ -263,7 +269,6 @@ func (m *Model) redraw() {
 	if !m.have || m.w < MinWidth || m.h < MinHeight {
 		return
 	}
-	m.help.Width = m.w
 	m.head = header(m.styles, &m.snap, m.w)
 	for i := range m.charts {
 		m.charts[i].SetSnapshot(&m.snap)
@@ -296,7 +301,7 @@ func (m Model) View() string {
 	var b strings.Builder
 	b.Grow(m.w * m.h * 4)
 	b.WriteString(m.head)
-	for i := 0; i < m.h-1-m.footerHeight(); i++ {
+	for i, rows := 0, m.h-1-m.footerHeight(); i < rows; i++ {
 		b.WriteByte('\n')
 		if i < len(left) {
 			b.WriteString(left[i])
@@ -311,15 +316,15 @@ func (m Model) View() string {
 }
 
 // footer is the help line, or the note prompt while writing a note.
-func (m Model) footer() string {
+func (m *Model) footer() string {
 	if m.noting {
-		return fit(m.styles.NotePrompt.Render("note › ")+m.note.View()+"  "+
+		return fit(m.styles.Paint(m.styles.NotePrompt, "note › ")+m.note.View()+"  "+
 			m.help.ShortHelpView([]key.Binding{m.noteKeys.Save, m.noteKeys.Cancel}), m.w)
 	}
 	return m.foot
 }
 
-func (m Model) drawFooter() string {
+func (m *Model) drawFooter() string {
 	if m.snap.Replay != nil {
 		rh := replayHelp{keys: m.replayKeys, global: m.keys}
 		if m.help.ShowAll {

@@ -312,3 +312,29 @@ func TestChartThresholdsOnlyInTheirUnit(t *testing.T) {
 		t.Fatalf("the queue chart has %d threshold lines, want 1 (100, not the slope's 400)", dashed)
 	}
 }
+
+// A replay moves only time: its keys seek, pause and change the speed,
+// the cursor still moves, and no block is triggered, halted or changed.
+func TestCockpitReplayKeys(t *testing.T) {
+	snap := fixedSnapshot()
+	snap.Replay = &experiments.ReplayState{At: 95 * time.Second, Duration: 3 * time.Minute, Speed: 1}
+	src := newFakeSource()
+	m := cockpitAt(t, src, 160, 48, snap)
+	m = press(m, src, "j", "enter", "j", "j", "x", "+", "-", "!", "l", " ", "0")
+	if v := m.View(); !strings.Contains(v, "▸ 4 payments paused") {
+		t.Errorf("after j j j the cursor should be on block 4, got:\n%s", v)
+	}
+	want := []experiments.Command{
+		{Kind: experiments.CmdReplaySeek, Delta: 10},
+		{Kind: experiments.CmdReplayPause},
+		{Kind: experiments.CmdReplaySpeed, Delta: 10},
+	}
+	if len(src.cmds) != len(want) {
+		t.Fatalf("commands %+v, want %+v", src.cmds, want)
+	}
+	for i := range want {
+		if src.cmds[i] != want[i] {
+			t.Fatalf("command %d = %+v, want %+v", i, src.cmds[i], want[i])
+		}
+	}
+}

@@ -13,7 +13,7 @@ import (
 //	╭─ Title ───────╮
 //	│content        │
 //	╰───────────────╯
-func frame(st Styles, title string, content []string, w, h int) []string {
+func frame(st *Styles, title string, content []string, w, h int) []string {
 	if w < 4 || h < 2 {
 		return blank(w, h)
 	}

@@ -104,7 +104,7 @@ func NewStyles(p Palette) Styles {
 
 // Paint renders a single line of text in a simple style (colours, bold)
 // from a cache, much faster than st.Render on hot paths.
-func (s Styles) Paint(st lipgloss.Style, text string) string {
+func (s *Styles) Paint(st lipgloss.Style, text string) string {
 	if s.ink == nil {
 		return st.Render(text)
 	}
@@ -112,7 +112,7 @@ func (s Styles) Paint(st lipgloss.Style, text string) string {
 }
 
 // SeriesStyle returns the style of the i-th line of a chart.
-func (s Styles) SeriesStyle(i int) lipgloss.Style {
+func (s *Styles) SeriesStyle(i int) lipgloss.Style {
 	if len(s.Series) == 0 {
 		return s.Text
 	}

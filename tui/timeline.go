@@ -1,10 +1,9 @@
 package tui
 
 import (
-	"time"
-
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -13,7 +12,7 @@ import (
 
 // TimelineModel is the pane of what happened, newest at the bottom.
 type TimelineModel struct {
-	styles  Styles
+	styles  *Styles
 	events  []experiments.Event
 	started time.Time
 	w, h    int
@@ -21,13 +20,13 @@ type TimelineModel struct {
 }
 
 // NewTimeline returns an empty timeline pane.
-func NewTimeline(st Styles) TimelineModel { return TimelineModel{styles: st} }
+func NewTimeline(st *Styles) TimelineModel { return TimelineModel{styles: st} }
 
 // SetSize sets the pane's outer size.
 func (m *TimelineModel) SetSize(w, h int) { m.w, m.h = w, h; m.draw() }
 
 // SetSnapshot shows the timeline of a snapshot.
-func (m *TimelineModel) SetSnapshot(s experiments.Snapshot) {
+func (m *TimelineModel) SetSnapshot(s *experiments.Snapshot) {
 	m.events = s.Timeline
 	m.started = s.Started
 	m.draw()
@@ -99,11 +98,10 @@ func (m *TimelineModel) draw() {
 		at := "+" + clock(e.Time.Sub(m.started))
 		head := st.Muted.Render(fmt.Sprintf("%6s ", at)) + m.symbol(e) + " "
 		text := e.Text
-		switch {
-		case e.Kind == experiments.EventNote:
+		if e.Kind == experiments.EventNote {
 			text = "note: " + e.Text
-		case verb(e.Kind) != "":
-			text = st.Bold.Render(e.Subject) + " " + verb(e.Kind) + ": " + e.Text
+		} else if v := verb(e.Kind); v != "" {
+			text = st.Bold.Render(e.Subject) + " " + v + ": " + e.Text
 		}
 		body := ansi.Wrap(text, max(10, inner-9), " ")
 		parts := strings.Split(body, "\n")

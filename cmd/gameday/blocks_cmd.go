@@ -50,21 +50,8 @@ func printBlocks(w io.Writer, e *experiments.Experiment) {
 	fmt.Fprintf(w, "Blocks of %q:\n", e.Name)
 	for i, b := range e.Blocks {
 		var what []string
-		switch {
-		case len(b.Sequence) > 0:
-			var steps []string
-			for _, s := range b.Sequence {
-				steps = append(steps, fmt.Sprintf("%s for %s", s.Block, experiments.FormatDuration(s.For.Seconds())))
-			}
-			what = append(what, "sequence: "+strings.Join(steps, ", then "))
-		case len(b.Parallel) > 0:
-			what = append(what, "together: "+strings.Join(b.Parallel, ", "))
-		}
-		if b.Fault != nil {
-			what = append(what, b.Fault.Describe())
-		}
-		if b.Load != nil {
-			what = append(what, fmt.Sprintf("load %s ×%g", b.Load.Target, b.Load.Factor))
+		if s := b.Summary(); s != "" {
+			what = append(what, s)
 		}
 		if b.Curve != nil {
 			what = append(what, "curve "+b.Curve.Shape)

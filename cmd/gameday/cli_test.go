@@ -58,7 +58,7 @@ func TestBlocksCommand(t *testing.T) {
 		}
 	}
 	code, out, _ = runCLI(t, "blocks", "../../examples/http-slow-dependency.yaml")
-	if code != 0 || !strings.Contains(out, "ratings-flaky") || !strings.Contains(out, "sequence: ratings-slow for 30s, then ratings-down for 30s") {
+	if code != 0 || !strings.Contains(out, "ratings-flaky") || !strings.Contains(out, "in turn: ratings-slow for 30s, then ratings-down for 30s") {
 		t.Fatalf("blocks FILE: exit %d:\n%s", code, out)
 	}
 }

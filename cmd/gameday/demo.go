@@ -2,14 +2,12 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/cmd/gameday/internal/shop"
-	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/inject"
 )
 
@@ -51,8 +49,6 @@ func defaultLogPath(what string) string {
 	return filepath.Join(os.TempDir(), "gameday", what+".log")
 }
 
-func dirOf(path string) string { return filepath.Dir(path) }
-
 func runDemo(f demoFlags) (err error) {
 	if _, err := shop.ParseResilience(f.resilience); err != nil {
 		return usageError{fmt.Errorf("--resilience: %w", err)}
@@ -60,20 +56,21 @@ func runDemo(f demoFlags) (err error) {
 	if f.rate <= 0 || f.rate > 20000 {
 		return usageError{fmt.Errorf("--rate: want a rate between 0 and 20000 requests per second, got %g", f.rate)}
 	}
-	if _, err := openState(); err != nil {
-		return err // faults of a dead gameday come first
-	}
-	if f.headless {
-		return runDemoHeadless(f)
-	}
-	if err := needTerminal(); err != nil {
-		return err
-	}
 	exe, err := os.Executable()
 	if err != nil {
 		return startError{fmt.Errorf("finding my own executable: %w", err)}
 	}
-	live, err := startLive(f.logFile)
+	state, err := openState()
+	if err != nil {
+		return err // faults of a dead gameday come first
+	}
+	if f.headless {
+		return runDemoHeadless(f, exe, state)
+	}
+	if err := needTerminal(); err != nil {
+		return err
+	}
+	live, err := startLive(state, f.logFile)
 	if err != nil {
 		return err
 	}
@@ -91,7 +88,7 @@ func runDemo(f demoFlags) (err error) {
 		exe: exe, resilience: f.resilience, frontendAddr: f.frontendAddr, log: live.log,
 	})
 	if err != nil {
-		if sig := live.signal(); sig != nil {
+		if sig := live.caught(); sig != nil {
 			return sig
 		}
 		return startError{err}
@@ -102,40 +99,19 @@ func runDemo(f demoFlags) (err error) {
 	if err != nil {
 		return startError{err}
 	}
-	env := experiments.Env{
-		Proxies:   map[string]*inject.HTTPProxy{},
-		Processes: map[string]*inject.Process{},
-	}
-	for _, p := range sys.proxies {
-		env.Proxies[p.Name()] = p
-	}
-	for _, p := range sys.procs {
-		env.Processes[p.Name()] = p
-	}
-	return playExperiment(live, exp, env, f.logFile, f.out)
+	return playExperiment(live, exp, sys.env(), f.logFile, f.out)
 }
 
 // runDemoHeadless runs the demo's schedule without the cockpit.
-func runDemoHeadless(f demoFlags) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return startError{err}
-	}
-	state, err := openState()
+func runDemoHeadless(f demoFlags, exe string, state *inject.StateFile) error {
+	r, err := openRun(state, f.logFile)
 	if err != nil {
 		return err
 	}
-	logf, err := openLog(f.logFile)
+	defer r.close()
+	sys, err := startShop(r.ctx, shopOptions{exe: exe, resilience: f.resilience, frontendAddr: f.frontendAddr, log: r.log})
 	if err != nil {
-		return usageError{fmt.Errorf("--log-file: %w", err)}
-	}
-	defer logf.Close()
-	log := slog.New(slog.NewJSONHandler(logf, nil))
-	ctx, stop, caught := signalContext()
-	defer stop()
-	sys, err := startShop(ctx, shopOptions{exe: exe, resilience: f.resilience, frontendAddr: f.frontendAddr, log: log})
-	if err != nil {
-		if sig := caught(); sig != nil {
+		if sig := r.caught(); sig != nil {
 			return sig
 		}
 		return startError{err}
@@ -145,22 +121,15 @@ func runDemoHeadless(f demoFlags) error {
 	if err != nil {
 		return startError{err}
 	}
-	env := experiments.Env{Proxies: map[string]*inject.HTTPProxy{}, Processes: map[string]*inject.Process{}}
-	for _, p := range sys.proxies {
-		env.Proxies[p.Name()] = p
-	}
-	for _, p := range sys.procs {
-		env.Processes[p.Name()] = p
-	}
-	r, err := runCase(ctx, os.Stdout, exp, env, f.out, state, log)
+	res, err := runCase(r, os.Stdout, exp, sys.env(), f.out)
 	if err != nil {
 		return err
 	}
-	if sig := caught(); sig != nil {
+	if sig := r.caught(); sig != nil {
 		return sig
 	}
-	if r.code != exitOK {
-		return exitError{code: r.code, msg: "demo: " + string(r.final.Verdict())}
+	if res.code != exitOK {
+		return exitError{code: res.code, msg: "demo: " + string(res.final.Verdict())}
 	}
 	return nil
 }

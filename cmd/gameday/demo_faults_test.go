@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
-	"github.com/gameday-dev/gameday/inject"
 )
 
 // demoRun is the demo shop and its session, run without the cockpit.
@@ -30,18 +29,11 @@ func startDemoRun(t *testing.T) *demoRun {
 		t.Fatal(err)
 	}
 	t.Cleanup(sys.Stop)
-	env := experiments.Env{Proxies: map[string]*inject.HTTPProxy{}, Processes: map[string]*inject.Process{}}
-	for _, p := range sys.proxies {
-		env.Proxies[p.Name()] = p
-	}
-	for _, p := range sys.procs {
-		env.Processes[p.Name()] = p
-	}
 	exp, err := demoExperiment(sys, 50, "none")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := experiments.NewSession(exp, env)
+	sess, err := experiments.NewSession(exp, sys.env())
 	if err != nil {
 		t.Fatal(err)
 	}

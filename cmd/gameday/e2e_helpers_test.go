@@ -54,6 +54,21 @@ func gamedayBinary(t *testing.T) string {
 	return binPath
 }
 
+// ownBinary is a copy of the gameday binary for one test, so that the
+// processes the test counts by their executable are its own.
+func ownBinary(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(gamedayBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "gameday")
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
 // tmuxPane is a detached tmux session running one command.
 type tmuxPane struct {
 	t    *testing.T
@@ -142,37 +157,57 @@ func chartP99(screen string) (float64, bool) {
 	return v, true
 }
 
-// processesOf lists the PIDs of processes running the executable bin.
-func processesOf(bin string) map[int]string {
-	out := map[int]string{}
+// pids lists the processes running now.
+func pids() []int {
+	var out []int
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
+		if pid, err := strconv.Atoi(e.Name()); err == nil {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// processesOf lists the PIDs of processes running the executable bin,
+// with their command lines.
+func processesOf(bin string) map[int]string {
+	out := map[int]string{}
+	for _, pid := range pids() {
+		dir := filepath.Join("/proc", strconv.Itoa(pid))
+		if exe, err := os.Readlink(filepath.Join(dir, "exe")); err != nil || exe != bin {
 			continue
 		}
-		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
-		if err != nil || exe != bin {
-			continue
-		}
-		cmdline, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
 		out[pid] = strings.ReplaceAll(strings.TrimRight(string(cmdline), "\x00"), "\x00", " ")
 	}
 	return out
 }
 
-// procState is the state letter of /proc/PID/stat (R, S, T...).
-func procState(pid int) string {
+// procStat reads a process's state letter (R, S, T...) and parent from
+// /proc/PID/stat.
+func procStat(pid int) (state string, ppid int, ok bool) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return ""
+		return "", 0, false
 	}
 	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 >= len(s) {
-		return ""
+	i := strings.LastIndexByte(s, ')') // the command may hold spaces and parentheses
+	if i < 0 {
+		return "", 0, false
 	}
-	return s[i+2 : i+3]
+	fields := strings.Fields(s[i+1:])
+	if len(fields) < 2 {
+		return "", 0, false
+	}
+	ppid, _ = strconv.Atoi(fields[1])
+	return fields[0], ppid, true
+}
+
+// procState is the state letter of a process ("" when it is gone).
+func procState(pid int) string {
+	state, _, _ := procStat(pid)
+	return state
 }
 
 // waitGone waits until no process runs bin.
@@ -205,33 +240,37 @@ func tmuxCmd(args ...string) *exec.Cmd {
 }
 
 // childrenOf lists the processes whose parent runs bin.
-func childrenOf(t *testing.T, bin string) []int {
-	t.Helper()
+func childrenOf(bin string) []int {
 	parents := processesOf(bin)
 	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		fields := strings.Fields(s[i+1:])
-		if len(fields) < 2 {
-			continue
-		}
-		ppid, _ := strconv.Atoi(fields[1])
-		if _, ok := parents[ppid]; ok {
-			out = append(out, pid)
+	for _, pid := range pids() {
+		if _, ppid, ok := procStat(pid); ok {
+			if _, ok := parents[ppid]; ok {
+				out = append(out, pid)
+			}
 		}
 	}
 	return out
+}
+
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// tailFile returns the last lines of a file, for failure messages.
+func tailFile(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	return tail(string(b), 30)
 }

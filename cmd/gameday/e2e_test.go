@@ -16,15 +16,7 @@ import (
 // processes it counts are its own.
 func demoPane(t *testing.T, args string) (*tmuxPane, string) {
 	t.Helper()
-	src := gamedayBinary(t)
-	bin := filepath.Join(t.TempDir(), "gameday")
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := ownBinary(t)
 	logFile := filepath.Join(t.TempDir(), "demo.log")
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -42,14 +34,6 @@ func demoPane(t *testing.T, args string) (*tmuxPane, string) {
 		return ok && strings.Contains(s, "ALL HALTED")
 	})
 	return p, bin
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // TestDemoEndToEnd is the story of issue 2: trigger inventory latency, see
@@ -165,12 +149,7 @@ func TestDemoPortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	src := gamedayBinary(t)
-	bin := filepath.Join(t.TempDir(), "gameday")
-	data, _ := os.ReadFile(src)
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := ownBinary(t)
 	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --state-file %s --log-file %s --frontend-addr %s",
 		shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(filepath.Join(t.TempDir(), "log")), ln.Addr()))
 	screen := p.waitText("gameday exited", 20*time.Second)
@@ -217,12 +196,7 @@ func TestDemoChildDies(t *testing.T) {
 // processes, pauses the consumer for real, sees the backlog grow and
 // drain, and stops what it started on quit.
 func TestPlayExampleFile(t *testing.T) {
-	src := gamedayBinary(t)
-	bin := filepath.Join(t.TempDir(), "gameday")
-	data, _ := os.ReadFile(src)
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := ownBinary(t)
 	queue := t.TempDir()
 	// A path relative to where gameday runs, as a user types it.
 	root, _ := filepath.Abs("../..")
@@ -232,14 +206,7 @@ func TestPlayExampleFile(t *testing.T) {
 	p.waitFor("the backlog holding", 20*time.Second, func(s string) bool {
 		return strings.Contains(line(s, "backlog bounded"), "✓ HOLDING")
 	})
-	shells := func() []int {
-		var out []int
-		for _, pid := range childrenOf(t, bin) {
-			out = append(out, pid)
-		}
-		return out
-	}
-	if n := len(shells()); n != 2 {
+	if n := len(childrenOf(bin)); n != 2 {
 		t.Fatalf("want the 2 processes of the file (consumer, producer), found %d", n)
 	}
 	p.keys("Enter") // consumer paused
@@ -256,10 +223,10 @@ func TestPlayExampleFile(t *testing.T) {
 		t.Fatalf("want exit 0; screen:\n%s", screen)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for len(shells()) > 0 && time.Now().Before(deadline) {
+	for len(childrenOf(bin)) > 0 && time.Now().Before(deadline) {
 		time.Sleep(100 * time.Millisecond)
 	}
-	if left := shells(); len(left) > 0 {
+	if left := childrenOf(bin); len(left) > 0 {
 		t.Fatalf("processes the file started are still running: %v", left)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gameday-dev/gameday/experiments"
 )
 
 // failedAssumptions runs the demo headless and returns which assumptions
@@ -20,13 +18,7 @@ func failedAssumptions(t *testing.T, bin, resilience, out string) (map[string]bo
 		"--state-file", filepath.Join(out, "state.json"), "--log-file", filepath.Join(out, "gameday.log"))
 	stdout, err := cmd.CombinedOutput()
 	code := exitCodeOf(err)
-	f, ferr := os.Open(filepath.Join(out, "journal.jsonl"))
-	if ferr != nil {
-		t.Errorf("%s: no journal: %v\n%s", resilience, ferr, stdout)
-		return nil, string(stdout), code
-	}
-	defer f.Close()
-	j, jerr := experiments.ReadJournal(f)
+	j, jerr := readJournal(filepath.Join(out, "journal.jsonl"))
 	if jerr != nil || j.End == nil {
 		t.Errorf("%s: journal: %v (end %v)\n%s", resilience, jerr, j, stdout)
 		return nil, string(stdout), code
@@ -112,12 +104,7 @@ func TestJournalSurvivesKill9(t *testing.T) {
 	killedAt := time.Now()
 	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // gameday and its shop
 	_ = cmd.Wait()
-	f, err := os.Open(journal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	j, err := experiments.ReadJournal(f)
+	j, err := readJournal(journal)
 	if err != nil {
 		t.Fatalf("a journal cut by kill -9 should read: %v", err)
 	}

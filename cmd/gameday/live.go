@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
-	"os/signal"
 	"runtime/debug"
 	"sync"
-	"syscall"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -22,58 +19,22 @@ import (
 )
 
 // liveRun is what an interactive game day needs around its session: a
-// log file, signal handling, and cleanups that run exactly once whatever
-// ends the run (quit, a signal, a panic).
+// gameday run, and cleanups that run exactly once whatever ends the run
+// (quit, a signal, a panic).
 type liveRun struct {
-	ctx      context.Context
-	cancel   context.CancelFunc
-	log      *slog.Logger
-	logFile  *os.File
-	state    *inject.StateFile
-	sigs     chan os.Signal
-	mu       sync.Mutex
-	got      os.Signal
+	*gamedayRun
 	cleanups []func()
 	once     sync.Once
 }
 
-func startLive(logPath string) (*liveRun, error) {
-	state, err := openState()
+// startLive opens the run. In the cockpit, ctrl+c is a key, not a signal:
+// the signals come from kill, or SIGHUP from a terminal that closed.
+func startLive(state *inject.StateFile, logPath string) (*liveRun, error) {
+	r, err := openRun(state, logPath)
 	if err != nil {
 		return nil, err
 	}
-	f, err := openLog(logPath)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("--log-file: %w", err)}
-	}
-	l := &liveRun{logFile: f, log: slog.New(slog.NewJSONHandler(f, nil)), sigs: make(chan os.Signal, 4), state: state}
-	l.ctx, l.cancel = context.WithCancel(context.Background())
-	// SIGHUP comes when the terminal closes; SIGINT and SIGTERM from kill.
-	// (In the cockpit, ctrl+c is a key, not a signal.)
-	signal.Notify(l.sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	go func() {
-		select {
-		case s := <-l.sigs:
-			l.mu.Lock()
-			l.got = s
-			l.mu.Unlock()
-			l.log.Warn("signal: halting every fault and stopping", "signal", s.String())
-			l.cancel()
-		case <-l.ctx.Done():
-		}
-	}()
-	l.log.Info("gameday starting", "pid", os.Getpid())
-	return l, nil
-}
-
-// signal returns the error of the signal that ended the run, if one did.
-func (l *liveRun) signal() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if s, ok := l.got.(syscall.Signal); ok {
-		return signalError{s}
-	}
-	return nil
+	return &liveRun{gamedayRun: r}, nil
 }
 
 func (l *liveRun) onCleanup(f func()) { l.cleanups = append(l.cleanups, f) }
@@ -100,10 +61,7 @@ func (l *liveRun) recoverPanic(err *error) {
 
 func (l *liveRun) close() {
 	l.cleanup()
-	signal.Stop(l.sigs)
-	l.cancel()
-	l.log.Info("gameday stopped")
-	_ = l.logFile.Close()
+	l.gamedayRun.close()
 }
 
 // run runs the session under the cockpit until the operator quits, a
@@ -141,7 +99,7 @@ func (l *liveRun) run(sess *experiments.Session) (experiments.Snapshot, error) {
 		tea.WithAltScreen(), tea.WithContext(l.ctx), tea.WithoutSignalHandler())
 	_, err := p.Run()
 	final := stop()
-	if sig := l.signal(); sig != nil {
+	if sig := l.caught(); sig != nil {
 		return final, sig
 	}
 	if runErr != nil {
@@ -164,15 +122,12 @@ func needTerminal() error {
 	return nil
 }
 
-// printVerdicts prints one line per assumption.
-func printVerdicts(w io.Writer, final experiments.Snapshot, now time.Time) {
+// printVerdicts prints how the game day ended, a line per assumption.
+func printVerdicts(w io.Writer, final experiments.Snapshot) {
 	if final.Started.IsZero() {
 		return
 	}
 	fmt.Fprintf(w, "gameday: %s ended after %s; every fault was halted.\n",
 		final.Name, experiments.FormatDuration(final.Elapsed().Seconds()))
-	for i := range final.Assumptions {
-		sym, text, _ := final.Assumptions[i].Verdict(now)
-		fmt.Fprintf(w, "  %s %s\n", sym, text)
-	}
+	printFinals(w, final)
 }

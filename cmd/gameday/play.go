@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -43,13 +42,14 @@ func runPlay(file string, f playFlags) (err error) {
 		return usageError{fmt.Errorf("--case %d: %s has %d case(s)", f.matrixCase, file, len(exps))}
 	}
 	exp := exps[f.matrixCase-1]
-	if _, err := openState(); err != nil {
+	state, err := openState()
+	if err != nil {
 		return err // faults of a dead gameday come first
 	}
 	if err := needTerminal(); err != nil {
 		return err
 	}
-	live, err := startLive(f.logFile)
+	live, err := startLive(state, f.logFile)
 	if err != nil {
 		return err
 	}
@@ -61,37 +61,19 @@ func runPlay(file string, f playFlags) (err error) {
 // playExperiment builds the session of exp and runs it under the cockpit,
 // then prints the verdicts.
 func playExperiment(live *liveRun, exp *experiments.Experiment, env experiments.Env, logFile, out string) error {
-	m, stopMetrics, err := serveMetrics(live.log)
+	sess, err := live.newSession(exp, env, out)
 	if err != nil {
-		return err
-	}
-	defer stopMetrics()
-	opts := []experiments.Option{experiments.WithLogger(live.log), experiments.WithRecorder(live.state), experiments.WithMetrics(m)}
-	var journal *experiments.JournalWriter
-	if out != "" {
-		if err := os.MkdirAll(out, 0o755); err != nil {
-			return usageError{fmt.Errorf("--out: %w", err)}
-		}
-		if journal, err = experiments.CreateJournal(filepath.Join(out, "journal.jsonl")); err != nil {
-			return usageError{fmt.Errorf("--out: %w", err)}
-		}
-		opts = append(opts, experiments.WithJournal(journal))
-	}
-	sess, err := experiments.NewSession(exp, env, opts...)
-	if err != nil {
-		if journal != nil {
-			journal.Close()
-		}
-		if sig := live.signal(); sig != nil {
+		if sig := live.caught(); sig != nil {
 			return sig
 		}
-		return startError{err}
+		return err
 	}
-	final, err := live.run(sess)
+	defer sess.stopMetrics()
+	final, err := live.run(sess.Session)
 	live.cleanup()
-	printVerdicts(os.Stdout, final, final.Now)
-	if journal != nil {
-		if jerr := journal.Close(); jerr != nil {
+	printVerdicts(os.Stdout, final)
+	if sess.journal != nil {
+		if jerr := sess.closeJournal(); jerr != nil {
 			fmt.Fprintf(os.Stdout, "gameday: the journal: %v\n", jerr)
 		} else if rerr := writeReport(out); rerr != nil {
 			fmt.Fprintf(os.Stdout, "gameday: the report: %v\n", rerr)

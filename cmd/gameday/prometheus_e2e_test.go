@@ -1,19 +1,15 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -157,12 +153,7 @@ func checkBlockHistory(t *testing.T, prom *promServer, from, pauseStart, pauseEn
 // was violated (with the queue at 100 or more) while payments was paused.
 func checkWatcherJournal(t *testing.T, path string, pauseStart, pauseEnd time.Time) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("the watcher's journal: %v", err)
-	}
-	defer f.Close()
-	j, err := experiments.ReadJournal(f)
+	j, err := readJournal(path)
 	if err != nil {
 		t.Fatalf("the watcher's journal: %v", err)
 	}
@@ -197,12 +188,7 @@ func checkWatcherJournal(t *testing.T, path string, pauseStart, pauseEnd time.Ti
 // pauseSpan reads when the demo's "payments paused" was on from its journal.
 func pauseSpan(t *testing.T, path string) (start, end time.Time) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("the demo's journal: %v", err)
-	}
-	defer f.Close()
-	j, err := experiments.ReadJournal(f)
+	j, err := readJournal(path)
 	if err != nil {
 		t.Fatalf("the demo's journal: %v", err)
 	}
@@ -221,13 +207,6 @@ func pauseSpan(t *testing.T, path string) (start, end time.Time) {
 		t.Fatalf("the demo's journal has no complete pause of payments (start %v, end %v)", start, end)
 	}
 	return start, end
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // promServer is a Prometheus server started for a test.
@@ -249,47 +228,17 @@ func startPrometheus(t *testing.T, bin, dir, addr string, jobs map[string]string
 	cfgPath := filepath.Join(dir, "prometheus.yml")
 	writeFile(t, cfgPath, cfg.String())
 	p := &promServer{url: "http://" + addr, log: filepath.Join(dir, "prometheus.log")}
-	logf, err := os.Create(p.log)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
 		"--web.listen-address="+addr, "--storage.tsdb.retention.time=1h")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		t.Fatalf("starting prometheus: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); logf.Close(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	startDaemon(t, cmd, p.log, 30*time.Second, 200*time.Millisecond, func() bool {
 		resp, err := http.Get(p.url + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
+		if err != nil {
+			return false
 		}
-		select {
-		case <-exited:
-			t.Fatalf("prometheus exited before it was ready:\n%s", tailFile(p.log))
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prometheus not ready after 30s:\n%s", tailFile(p.log))
-		}
-	}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	return p
 }
 
 // promResponse is the envelope of the Prometheus HTTP API.
@@ -399,129 +348,4 @@ func (p *promServer) rangeValues(t *testing.T, q string, from, to time.Time, ste
 		out = append(out, promPoint{time.Unix(0, int64(ts*1e9)), v})
 	}
 	return out
-}
-
-// gamedayProc is a gameday process whose stdout the test reads line by line.
-type gamedayProc struct {
-	t    *testing.T
-	name string
-	cmd  *exec.Cmd
-	done chan struct{}
-	code int
-
-	mu    sync.Mutex
-	lines []string
-	seenC chan struct{} // closed and replaced at each new line
-}
-
-// startGameday runs bin with args in its own process group; the whole
-// group is killed when the test ends, if still there.
-func startGameday(t *testing.T, bin, name string, args ...string) *gamedayProc {
-	t.Helper()
-	p := &gamedayProc{t: t, name: name, cmd: exec.Command(bin, args...), done: make(chan struct{}), seenC: make(chan struct{})}
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.cmd.Stderr = p.cmd.Stdout // one stream: the pipe
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("starting gameday %s: %v", name, err)
-	}
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			p.mu.Lock()
-			p.lines = append(p.lines, sc.Text())
-			close(p.seenC)
-			p.seenC = make(chan struct{})
-			p.mu.Unlock()
-		}
-		err := p.cmd.Wait()
-		p.code = exitCodeOf(err)
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-p.done
-		}
-	})
-	return p
-}
-
-// waitLine waits for a line of output that contains text and returns when
-// the test saw it.
-func (p *gamedayProc) waitLine(text string, timeout time.Duration) time.Time {
-	p.t.Helper()
-	deadline := time.After(timeout)
-	for {
-		p.mu.Lock()
-		for _, l := range p.lines {
-			if strings.Contains(l, text) {
-				p.mu.Unlock()
-				return time.Now()
-			}
-		}
-		next := p.seenC
-		p.mu.Unlock()
-		select {
-		case <-next:
-		case <-p.done:
-			if p.seen(text) {
-				return time.Now()
-			}
-			p.t.Fatalf("gameday %s exited (code %d) before printing %q:\n%s", p.name, p.code, text, p.output())
-		case <-deadline:
-			p.t.Fatalf("gameday %s did not print %q within %v:\n%s", p.name, text, timeout, p.output())
-		}
-	}
-}
-
-func (p *gamedayProc) seen(text string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, l := range p.lines {
-		if strings.Contains(l, text) {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *gamedayProc) output() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return strings.Join(p.lines, "\n")
-}
-
-// wait waits for the process to exit and returns its exit code.
-func (p *gamedayProc) wait(t *testing.T, timeout time.Duration) int {
-	t.Helper()
-	select {
-	case <-p.done:
-		return p.code
-	case <-time.After(timeout):
-		t.Fatalf("gameday %s still running after %v:\n%s", p.name, timeout, p.output())
-		return -1
-	}
-}
-
-// interrupt stops the process as ctrl+c would and waits for it.
-func (p *gamedayProc) interrupt(t *testing.T) {
-	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGINT)
-	p.wait(t, 20*time.Second)
-}
-
-// tailFile returns the last lines of a file, for failure messages.
-func tailFile(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-30):], "\n")
 }

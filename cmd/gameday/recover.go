@@ -67,9 +67,6 @@ func runRecover(w io.Writer, force bool) error {
 	return nil
 }
 
-// stateRecorder is the state file as sessions use it.
-type stateRecorder = *inject.StateFile
-
 // openState opens the state file for a game day and refuses to start
 // while it holds faults that a dead gameday left on.
 func openState() (*inject.StateFile, error) {

@@ -5,17 +5,13 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/gameday-dev/gameday/experiments"
 )
 
 // redisExperiment is the file `gameday run` plays in TestRedisEndToEnd: a
@@ -127,12 +123,7 @@ func TestRedisEndToEnd(t *testing.T) {
 // queue did.
 func checkProbeFollows(t *testing.T, path string, truth *queueTruth) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("journal: %v", err)
-	}
-	defer f.Close()
-	j, err := experiments.ReadJournal(f)
+	j, err := readJournal(path)
 	if err != nil {
 		t.Fatalf("journal: %v", err)
 	}
@@ -243,49 +234,17 @@ func proxiedPing(t *testing.T, port string) time.Duration {
 // saved to disk, and stops it when the test ends.
 func startRedis(t *testing.T, bin, dir, port string) {
 	t.Helper()
-	logPath := filepath.Join(dir, "redis.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir, "--daemonize", "no")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		t.Fatalf("starting redis-server: %v", err)
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); logf.Close(); close(exited) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
+	startDaemon(t, cmd, filepath.Join(dir, "redis.log"), 20*time.Second, 100*time.Millisecond, func() bool {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
+		if err != nil {
+			return false
 		}
+		defer c.Close()
+		_, err = (&redisConn{c: c, r: bufio.NewReader(c)}).send("PING")
+		return err == nil
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second); err == nil {
-			rc := &redisConn{c: c, r: bufio.NewReader(c)}
-			_, err := rc.send("PING")
-			c.Close()
-			if err == nil {
-				return
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("redis-server exited before it answered:\n%s", tailFile(logPath))
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("redis-server did not answer PING within 20s:\n%s", tailFile(logPath))
-		}
-	}
 }
 
 // redisConn speaks just enough RESP for the test: commands whose reply is

@@ -13,17 +13,12 @@ import (
 // the report on quit; gameday replay plays that journal back, at 10×,
 // paused and sought, and quits cleanly.
 func TestCockpitOutAndReplay(t *testing.T) {
-	src := gamedayBinary(t)
-	bin := filepath.Join(t.TempDir(), "gameday")
-	data, _ := os.ReadFile(src)
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	bin := ownBinary(t)
 	dir := t.TempDir()
 	count := filepath.Join(dir, "count")
-	os.WriteFile(count, []byte("1\n"), 0o644)
+	writeFile(t, count, "1\n")
 	file := filepath.Join(dir, "play.yaml")
-	os.WriteFile(file, []byte(runFile), 0o644)
+	writeFile(t, file, runFile)
 	out := filepath.Join(dir, "out")
 	p := startPane(t, 160, 48, fmt.Sprintf("COUNT_FILE=%s %s play --state-file %s --log-file %s --out %s %s",
 		shq(count), shq(bin), shq(filepath.Join(dir, "state.json")), shq(filepath.Join(dir, "log")), shq(out), shq(file)))

@@ -93,15 +93,8 @@ func newRevertWorld(t *testing.T) *revertWorld {
 	}
 	w.web = freeAddr(t)
 	w.file = filepath.Join(t.TempDir(), "revert.yaml")
-	if err := os.WriteFile(w.file, []byte(revertFile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	src := gamedayBinary(t)
-	w.bin = filepath.Join(t.TempDir(), "gameday")
-	data, _ := os.ReadFile(src)
-	if err := os.WriteFile(w.bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, w.file, revertFile)
+	w.bin = ownBinary(t)
 	// The command in tmux gets these on its command line: a tmux session
 	// takes the environment of the server, not of this test.
 	w.env = fmt.Sprintf("WEB=%s UPSTREAM=%s TOXI_API=%s VICTIM_PID=%d MARK=%s",

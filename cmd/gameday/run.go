@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -72,14 +69,11 @@ func runHeadless(w io.Writer, file string, f runFlags) error {
 	if err != nil {
 		return err
 	}
-	logf, err := openLog(f.logFile)
+	r, err := openRun(state, f.logFile)
 	if err != nil {
-		return usageError{fmt.Errorf("--log-file: %w", err)}
+		return err
 	}
-	defer logf.Close()
-	log := slog.New(slog.NewJSONHandler(logf, nil))
-	ctx, stop, caught := signalContext()
-	defer stop()
+	defer r.close()
 
 	var results []caseResult
 	worst := 0
@@ -88,20 +82,20 @@ func runHeadless(w io.Writer, file string, f runFlags) error {
 		if dir != "" && len(cases) > 1 {
 			dir = filepath.Join(f.out, fmt.Sprintf("case-%d", i+1))
 		}
-		r, err := runCase(ctx, w, e, experiments.Env{}, dir, state, log)
+		res, err := runCase(r, w, e, experiments.Env{}, dir)
 		if err != nil {
 			return err
 		}
-		results = append(results, r)
-		worst = max(worst, r.code)
-		if ctx.Err() != nil {
+		results = append(results, res)
+		worst = max(worst, res.code)
+		if r.ctx.Err() != nil {
 			break
 		}
 	}
 	if len(results) > 1 {
 		printMatrix(w, results)
 	}
-	if err := caught(); err != nil {
+	if err := r.caught(); err != nil {
 		return err
 	}
 	switch worst {
@@ -120,41 +114,16 @@ type caseResult struct {
 }
 
 // runCase runs one experiment headless and writes its journal and report.
-func runCase(ctx context.Context, w io.Writer, e *experiments.Experiment, env experiments.Env, dir string, state stateRecorder, log *slog.Logger) (caseResult, error) {
-	title := e.Name
-	if e.Case != "" {
-		title += " [" + e.Case + "]"
-	}
-	fmt.Fprintf(w, "gameday run: %s (schedule %s)\n", title, experiments.FormatDuration(experiments.PlanOf(e.Schedule).End().Seconds()))
-	m, stopMetrics, err := serveMetrics(log)
+func runCase(r *gamedayRun, w io.Writer, e *experiments.Experiment, env experiments.Env, dir string) (caseResult, error) {
+	fmt.Fprintf(w, "gameday run: %s (schedule %s)\n", title(e), experiments.FormatDuration(experiments.PlanOf(e.Schedule).End().Seconds()))
+	sess, err := r.newSession(e, env, dir)
 	if err != nil {
 		return caseResult{}, err
 	}
-	defer stopMetrics()
-	opts := []experiments.Option{experiments.WithLogger(log), experiments.WithRecorder(state), experiments.WithMetrics(m)}
-	var journal *experiments.JournalWriter
-	if dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return caseResult{}, usageError{fmt.Errorf("--out: %w", err)}
-		}
-		var err error
-		if journal, err = experiments.CreateJournal(filepath.Join(dir, "journal.jsonl")); err != nil {
-			return caseResult{}, usageError{fmt.Errorf("--out: %w", err)}
-		}
-		opts = append(opts, experiments.WithJournal(journal))
-	}
-	sess, err := experiments.NewSession(e, env, opts...)
-	if err != nil {
-		if journal != nil {
-			journal.Close()
-		}
-		return caseResult{}, startError{err}
-	}
-	res, err := experiments.RunSchedule(ctx, sess, func(line string) { fmt.Fprintln(w, "  "+line) })
-	if journal != nil {
-		if cerr := journal.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("journal: %w", cerr))
-		}
+	defer sess.stopMetrics()
+	res, err := experiments.RunSchedule(r.ctx, sess.Session, func(line string) { fmt.Fprintln(w, "  "+line) })
+	if cerr := sess.closeJournal(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("journal: %w", cerr))
 	}
 	if err != nil {
 		return caseResult{}, startError{err}
@@ -162,12 +131,7 @@ func runCase(ctx context.Context, w io.Writer, e *experiments.Experiment, env ex
 	final := res.Final
 	verdict := final.Verdict()
 	fmt.Fprintf(w, "verdict: %s\n", strings.ToUpper(string(verdict)))
-	for _, a := range final.Finals() {
-		fmt.Fprintf(w, "  %s %s\n", a.Symbol, a.Text)
-	}
-	if final.Aborted != "" {
-		fmt.Fprintf(w, "  ✗ aborted by guardrail %s\n", final.Aborted)
-	}
+	printFinals(w, final)
 	if dir != "" {
 		if err := writeReport(dir); err != nil {
 			return caseResult{}, startError{fmt.Errorf("report: %w", err)}
@@ -184,13 +148,17 @@ func runCase(ctx context.Context, w io.Writer, e *experiments.Experiment, env ex
 	return caseResult{exp: e, final: final, code: code}, nil
 }
 
+// title names an experiment and its matrix case.
+func title(e *experiments.Experiment) string {
+	if e.Case == "" {
+		return e.Name
+	}
+	return e.Name + " [" + e.Case + "]"
+}
+
 // printPlan prints what a run would do, for --dry-run.
 func printPlan(w io.Writer, e *experiments.Experiment, i, n int) {
-	name := e.Name
-	if e.Case != "" {
-		name += " [" + e.Case + "]"
-	}
-	fmt.Fprintf(w, "dry run %d of %d: %s: nothing is injected\n", i+1, n, name)
+	fmt.Fprintf(w, "dry run %d of %d: %s: nothing is injected\n", i+1, n, title(e))
 	for _, p := range e.Targets.Proxies {
 		proto := p.Protocol
 		if proto == "" {

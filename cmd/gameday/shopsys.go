@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
 
+	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/inject"
 )
 
@@ -110,6 +110,19 @@ func (o shopOptions) startService(ctx context.Context, role string, args ...stri
 	return p, w, nil
 }
 
+// env is the shop's proxies and processes, as the demo's session acts on
+// them.
+func (s *shopSystem) env() experiments.Env {
+	env := experiments.Env{Proxies: map[string]*inject.HTTPProxy{}, Processes: map[string]*inject.Process{}}
+	for _, p := range s.proxies {
+		env.Proxies[p.Name()] = p
+	}
+	for _, p := range s.procs {
+		env.Processes[p.Name()] = p
+	}
+	return env
+}
+
 // proxy returns the named proxy of the shop.
 func (s *shopSystem) proxy(name string) *inject.HTTPProxy {
 	for _, p := range s.proxies {
@@ -170,12 +183,4 @@ func logWriter(l *slog.Logger) io.WriteCloser {
 		_, _ = io.Copy(io.Discard, r)
 	}()
 	return w
-}
-
-// openLog opens the log file, creating its directory.
-func openLog(path string) (*os.File, error) {
-	if err := os.MkdirAll(dirOf(path), 0o755); err != nil {
-		return nil, err
-	}
-	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 }

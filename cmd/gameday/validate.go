@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -68,7 +67,7 @@ func summary(file string, exps []*experiments.Experiment) string {
 		count(len(e.Assumptions), "assumption"), count(len(e.Blocks), "block"),
 	}
 	if e.Schedule != nil {
-		parts = append(parts, "a schedule of "+experiments.FormatDuration(scheduleLength(e.Schedule).Seconds()))
+		parts = append(parts, "a schedule of "+experiments.FormatDuration(experiments.PlanOf(e.Schedule).End().Seconds()))
 	}
 	if len(exps) > 1 {
 		parts = append(parts, count(len(exps), "matrix case"))
@@ -83,14 +82,6 @@ func count(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-func scheduleLength(s *experiments.Schedule) time.Duration {
-	d := s.Baseline + s.Recovery
-	for _, st := range s.Steps {
-		d += st.For
-	}
-	return d
-}
-
 // printCase prints one case of a matrix: its name and its blocks.
 func printCase(w io.Writer, i, n int, e *experiments.Experiment) {
 	name := e.Case
@@ -99,13 +90,7 @@ func printCase(w io.Writer, i, n int, e *experiments.Experiment) {
 	}
 	fmt.Fprintf(w, "  case %d of %d: %s\n", i+1, n, e.Redact(name))
 	for _, b := range e.Blocks {
-		what := "composite"
-		if b.Fault != nil {
-			what = b.Fault.Describe()
-		} else if b.Load != nil {
-			what = fmt.Sprintf("load %s ×%g", b.Load.Target, b.Load.Factor)
-		}
-		fmt.Fprintf(w, "    %-24s %s\n", b.Name, e.Redact(what))
+		fmt.Fprintf(w, "    %-24s %s\n", b.Name, e.Redact(b.Summary()))
 	}
 }
 

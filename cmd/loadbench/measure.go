@@ -239,7 +239,6 @@ func report(o options, gens []string, results map[string][]figures) {
 		fs := results[g]
 		var f figures
 		f.maxRate = median(fs, func(f figures) float64 { return f.maxRate })
-		f.cpuPerReq.user = time.Duration(median(fs, func(f figures) float64 { return float64(f.cpuPerReq.user) }))
 		f.cpuPerReq.sys = time.Duration(median(fs, func(f figures) float64 { return float64(f.cpuPerReq.sys) }))
 		total := time.Duration(median(fs, func(f figures) float64 { return float64(f.cpuPerReq.total()) }))
 		f.cpuPerReq.user = total - f.cpuPerReq.sys // the median total, split as the median sys
@@ -350,9 +349,9 @@ func measureGamedayMax(o options, url string, d time.Duration) (float64, int64, 
 	_ = l.Run(ctx)
 	w := l.Window(time.Now(), d+2*time.Second)
 	s := l.Collect(time.Now())
-	notSent := s.TotalErrors - transportErrors(s, w)
+	failed := transportErrors(s, w)
 	ok := w.Count - w.Errors
-	return float64(ok) / d.Seconds(), transportErrors(s, w), notSent, nil
+	return float64(ok) / d.Seconds(), failed, s.TotalErrors - failed, nil
 }
 
 // transportErrors is how many of the errors were requests sent that failed

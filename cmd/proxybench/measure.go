@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -51,6 +50,7 @@ func startChild(args ...string) (*child, error) {
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "ready ") {
 		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
 		return nil, fmt.Errorf("%v did not start: %q %v", args, line, err)
 	}
 	return &child{cmd: cmd, addr: strings.TrimSpace(strings.TrimPrefix(line, "ready "))}, nil
@@ -166,10 +166,8 @@ func closedLoop(client *http.Client, url string, conns int, d time.Duration) (in
 	var ok, failed atomic.Int64
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
-	for i := 0; i < conns; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for range conns {
+		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				resp, err := client.Get(url)
 				if err != nil {
@@ -184,7 +182,7 @@ func closedLoop(client *http.Client, url string, conns int, d time.Duration) (in
 				}
 				ok.Add(1)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return ok.Load(), failed.Load()
@@ -227,5 +225,4 @@ func report(rs []result) {
 			float64(r.p50)/1e6, float64(r.p99)/1e6, added, cpu, r.errors)
 	}
 	fmt.Println("\nCPU per request is the proxy process's user+system time over the open-loop phase divided by its requests (resolution 10 ms of CPU).")
-	_ = errors.New
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -81,6 +80,5 @@ func runRole(args []string) error {
 	fmt.Println("ready " + addr)
 	<-stop
 	closeFn()
-	_ = context.Background()
 	return nil
 }

@@ -235,6 +235,7 @@ func onChart(c *experiments.JournalCheck, ch experiments.Chart) bool {
 	return false
 }
 
+// budgetOf is an assumption's threshold as a condition: "< 250 ms".
 func budgetOf(c *experiments.JournalCheck) string {
 	return string(c.Op) + " " + c.Unit.Format(c.Threshold)
 }

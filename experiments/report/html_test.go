@@ -39,6 +39,7 @@ func TestHTMLWellFormed(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			j := readJournal(t, name)
 			page := html(t, j)
+			windows := len(report.Build(j).Faults)
 			if err := balanced(page); err != nil {
 				t.Fatalf("report.html: %v", err)
 			}
@@ -72,8 +73,8 @@ func TestHTMLWellFormed(t *testing.T) {
 						faults++
 					}
 				}
-				if faults != len(report.Build(j).Faults) {
-					t.Errorf("chart %d: %d fault windows, want %d", i+1, faults, len(report.Build(j).Faults))
+				if faults != windows {
+					t.Errorf("chart %d: %d fault windows, want %d", i+1, faults, windows)
 				}
 			}
 		})

@@ -10,26 +10,27 @@ import (
 // The JUnit XML that CI systems read (GitHub, GitLab, Jenkins): the common
 // schema of Jenkins' junit-10.xsd.
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitCounts
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Time       string          `xml:"time,attr"`
+	Name string `xml:"name,attr"`
+	junitCounts
 	Timestamp  string          `xml:"timestamp,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
+}
+
+// junitCounts sum up a suite (or all of them) and say how long it took.
+type junitCounts struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
 }
 
 type junitProperty struct {
@@ -62,7 +63,7 @@ func (r *Report) JUnit(w io.Writer) error {
 	if r.Experiment.Case != "" {
 		class += " [" + r.Experiment.Case + "]"
 	}
-	s := junitSuite{Name: "gameday: " + class, Time: fmt.Sprintf("%.3f", r.DurationS),
+	s := junitSuite{Name: "gameday: " + class, junitCounts: junitCounts{Time: fmt.Sprintf("%.3f", r.DurationS)},
 		Timestamp:  r.Started.UTC().Format("2006-01-02T15:04:05"),
 		Properties: []junitProperty{{"verdict", string(r.Verdict)}, {"headline", r.Headline}}}
 	if r.Experiment.File != "" {
@@ -98,8 +99,7 @@ func (r *Report) JUnit(w io.Writer) error {
 			s.Skipped++
 		}
 	}
-	all := junitSuites{Name: "gameday", Tests: s.Tests, Failures: s.Failures, Errors: s.Errors, Skipped: s.Skipped,
-		Time: s.Time, Suites: []junitSuite{s}}
+	all := junitSuites{Name: "gameday", junitCounts: s.junitCounts, Suites: []junitSuite{s}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}

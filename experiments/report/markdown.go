@@ -43,56 +43,58 @@ func (r *Report) Markdown(w io.Writer) error {
 		}
 	}
 
+	// table writes a section's table, a row per item, or the sentence none
+	// when it has no rows.
+	table := func(none, head string, rows int, row func(i int)) {
+		if rows == 0 {
+			p("%s\n\n", none)
+			return
+		}
+		p("%s", head)
+		for i := range rows {
+			row(i)
+		}
+		p("\n")
+	}
+
 	p("## Assumptions\n\n")
-	if len(t.Assumptions) == 0 {
-		p("The experiment states no assumptions.\n\n")
-	} else {
-		p("| | assumption | condition | verdict | worst | first broke | violated | recovery |\n")
-		p("| --- | --- | --- | --- | --- | --- | --- | --- |\n")
-		for _, a := range t.Assumptions {
+	table("The experiment states no assumptions.",
+		"| | assumption | condition | verdict | worst | first broke | violated | recovery |\n"+
+			"| --- | --- | --- | --- | --- | --- | --- | --- |\n",
+		len(t.Assumptions), func(i int) {
+			a := t.Assumptions[i]
 			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", a.Symbol, md(a.Name), md(a.Condition), a.Verdict,
 				a.Worst, a.FirstBroke, a.ViolatedFor, a.Recovery)
-		}
-		p("\n")
-	}
+		})
 
 	p("## Faults\n\n")
-	if len(t.Faults) == 0 {
-		p("No fault was started.\n\n")
-	} else {
-		p("| block | what | on | off | lasted | peak intensity | halted |\n| --- | --- | --- | --- | --- | --- | --- |\n")
-		for _, f := range t.Faults {
+	table("No fault was started.",
+		"| block | what | on | off | lasted | peak intensity | halted |\n| --- | --- | --- | --- | --- | --- | --- |\n",
+		len(t.Faults), func(i int) {
+			f := t.Faults[i]
 			p("| %s | %s | %s | %s | %s | %s | %s |\n", md(f.Block), md(f.Summary), f.On, f.Off, f.Lasted, f.Peak, md(f.Halted))
-		}
-		p("\n")
-	}
+		})
 
 	p("## Cascade\n\n")
-	if len(t.Cascade) == 0 {
-		p("Nothing broke.\n\n")
-	} else {
-		p("What broke, in order, and the fault it follows (the one on at the time, or else the last one started before).\n\n")
-		p("| # | at | what broke | | value | worst | fault | when | held again |\n")
-		p("| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
-		for _, b := range t.Cascade {
+	table("Nothing broke.",
+		"What broke, in order, and the fault it follows (the one on at the time, or else the last one started before).\n\n"+
+			"| # | at | what broke | | value | worst | fault | when | held again |\n"+
+			"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+		len(t.Cascade), func(i int) {
+			b := t.Cascade[i]
 			p("| %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", b.N, b.At, md(b.Assumption), b.Kind, b.Value, b.Worst,
 				md(b.Fault), b.After, b.Held)
-		}
-		p("\n")
-	}
+		})
 
 	p("## Recovery\n\n")
-	if len(t.Recoveries) == 0 {
-		p("Nothing was broken when a fault halted, and no recovery check ran.\n\n")
-	} else {
-		p("| assumption | | after the halt of | halted at | held again at | took | outcome |\n")
-		p("| --- | --- | --- | --- | --- | --- | --- |\n")
-		for _, rc := range t.Recoveries {
+	table("Nothing was broken when a fault halted, and no recovery check ran.",
+		"| assumption | | after the halt of | halted at | held again at | took | outcome |\n"+
+			"| --- | --- | --- | --- | --- | --- | --- |\n",
+		len(t.Recoveries), func(i int) {
+			rc := t.Recoveries[i]
 			p("| %s | %s | %s | %s | %s | %s | %s |\n", md(rc.Assumption), rc.Kind, md(rc.Fault), rc.Halted, rc.Held,
 				rc.Took, rc.Outcome)
-		}
-		p("\n")
-	}
+		})
 
 	p("## What to fix\n\n")
 	if len(r.Suggestions) == 0 {

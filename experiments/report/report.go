@@ -20,14 +20,15 @@ import (
 	"github.com/gameday-dev/gameday/experiments"
 )
 
-// Verdict is how a game day ended.
+// Verdict is how a game day ended: the verdict of its end record, or
+// Incomplete.
 type Verdict string
 
 // Verdicts.
 const (
-	Passed  Verdict = "passed"  // every assumption held (or was not tested)
-	Failed  Verdict = "failed"  // an assumption did not hold
-	Aborted Verdict = "aborted" // a guardrail halted everything
+	Passed  = Verdict(experiments.VerdictPassed)  // every assumption held (or was not tested)
+	Failed  = Verdict(experiments.VerdictFailed)  // an assumption did not hold
+	Aborted = Verdict(experiments.VerdictAborted) // a guardrail halted everything
 	// Incomplete: the journal has no end record; gameday stopped or
 	// crashed before the game day ended.
 	Incomplete Verdict = "incomplete"

@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,16 +66,13 @@ func TestGolden(t *testing.T) {
 	for _, name := range journals {
 		t.Run(name, func(t *testing.T) {
 			r := report.Build(readJournal(t, name))
-			outputs := map[string]func(*bytes.Buffer) error{
-				"summary.json": func(b *bytes.Buffer) error { return r.JSON(b) },
-				"junit.xml":    func(b *bytes.Buffer) error { return r.JUnit(b) },
-				"report.md":    func(b *bytes.Buffer) error { return r.Markdown(b) },
-				"report.html":  func(b *bytes.Buffer) error { return r.HTML(b) },
-			}
-			for _, out := range []string{"summary.json", "junit.xml", "report.md", "report.html"} {
-				t.Run(out, func(t *testing.T) {
+			for _, out := range []struct {
+				name  string
+				write func(io.Writer) error
+			}{{"summary.json", r.JSON}, {"junit.xml", r.JUnit}, {"report.md", r.Markdown}, {"report.html", r.HTML}} {
+				t.Run(out.name, func(t *testing.T) {
 					var b bytes.Buffer
-					if err := outputs[out](&b); err != nil {
+					if err := out.write(&b); err != nil {
 						t.Fatal(err)
 					}
 					golden.RequireEqual(t, b.Bytes())

@@ -3,6 +3,9 @@ package report
 import (
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/gameday-dev/gameday/experiments"
 )
 
 // The tables of report.md and report.html, as text. The journal's texts
@@ -120,7 +123,7 @@ func (r *Report) tables() tables {
 		t.Recoveries = append(t.Recoveries, row)
 	}
 	for _, e := range r.Timeline {
-		t.Timeline = append(t.Timeline, entryRow{At: clock(e.AtS), Symbol: eventSymbol(e.Kind), Kind: e.Kind,
+		t.Timeline = append(t.Timeline, entryRow{At: clock(e.AtS), Symbol: experiments.EventKind(e.Kind).Symbol(), Kind: e.Kind,
 			Subject: e.Subject, Text: e.Text, Bad: e.Bad})
 	}
 	return t
@@ -131,14 +134,11 @@ func recoveryList(s []float64) string {
 	if len(s) == 0 {
 		return "–"
 	}
-	out := ""
+	ds := make([]string, len(s))
 	for i, v := range s {
-		if i > 0 {
-			out += ", "
-		}
-		out += dur(v)
+		ds[i] = dur(v)
 	}
-	return out
+	return strings.Join(ds, ", ")
 }
 
 func orDash(s string) string {

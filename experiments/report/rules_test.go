@@ -91,6 +91,15 @@ func TestSuggestions(t *testing.T) {
 			evidence: []string{"broke 1s after slow and flaky started", "Bound the time spent waiting for inventory"},
 		},
 		{
+			name: "a composite names each of its parts' targets",
+			journal: newSmall(checks(p99), fault("slow orders-db", experiments.FaultLatency, "orders-db", "300 ms delay on orders-db"),
+				fault("slow db", experiments.FaultLatency, "db", "300 ms delay on db"),
+				experiments.JournalBlock{Name: "slow dbs", Summary: "together: slow orders-db, slow db"}).
+				on(10, "slow dbs").broke(11, "checkout p99", 280, 700).end(30, failed),
+			rules:    []string{"dependency-latency"},
+			evidence: []string{"Bound the time spent waiting for orders-db and db"},
+		},
+		{
 			name: "recovery check ran out of time",
 			journal: newSmall(checks(queue, recov), paused).on(30, "payments paused").broke(32, "queue depth", 120, 900).
 				off(45, "payments paused").

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -158,7 +159,7 @@ func (a *analysis) resolve(b experiments.JournalBlock, f *faultInfo, seen map[st
 	seen[b.Name] = true
 	if b.Kind != "" {
 		f.kinds[b.Kind] = true
-		if b.Target != "" && !strings.Contains(strings.Join(f.targets, "\x00"), b.Target) {
+		if b.Target != "" && !slices.Contains(f.targets, b.Target) {
 			f.targets = append(f.targets, b.Target)
 		}
 	}
@@ -274,12 +275,12 @@ func evidence(b *Break) string {
 		value(b.Unit, b.Worst), budget(b), heldWords(b))
 }
 
-// budget is the threshold as a condition: "< 250 ms".
+// budget is the threshold of what broke as a condition: "< 250 ms".
 func budget(b *Break) string {
 	if b.check == nil {
 		return "–"
 	}
-	return string(b.check.Op) + " " + b.check.Unit.Format(b.check.Threshold)
+	return budgetOf(b.check)
 }
 
 func orNone(s string) string {

@@ -152,25 +152,3 @@ func capitalise(s string) string {
 
 // verdictWord is the verdict in capitals.
 func verdictWord(v Verdict) string { return strings.ToUpper(string(v)) }
-
-// eventSymbol is the symbol of an event kind in the timeline, as the
-// headless runner prints it.
-func eventSymbol(kind string) string {
-	switch experiments.EventKind(kind) {
-	case experiments.EventFaultStarted:
-		return "▶"
-	case experiments.EventFaultHalted:
-		return "■"
-	case experiments.EventFaultError, experiments.EventViolated, experiments.EventNotRecovered, experiments.EventAborted:
-		return "✗"
-	case experiments.EventRestored, experiments.EventRecovered, experiments.EventProbeOK:
-		return "✓"
-	case experiments.EventNote:
-		return "✎"
-	case experiments.EventProbeError, experiments.EventError:
-		return "!"
-	case experiments.EventNoData:
-		return "…"
-	}
-	return "•"
-}

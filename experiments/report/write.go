@@ -18,26 +18,23 @@ func Write(dir string, j *experiments.Journal) error {
 		return fmt.Errorf("report: %w", err)
 	}
 	r := Build(j)
-	files := map[string]func(io.Writer) error{
-		"summary.json": r.JSON,
-		"junit.xml":    r.JUnit,
-		"report.md":    r.Markdown,
-		"report.html":  r.HTML,
+	type file struct {
+		name  string
+		write func(io.Writer) error
 	}
-	names := []string{"summary.json", "junit.xml", "report.md", "report.html"}
+	files := []file{{"summary.json", r.JSON}, {"junit.xml", r.JUnit}, {"report.md", r.Markdown}, {"report.html", r.HTML}}
 	for _, c := range r.Charts {
-		files[c.File] = c.SVG
-		names = append(names, c.File)
+		files = append(files, file{c.File, c.SVG})
 	}
 	var errs []error
-	for _, name := range names {
+	for _, f := range files {
 		var b bytes.Buffer
-		err := files[name](&b)
+		err := f.write(&b)
 		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644)
+			err = os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("report: %s: %w", name, err))
+			errs = append(errs, fmt.Errorf("report: %s: %w", f.name, err))
 		}
 	}
 	return errors.Join(errs...)

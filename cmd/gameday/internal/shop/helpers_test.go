@@ -32,24 +32,21 @@ func start(t *testing.T, cfg shop.Config) string {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
+	addr, _ := run(t, cfg)
+	return "http://" + addr
+}
+
+// run starts shop.Run(cfg) and returns the address it listens on, once it
+// is ready, and stop, which cancels Run and checks that it returns nil
+// within a generous bound. Cleanup calls stop if the test has not.
+func run(t *testing.T, cfg shop.Config) (addr string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	errc := make(chan error, 1)
 	go func() { errc <- shop.Run(ctx, cfg, func(addr string) { addrc <- addr }) }()
 	select {
-	case addr := <-addrc:
-		t.Cleanup(func() {
-			cancel()
-			select {
-			case err := <-errc:
-				if err != nil {
-					t.Errorf("Run(%s) = %v, want nil after cancel", cfg.Role, err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Errorf("Run(%s) did not return within 10 s of cancel", cfg.Role)
-			}
-		})
-		return "http://" + addr
+	case addr = <-addrc:
 	case err := <-errc:
 		cancel()
 		t.Fatalf("Run(%s): %v", cfg.Role, err)
@@ -57,7 +54,19 @@ func start(t *testing.T, cfg shop.Config) string {
 		cancel()
 		t.Fatalf("Run(%s) not ready within 10 s", cfg.Role)
 	}
-	return ""
+	stop = sync.OnceFunc(func() {
+		cancel()
+		select {
+		case err := <-errc:
+			if err != nil {
+				t.Errorf("Run(%s) = %v, want nil after cancel", cfg.Role, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Errorf("Run(%s) did not return within 10 s of cancel", cfg.Role)
+		}
+	})
+	t.Cleanup(stop)
+	return addr, stop
 }
 
 // backends starts inventory and payments and returns their base URLs.
@@ -163,6 +172,16 @@ func checkout(base string) (status int, resp shop.CheckoutResponse, took time.Du
 		err = json.NewDecoder(r.Body).Decode(&resp)
 	}
 	return r.StatusCode, resp, time.Since(begin), err
+}
+
+// mustAccept posts n checkouts and fails the test unless each is answered 202.
+func mustAccept(t *testing.T, base string, n int) {
+	t.Helper()
+	for i := range n {
+		if status, _, _ := mustCheckout(t, base); status != http.StatusAccepted {
+			t.Fatalf("checkout %d: %d, want 202", i, status)
+		}
+	}
 }
 
 func mustCheckout(t *testing.T, base string) (int, shop.CheckoutResponse, time.Duration) {

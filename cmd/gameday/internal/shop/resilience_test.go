@@ -48,11 +48,7 @@ func TestNonePaymentsHangingGrowsQueue(t *testing.T) {
 	const workers, n = 2, 30
 	base, _, pay := frontend(t, shop.None, workers)
 	pay.hang(true)
-	for i := range n {
-		if status, _, _ := mustCheckout(t, base); status != http.StatusAccepted {
-			t.Fatalf("checkout %d: %d, want 202", i, status)
-		}
-	}
+	mustAccept(t, base, n)
 	// Every worker holds one order; the rest wait, without bound.
 	eventually(t, 10*time.Second, "queue depth reaches n - workers", func() bool {
 		return value(t, base, "shop_queue_depth") == n-workers
@@ -237,11 +233,7 @@ func TestHardenedPaymentsRecover(t *testing.T) {
 	const workers, n = 2, 20
 	base, _, pay := frontend(t, shop.Hardened, workers)
 	pay.hang(true)
-	for i := range n {
-		if status, _, _ := mustCheckout(t, base); status != http.StatusAccepted {
-			t.Fatalf("checkout %d: %d, want 202", i, status)
-		}
-	}
+	mustAccept(t, base, n)
 	eventually(t, 20*time.Second, "the payments breaker opens", func() bool {
 		return value(t, base, `shop_breaker_open{dependency="payments"}`) == 1
 	})

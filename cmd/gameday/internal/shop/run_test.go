@@ -225,28 +225,8 @@ func TestRunStopsWithWorkInFlight(t *testing.T) {
 // checks that it returns nil within a generous bound. It returns the address.
 func runUntilCancelled(t *testing.T, cfg shop.Config, use func(addr string)) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addrc := make(chan string, 1)
-	errc := make(chan error, 1)
-	go func() { errc <- shop.Run(ctx, cfg, func(addr string) { addrc <- addr }) }()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-errc:
-		t.Fatalf("Run: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run not ready within 10 s")
-	}
+	addr, stop := run(t, cfg)
 	use(addr)
-	cancel()
-	select {
-	case err := <-errc:
-		if err != nil {
-			t.Errorf("Run = %v after cancel, want nil", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return within 10 s of cancel")
-	}
+	stop()
 	return addr
 }

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/inject"
+)
+
+// gamedayRun is what every game day holds, with the cockpit or without:
+// the state file, the log and the signal watch.
+type gamedayRun struct {
+	*signalWatch
+	state   *inject.StateFile
+	log     *slog.Logger
+	logFile *os.File
+}
+
+// openRun opens the log at logPath and starts watching signals. The state
+// file comes opened (openState), so that a dead gameday's faults are the
+// first thing said.
+func openRun(state *inject.StateFile, logPath string) (*gamedayRun, error) {
+	f, err := openLog(logPath)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--log-file: %w", err)}
+	}
+	r := &gamedayRun{state: state, logFile: f, log: slog.New(slog.NewJSONHandler(f, nil))}
+	r.signalWatch = watchSignals(func(s os.Signal) {
+		r.log.Warn("signal: halting every fault and stopping", "signal", s.String())
+	})
+	r.log.Info("gameday starting", "pid", os.Getpid())
+	return r, nil
+}
+
+func (r *gamedayRun) close() {
+	r.stop()
+	r.log.Info("gameday stopped")
+	_ = r.logFile.Close()
+}
+
+// openLog opens the log file, creating its directory.
+func openLog(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+}
+
+// runSession is a session with what gameday gives it: the run's logger
+// and state file, gameday's metrics, and a journal when --out is set.
+type runSession struct {
+	*experiments.Session
+	journal     *experiments.JournalWriter // nil without --out
+	stopMetrics func()
+}
+
+// newSession builds e's session, with its journal in dir ("" = none).
+// The caller stops the metrics and closes the journal.
+func (r *gamedayRun) newSession(e *experiments.Experiment, env experiments.Env, dir string) (*runSession, error) {
+	m, stopMetrics, err := serveMetrics(r.log)
+	if err != nil {
+		return nil, err
+	}
+	s := &runSession{stopMetrics: stopMetrics}
+	opts := []experiments.Option{experiments.WithLogger(r.log), experiments.WithRecorder(r.state), experiments.WithMetrics(m)}
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			stopMetrics()
+			return nil, usageError{fmt.Errorf("--out: %w", err)}
+		}
+		if s.journal, err = experiments.CreateJournal(filepath.Join(dir, "journal.jsonl")); err != nil {
+			stopMetrics()
+			return nil, usageError{fmt.Errorf("--out: %w", err)}
+		}
+		opts = append(opts, experiments.WithJournal(s.journal))
+	}
+	if s.Session, err = experiments.NewSession(e, env, opts...); err != nil {
+		_ = s.closeJournal()
+		stopMetrics()
+		return nil, startError{err}
+	}
+	return s, nil
+}
+
+func (s *runSession) closeJournal() error {
+	if s.journal == nil {
+		return nil
+	}
+	return s.journal.Close()
+}
+
+// printFinals prints each assumption's outcome, a line each, and the
+// guardrail that aborted the run, if one did.
+func printFinals(w io.Writer, final experiments.Snapshot) {
+	for _, a := range final.Finals() {
+		fmt.Fprintf(w, "  %s %s\n", a.Symbol, a.Text)
+	}
+	if final.Aborted != "" {
+		fmt.Fprintf(w, "  ✗ aborted by guardrail %s\n", final.Aborted)
+	}
+}
