@@ -125,7 +125,7 @@ func (b *blockRun) start(ctx context.Context, now time.Time) error {
 	// Always set the intensity: an injector keeps the one of its last run
 	// (an operator's 50 %), which must not carry over.
 	b.intensity = b.effective(now)
-	return b.inj.Update(b.intensity)
+	return b.inj.Update(ctx, b.intensity)
 }
 
 // advance drives the block's curve and sequences at now.
@@ -135,7 +135,7 @@ func (b *blockRun) advance(now time.Time) (bool, []Event, error) {
 		i := b.effective(now)
 		if math.Abs(i-b.intensity) >= 0.005 {
 			b.intensity = i
-			errs = append(errs, b.inj.Update(i))
+			errs = append(errs, b.inj.Update(context.TODO(), i))
 		}
 	}
 	var finished bool
@@ -193,15 +193,15 @@ func (q *sequence) Start(ctx context.Context) error {
 	if err := q.steps[0].inj.Start(ctx); err != nil {
 		return err
 	}
-	return q.steps[0].inj.Update(q.intensity)
+	return q.steps[0].inj.Update(ctx, q.intensity)
 }
 
-func (q *sequence) Update(i float64) error {
+func (q *sequence) Update(ctx context.Context, i float64) error {
 	q.intensity = i
 	if !q.on || q.cur >= len(q.steps) {
 		return nil
 	}
-	return q.steps[q.cur].inj.Update(i)
+	return q.steps[q.cur].inj.Update(ctx, i)
 }
 
 func (q *sequence) Stop(ctx context.Context) error {
@@ -245,7 +245,7 @@ func (q *sequence) advance(now time.Time) (bool, []Event, error) {
 	if err := next.inj.Start(ctx); err != nil {
 		return false, []Event{ev}, fmt.Errorf("step %s could not start: %w", next.name, err)
 	}
-	if err := next.inj.Update(q.intensity); err != nil {
+	if err := next.inj.Update(ctx, q.intensity); err != nil {
 		return false, []Event{ev}, fmt.Errorf("step %s: %w", next.name, err)
 	}
 	return false, []Event{ev}, nil
@@ -299,16 +299,16 @@ func (c *child) Start(ctx context.Context) error {
 		return err
 	}
 	c.applied = c.level(c.since)
-	return c.inj.Update(c.applied)
+	return c.inj.Update(ctx, c.applied)
 }
 
-func (c *child) Update(i float64) error {
+func (c *child) Update(ctx context.Context, i float64) error {
 	c.outer = i
 	if !c.on {
 		return nil
 	}
 	c.applied = c.level(c.now())
-	return c.inj.Update(c.applied)
+	return c.inj.Update(ctx, c.applied)
 }
 
 func (c *child) Stop(ctx context.Context) error {
@@ -328,7 +328,7 @@ func (c *child) advance(now time.Time) (bool, []Event, error) {
 	}
 	var err error
 	if i := c.level(now); math.Abs(i-c.applied) >= 0.005 {
-		c.applied, err = i, c.inj.Update(i)
+		c.applied, err = i, c.inj.Update(context.TODO(), i)
 	}
 	if a, ok := c.inj.(advancer); ok {
 		f, ev, aerr := a.advance(now)

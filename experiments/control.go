@@ -167,7 +167,7 @@ func (s *Session) setManual(b *blockRun, v float64, now time.Time) {
 	}
 	b.manual = v
 	i := b.effective(now)
-	if err := b.inj.Update(i); err != nil {
+	if err := b.inj.Update(context.TODO(), i); err != nil {
 		s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name, Text: "intensity: " + err.Error()})
 		return
 	}

@@ -29,7 +29,7 @@ func (s *Session) buildInjector(b Block, path string) (inject.Injector, error) {
 		name, factor := b.Name, b.Load.Factor
 		injs = append(injs, &inject.Func{
 			OnStart:  func(context.Context) error { l.setScale(name, factor); return nil },
-			OnUpdate: func(i float64) error { l.setScale(name, 1+(factor-1)*i); return nil },
+			OnUpdate: func(_ context.Context, i float64) error { l.setScale(name, 1+(factor-1)*i); return nil },
 			OnStop:   func(context.Context) error { l.setScale(name, 1); return nil },
 		})
 	}
@@ -191,10 +191,10 @@ func (g *group) Start(ctx context.Context) error {
 	return nil
 }
 
-func (g *group) Update(intensity float64) error {
+func (g *group) Update(ctx context.Context, intensity float64) error {
 	var errs []error
 	for _, p := range g.parts {
-		errs = append(errs, p.Update(intensity))
+		errs = append(errs, p.Update(ctx, intensity))
 	}
 	return errors.Join(errs...)
 }

@@ -315,15 +315,16 @@ func (x *CommandInjector) Start(ctx context.Context) error {
 }
 
 // Update checks that intensity is within 0..1 and does nothing else.
-func (x *CommandInjector) Update(intensity float64) error {
+func (x *CommandInjector) Update(ctx context.Context, intensity float64) error {
 	if !isProbability(intensity) {
 		return fmt.Errorf("inject: command fault %q: intensity %v is not within 0..1", x.name, intensity)
 	}
 	return nil
 }
 
-// Stop runs the revert command, once per successful Start: a second call
-// does nothing and returns nil, even if the revert failed. ctx bounds it
+// Stop runs the revert command, once per successful Start: once it has
+// succeeded, a second call does nothing and returns nil; after a failed
+// revert, a second call runs it again. ctx bounds it
 // as well as the revert's timeout.
 func (x *CommandInjector) Stop(ctx context.Context) error {
 	return x.stopOnce(func() error { return x.runRevert(ctx) })

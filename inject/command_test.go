@@ -85,7 +85,7 @@ func TestCommandFault(t *testing.T) {
 		t.Fatal(err)
 	}
 	update(t, f, 0.5) // commands have no intensity
-	if err := f.Update(1.5); err == nil {
+	if err := f.Update(context.Background(), 1.5); err == nil {
 		t.Error("Update(1.5): no error")
 	}
 	if !exists(flag) {
@@ -417,19 +417,33 @@ func TestCommandFaultRecorder(t *testing.T) {
 		t.Errorf("calls %q, want %q", got, want)
 	}
 
-	t.Run("a failed revert stays recorded", func(t *testing.T) {
+	t.Run("a failed revert stays recorded, and a second Stop runs it again", func(t *testing.T) {
 		rec := newRecorder()
-		f := inject.NewCommandFault("stuck", argv("true"), argv("false"), nil)
+		gate := filepath.Join(t.TempDir(), "gate")
+		// The revert fails until the gate file exists.
+		f := inject.NewCommandFault("stuck", argv("true"), argv("test", "-e", gate), nil)
 		f.SetRecorder(rec)
 		if err := f.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.Stop(context.Background()); err == nil || !strings.Contains(err.Error(), "exit status 1") {
-			t.Errorf("Stop: %v", err)
+		for range 2 {
+			if err := f.Stop(context.Background()); err == nil || !strings.Contains(err.Error(), "exit status 1") {
+				t.Errorf("Stop: %v", err)
+			}
+			if _, ok := rec.pending()["command/stuck"]; !ok || len(rec.calls()) != 1 {
+				t.Errorf("calls %q", rec.calls())
+			}
 		}
-		stop(t, f) // once only, even after a failure
-		if _, ok := rec.pending()["command/stuck"]; !ok || len(rec.calls()) != 1 {
-			t.Errorf("calls %q", rec.calls())
+		if err := os.WriteFile(gate, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		stop(t, f) // the retry succeeds and forgets the record
+		if _, ok := rec.pending()["command/stuck"]; ok {
+			t.Errorf("still recorded after a revert that succeeded: %q", rec.calls())
+		}
+		stop(t, f) // and once it has, Stop does nothing
+		if n := len(rec.calls()); n != 2 {
+			t.Errorf("calls %q, want record and forget", rec.calls())
 		}
 	})
 

@@ -2,7 +2,8 @@
 // sits between two services, process faults on real PIDs, and adapters for
 // faults defined by functions.
 //
-// Every injector has Start, Update(intensity) and Stop. Stop is idempotent:
-// the session calls it on halt, on halt-all, on quit, on a signal and on
-// panic, and a second call does nothing.
+// Every injector has Start, Update(intensity) and Stop, each under a
+// context. The session calls Stop on halt, on halt-all, on quit, on a
+// signal and on panic; after a Stop that succeeded a second call does
+// nothing, after one that failed a second call tries again.
 package inject

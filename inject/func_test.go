@@ -29,9 +29,12 @@ func TestFunc(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var got []string
 			f := &inject.Func{
-				OnStart:  func(context.Context) error { got = append(got, "start"); return tt.startErr },
-				OnUpdate: func(i float64) error { got = append(got, "update "+strconv.FormatFloat(i, 'g', -1, 64)); return nil },
-				OnStop:   func(context.Context) error { got = append(got, "stop"); return nil },
+				OnStart: func(context.Context) error { got = append(got, "start"); return tt.startErr },
+				OnUpdate: func(_ context.Context, i float64) error {
+					got = append(got, "update "+strconv.FormatFloat(i, 'g', -1, 64))
+					return nil
+				},
+				OnStop: func(context.Context) error { got = append(got, "stop"); return nil },
 			}
 			ctx := context.Background()
 			for _, c := range tt.calls {
@@ -40,7 +43,7 @@ func TestFunc(t *testing.T) {
 				case 'S':
 					err = f.Start(ctx)
 				case 'U':
-					err = f.Update(0.5)
+					err = f.Update(context.Background(), 0.5)
 				case 'T':
 					err = f.Stop(ctx)
 				}
@@ -58,7 +61,7 @@ func TestFunc(t *testing.T) {
 func TestFuncNil(t *testing.T) {
 	var f inject.Func // nil funcs are no-ops
 	ctx := context.Background()
-	if err := errors.Join(f.Start(ctx), f.Update(1), f.Stop(ctx), f.Stop(ctx)); err != nil {
+	if err := errors.Join(f.Start(ctx), f.Update(context.Background(), 1), f.Stop(ctx), f.Stop(ctx)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -66,20 +69,29 @@ func TestFuncNil(t *testing.T) {
 func TestFuncErrors(t *testing.T) {
 	errUpdate, errStop := errors.New("update"), errors.New("stop")
 	f := &inject.Func{
-		OnUpdate: func(float64) error { return errUpdate },
+		OnUpdate: func(context.Context, float64) error { return errUpdate },
 		OnStop:   func(context.Context) error { return errStop },
 	}
 	ctx := context.Background()
 	if err := f.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Update(1); !errors.Is(err, errUpdate) {
+	if err := f.Update(context.Background(), 1); !errors.Is(err, errUpdate) {
 		t.Errorf("Update: %v", err)
 	}
 	if err := f.Stop(ctx); !errors.Is(err, errStop) {
 		t.Errorf("Stop: %v", err)
 	}
+	// A failed Stop leaves the Func on: the next Stop tries again.
+	if err := f.Stop(ctx); !errors.Is(err, errStop) {
+		t.Errorf("second Stop after a failure: %v, want it tried again", err)
+	}
+	f.OnStop = func(context.Context) error { return nil }
 	if err := f.Stop(ctx); err != nil {
-		t.Errorf("second Stop: %v", err)
+		t.Errorf("third Stop: %v", err)
+	}
+	f.OnStop = func(context.Context) error { return errStop }
+	if err := f.Stop(ctx); err != nil {
+		t.Errorf("Stop after a successful one: %v, want nothing done", err)
 	}
 }

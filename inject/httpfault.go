@@ -240,7 +240,7 @@ func (h *HTTPFaultInjector) Start(ctx context.Context) error {
 }
 
 // Update sets the intensity, 0..1.
-func (h *HTTPFaultInjector) Update(intensity float64) error {
+func (h *HTTPFaultInjector) Update(ctx context.Context, intensity float64) error {
 	return h.update(intensity, h.apply)
 }
 

@@ -157,7 +157,7 @@ func TestHTTPUpdateScales(t *testing.T) {
 	}
 
 	for _, bad := range []float64{-0.1, 1.5} {
-		if err := b.Update(bad); err == nil {
+		if err := b.Update(context.Background(), bad); err == nil {
 			t.Errorf("Update(%v): no error", bad)
 		}
 	}

@@ -33,7 +33,7 @@ func startFault(t testing.TB, p *inject.HTTPProxy, f inject.HTTPFault) *inject.H
 
 func update(t testing.TB, h inject.Injector, i float64) {
 	t.Helper()
-	if err := h.Update(i); err != nil {
+	if err := h.Update(context.Background(), i); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -79,7 +79,7 @@ func (x *KillInjector) Start(ctx context.Context) error {
 }
 
 // Update checks that intensity is within 0..1 and does nothing else.
-func (x *KillInjector) Update(intensity float64) error {
+func (x *KillInjector) Update(ctx context.Context, intensity float64) error {
 	if !isProbability(intensity) {
 		return fmt.Errorf("inject: kill %q: intensity %v is not within 0..1", x.proc.name, intensity)
 	}
@@ -87,13 +87,13 @@ func (x *KillInjector) Update(intensity float64) error {
 }
 
 // Stop, after a Start, restarts the process when asked to (unless Stop was
-// called on the process, or something else restarted it already). It runs
-// once: a second call does nothing and returns nil, even if the restart
-// failed (the record, if any, stays for recover).
+// called on the process, or something else restarted it already). Once
+// it has succeeded, a second call does nothing and returns nil; after a
+// failed restart (the record, if any, stays for recover), a second call
+// tries again.
 func (x *KillInjector) Stop(ctx context.Context) error {
 	return x.stopOnce(func() error {
 		inc := x.killed
-		x.killed = nil
 		if x.restart && !x.proc.isStopped() && x.proc.Incarnation() == inc {
 			select {
 			case <-inc.done:
@@ -107,6 +107,7 @@ func (x *KillInjector) Stop(ctx context.Context) error {
 		if err := x.forget(x.key()); err != nil {
 			return fmt.Errorf("inject: kill %q: cannot forget its revert record: %w", inc.name, err)
 		}
+		x.killed = nil
 		return nil
 	})
 }

@@ -104,16 +104,20 @@ func (x *reverting) SetRecorder(r RevertRecorder) {
 	x.rec = r
 }
 
-// stopOnce marks the injector off and, if it was on, calls off with mu
-// held: Stop's once-per-Start.
+// stopOnce, if the injector is on, calls off with mu held and marks the
+// injector off once off succeeds: Stop's once-per-Start, retried after a
+// failure (the record of what to revert stays until then).
 func (x *reverting) stopOnce(off func() error) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if !x.started {
 		return nil
 	}
+	if err := off(); err != nil {
+		return err
+	}
 	x.started = false
-	return off()
+	return nil
 }
 
 // record records r under key, if there is a recorder. Called with mu held.

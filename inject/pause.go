@@ -100,7 +100,7 @@ func (x *PauseInjector) Start(ctx context.Context) error {
 }
 
 // Update pauses the process when intensity > 0 and resumes it at 0.
-func (x *PauseInjector) Update(intensity float64) error {
+func (x *PauseInjector) Update(ctx context.Context, intensity float64) error {
 	if !isProbability(intensity) {
 		return fmt.Errorf("inject: pause %q: intensity %v is not within 0..1", x.proc.name, intensity)
 	}
@@ -115,7 +115,12 @@ func (x *PauseInjector) Update(intensity float64) error {
 
 // Stop resumes the process. It returns nil if the process has exited.
 func (x *PauseInjector) Stop(context.Context) error {
-	return x.stopOnce(x.apply)
+	return x.stopOnce(func() error {
+		x.started = false // apply's wanted state: resumed
+		err := x.apply()
+		x.started = err != nil
+		return err
+	})
 }
 
 func (x *PauseInjector) key() string { return "pause/" + x.proc.name }

@@ -253,7 +253,7 @@ func (h *TCPFaultInjector) Start(ctx context.Context) error {
 }
 
 // Update sets the intensity, 0..1.
-func (h *TCPFaultInjector) Update(intensity float64) error {
+func (h *TCPFaultInjector) Update(ctx context.Context, intensity float64) error {
 	return h.update(intensity, h.apply)
 }
 

@@ -97,7 +97,7 @@ func TestTCPFaultReachesStream(t *testing.T) {
 	}
 	time.Sleep(800 * time.Millisecond)
 	t2 := time.Now()
-	if err := h.Update(0.5); err != nil {
+	if err := h.Update(context.Background(), 0.5); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(800 * time.Millisecond)
@@ -243,11 +243,11 @@ func TestTCPFaultCycles(t *testing.T) {
 		h := inject.NewTCPFault(p, f)
 		must(h.Start(ctx))
 		step()
-		must(h.Update(0.3))
+		must(h.Update(context.Background(), 0.3))
 		step()
-		must(h.Update(0))
+		must(h.Update(context.Background(), 0))
 		step()
-		must(h.Update(1))
+		must(h.Update(context.Background(), 1))
 		step()
 		must(h.Stop(ctx))
 		step()
@@ -284,7 +284,7 @@ func TestTCPUpdateLive(t *testing.T) {
 	const latency = 40 * time.Millisecond
 	h := startTCPFault(t, p, inject.TCPFault{Kind: inject.TCPLatency, Latency: latency})
 	for _, intensity := range []float64{1, 0.25, 0, 0.5, 1} {
-		if err := h.Update(intensity); err != nil {
+		if err := h.Update(context.Background(), intensity); err != nil {
 			t.Fatal(err)
 		}
 		want := time.Duration(float64(latency) * intensity)

@@ -76,7 +76,7 @@ func TestTCPFaultValidate(t *testing.T) {
 	}
 	h := inject.NewTCPFault(p, valid[0])
 	for _, bad := range []float64{-0.1, 1.5, math.NaN()} {
-		if err := h.Update(bad); err == nil {
+		if err := h.Update(context.Background(), bad); err == nil {
 			t.Errorf("Update(%v): no error", bad)
 		}
 	}

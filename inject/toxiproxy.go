@@ -166,7 +166,7 @@ func (x *ToxicInjector) create(stream string) error {
 
 // Update sets the intensity: one request per live toxic, none if the
 // toxic type has no strength or the intensity is the one applied.
-func (x *ToxicInjector) Update(intensity float64) error {
+func (x *ToxicInjector) Update(ctx context.Context, intensity float64) error {
 	if !isProbability(intensity) {
 		return fmt.Errorf("inject: toxic fault %q: intensity %v is not within 0..1", x.name, intensity)
 	}
@@ -188,15 +188,18 @@ func (x *ToxicInjector) Update(intensity float64) error {
 }
 
 // Stop deletes the toxics (a toxic already gone is fine) and forgets
-// their records. It runs once per Start: a second call does nothing and
-// returns nil, even if a deletion failed (its record stays for recover).
+// their records. Once it has succeeded, a second call does nothing and
+// returns nil; after a failed deletion (its record stays for recover), a
+// second call tries to delete what is left.
 func (x *ToxicInjector) Stop(ctx context.Context) error {
 	return x.stopOnce(func() error { return x.removeAll(ctx) })
 }
 
-// removeAll deletes the live toxics. Called with x.mu held.
+// removeAll deletes the live toxics; those it could not delete stay
+// live. Called with x.mu held.
 func (x *ToxicInjector) removeAll(ctx context.Context) error {
 	var errs []error
+	var left []string
 	for _, s := range x.live {
 		if _, err := deleteToxic(ctx, x.ref(s)); err != nil {
 			errs = append(errs, fmt.Errorf("inject: %w", err))
@@ -204,6 +207,7 @@ func (x *ToxicInjector) removeAll(ctx context.Context) error {
 				x.stuck = map[string]bool{}
 			}
 			x.stuck[s] = true
+			left = append(left, s)
 			continue
 		}
 		delete(x.stuck, s)
@@ -211,6 +215,6 @@ func (x *ToxicInjector) removeAll(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("inject: %s: deleted, but cannot forget its revert record: %w", x.ref(s), err))
 		}
 	}
-	x.live = nil
+	x.live = left
 	return errors.Join(errs...)
 }

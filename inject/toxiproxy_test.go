@@ -132,7 +132,7 @@ func TestToxicScaling(t *testing.T) {
 			check(1, given)
 		})
 	}
-	if err := inject.NewToxic("x", latencyFault(ts.URL, 100)).Update(1.5); err == nil {
+	if err := inject.NewToxic("x", latencyFault(ts.URL, 100)).Update(context.Background(), 1.5); err == nil {
 		t.Error("Update(1.5): no error")
 	}
 }
