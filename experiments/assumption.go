@@ -93,17 +93,6 @@ const (
 	PhaseAfter  Phase = "after"  // only after the faults halted
 )
 
-// applies reports whether the assumption is judged in phase.
-func (a *Assumption) applies(ph FaultPhase) bool {
-	switch a.During {
-	case PhaseFaults:
-		return ph.Active > 0
-	case PhaseAfter:
-		return ph.Active == 0 && !ph.LastHalt.IsZero()
-	}
-	return true
-}
-
 // Holds reports whether v satisfies the assumption.
 func (a *Assumption) Holds(v float64) bool {
 	switch a.Op {
@@ -127,8 +116,8 @@ func (a *Assumption) Margin(v float64) float64 {
 	return a.Threshold - v
 }
 
-// worse reports whether v is worse than w for this assumption.
-func (a *Assumption) worse(v, w float64) bool {
+// Worse reports whether v is worse than w for this assumption.
+func (a *Assumption) Worse(v, w float64) bool {
 	if a.Op == Above || a.Op == AboveOrEqual {
 		return v < w
 	}
@@ -153,7 +142,9 @@ func (a *Assumption) Condition() string {
 	return c
 }
 
-func (a *Assumption) window() time.Duration {
+// EffectiveWindow is the window the assumption is judged over: its own,
+// or the default of its aggregation (2s for "last", 5s for the others).
+func (a *Assumption) EffectiveWindow() time.Duration {
 	switch {
 	case a.Window > 0:
 		return a.Window
@@ -162,15 +153,3 @@ func (a *Assumption) window() time.Duration {
 	}
 	return 5 * time.Second
 }
-
-// Statuses.
-const (
-	StatusWaiting      Status = "waiting"       // no data yet, or (recovery) no fault has halted yet
-	StatusInactive     Status = "inactive"      // outside the phase it applies in
-	StatusHolding      Status = "holding"       // the condition is true
-	StatusViolated     Status = "violated"      // the condition is false
-	StatusPending      Status = "pending"       // recovery: a fault is active
-	StatusRecovering   Status = "recovering"    // recovery: the clock runs
-	StatusRecovered    Status = "recovered"     // recovery: held again in time
-	StatusNotRecovered Status = "not recovered" // recovery: the limit passed
-)

@@ -27,16 +27,16 @@ func (f Fault) Describe() string {
 	if f.Direction != "" {
 		dir = " " + f.Direction
 	}
-	pct := UnitPercent.Format(f.prob() * 100)
+	pct := UnitPercent.Format(f.EffectiveProbability() * 100)
 	switch f.Kind {
 	case FaultLatency:
-		d := UnitMillis.Format(ms(f.Delay))
+		d := UnitMillis.Format(Millis(f.Delay))
 		if f.Jitter > 0 {
-			d += " ± " + UnitMillis.Format(ms(f.Jitter))
+			d += " ± " + UnitMillis.Format(Millis(f.Jitter))
 		}
 		return fmt.Sprintf("%s delay on %s%s%s", d, f.Target, dir, scope)
 	case FaultError:
-		return fmt.Sprintf("%s answered %d on %s%s", pct, f.status(), f.Target, scope)
+		return fmt.Sprintf("%s answered %d on %s%s", pct, f.StatusCode(), f.Target, scope)
 	case FaultAbort:
 		return fmt.Sprintf("%s of requests to %s reset%s", pct, f.Target, scope)
 	case FaultBlackhole:
@@ -66,14 +66,17 @@ func (f Fault) Describe() string {
 	return string(f.Kind) + " on " + f.Target
 }
 
-func (f Fault) prob() float64 {
+// EffectiveProbability is the share of requests or connections the
+// fault acts on: Probability, or 1 when the file does not say.
+func (f Fault) EffectiveProbability() float64 {
 	if f.Probability == 0 && !f.src.has("probability") {
 		return 1
 	}
 	return f.Probability
 }
 
-func (f Fault) status() int {
+// StatusCode is the status an error fault answers: Status, or 503.
+func (f Fault) StatusCode() int {
 	if f.Status > 0 {
 		return f.Status
 	}
@@ -90,4 +93,27 @@ func formatBytes(n int64) string {
 		return trim(float64(n)/1e3, 1) + "KB"
 	}
 	return fmt.Sprintf("%dB", n)
+}
+
+// Summary says what a block does, in a line: its fault and load change,
+// or what it composes.
+func (b Block) Summary() string {
+	switch {
+	case len(b.Parallel) > 0:
+		return "together: " + strings.Join(b.Parallel, ", ")
+	case len(b.Sequence) > 0:
+		var steps []string
+		for _, s := range b.Sequence {
+			steps = append(steps, fmt.Sprintf("%s for %s", s.Block, FormatDuration(s.For.Seconds())))
+		}
+		return "in turn: " + strings.Join(steps, ", then ")
+	}
+	var parts []string
+	if b.Fault != nil {
+		parts = append(parts, b.Fault.Describe())
+	}
+	if b.Load != nil {
+		parts = append(parts, fmt.Sprintf("load %s ×%g", b.Load.Target, b.Load.Factor))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"path/filepath"
 	"time"
 )
 
@@ -310,14 +311,17 @@ type ChartSeries struct {
 	Label  string
 }
 
-func (e *Experiment) interval() time.Duration {
+// SamplingInterval is the sampling period of every series: Interval, or
+// 250ms.
+func (e *Experiment) SamplingInterval() time.Duration {
 	if e.Interval > 0 {
 		return e.Interval
 	}
 	return 250 * time.Millisecond
 }
 
-func (e *Experiment) window() time.Duration {
+// ChartWindow is how much history the cockpit charts: Window, or 3m.
+func (e *Experiment) ChartWindow() time.Duration {
 	if e.Window > 0 {
 		return e.Window
 	}
@@ -332,4 +336,21 @@ func (e *Experiment) BlockIndex(name string) int {
 		}
 	}
 	return -1
+}
+
+// Dir is the experiment file's directory, where its commands run; "" (the
+// working directory) for an experiment not read from a file.
+func (e *Experiment) Dir() string {
+	if e.File == "" {
+		return ""
+	}
+	return filepath.Dir(e.File)
+}
+
+// RelTo makes a path relative to the experiment file's directory.
+func RelTo(file, p string) string {
+	if p == "" || filepath.IsAbs(p) || file == "" {
+		return p
+	}
+	return filepath.Join(filepath.Dir(file), p)
 }

@@ -1,9 +1,11 @@
 package experiments
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 )
 
 // Unit says how a series' values read.
@@ -91,4 +93,22 @@ func FormatDuration(seconds float64) string {
 		s := int(seconds)
 		return fmt.Sprintf("%dh%02dm", s/3600, (s%3600)/60)
 	}
+}
+
+// Millis is d in milliseconds, the unit of latencies in series and charts.
+func Millis(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Duration is a time.Duration written as "1.5s" in JSON.
+type Duration time.Duration
+
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	*d = Duration(v)
+	return err
 }

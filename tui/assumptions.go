@@ -6,14 +6,14 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
 )
 
 // AssumptionsModel is the pane of assumptions: each with its state as a
 // symbol and a word, its value against the threshold and the margin.
 type AssumptionsModel struct {
 	styles *Styles
-	states []experiments.AssumptionState
+	states []assume.AssumptionState
 	now    time.Time
 	w, h   int
 	lines  []string // drawn by draw
@@ -29,7 +29,7 @@ func (m *AssumptionsModel) SetSize(w, h int) {
 }
 
 // SetStates shows the states of a snapshot.
-func (m *AssumptionsModel) SetStates(states []experiments.AssumptionState, now time.Time) {
+func (m *AssumptionsModel) SetStates(states []assume.AssumptionState, now time.Time) {
 	m.states, m.now = states, now
 	m.draw()
 }
@@ -43,20 +43,20 @@ func AssumptionsHeight(n int, compact bool) int {
 }
 
 // badge renders a status as symbol and word, e.g. "✗ NOT RECOVERED".
-func (m AssumptionsModel) badge(s experiments.Status) string {
+func (m AssumptionsModel) badge(s assume.Status) string {
 	st := m.styles
 	style, sym := st.Muted, "…"
 	switch s {
-	case experiments.StatusHolding, experiments.StatusRecovered:
+	case assume.StatusHolding, assume.StatusRecovered:
 		style, sym = st.Good, "✓"
-	case experiments.StatusViolated, experiments.StatusNotRecovered:
+	case assume.StatusViolated, assume.StatusNotRecovered:
 		style, sym = st.Bad, "✗"
-	case experiments.StatusRecovering, experiments.StatusPending:
+	case assume.StatusRecovering, assume.StatusPending:
 		style, sym = st.Warn, "◷"
-	case experiments.StatusInactive:
+	case assume.StatusInactive:
 		sym = "–"
 	default:
-		s = experiments.StatusWaiting
+		s = assume.StatusWaiting
 	}
 	return style.Render(sym + " " + strings.ToUpper(string(s)))
 }
@@ -76,7 +76,7 @@ func (m *AssumptionsModel) draw() {
 		s := &m.states[i]
 		name := s.Name + " " + s.Condition()
 		badge := m.badge(s.Status)
-		if s.Status == experiments.StatusViolated {
+		if s.Status == assume.StatusViolated {
 			badge += st.Bad.Render(" " + clock(s.Elapsed(m.now)))
 		}
 		if compact {

@@ -9,7 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 // BlocksKeyMap is the keys of the catalog pane.
@@ -52,8 +52,8 @@ type BlocksModel struct {
 	styles *Styles
 	// send hands a command to the session at once, so that commands keep
 	// the order of the keys that made them.
-	send   func(experiments.Command)
-	blocks []experiments.BlockState
+	send   func(session.Command)
+	blocks []session.BlockState
 	now    time.Time
 	cursor int
 	w, h   int
@@ -62,7 +62,7 @@ type BlocksModel struct {
 
 // NewBlocks returns an empty catalog pane that sends its commands
 // (trigger, halt) through send.
-func NewBlocks(st *Styles, send func(experiments.Command)) BlocksModel {
+func NewBlocks(st *Styles, send func(session.Command)) BlocksModel {
 	return BlocksModel{Keys: DefaultBlocksKeyMap(), styles: st, send: send}
 }
 
@@ -70,7 +70,7 @@ func NewBlocks(st *Styles, send func(experiments.Command)) BlocksModel {
 func (m *BlocksModel) SetSize(w, h int) { m.w, m.h = w, h; m.draw() }
 
 // SetBlocks shows the blocks of a snapshot.
-func (m *BlocksModel) SetBlocks(blocks []experiments.BlockState, now time.Time) {
+func (m *BlocksModel) SetBlocks(blocks []session.BlockState, now time.Time) {
 	m.blocks, m.now = blocks, now
 	if m.cursor >= len(blocks) {
 		m.cursor = max(0, len(blocks)-1)
@@ -79,11 +79,11 @@ func (m *BlocksModel) SetBlocks(blocks []experiments.BlockState, now time.Time) 
 }
 
 // Selected returns the block under the cursor.
-func (m BlocksModel) Selected() (experiments.BlockState, bool) {
+func (m BlocksModel) Selected() (session.BlockState, bool) {
 	if m.cursor < len(m.blocks) {
 		return m.blocks[m.cursor], true
 	}
-	return experiments.BlockState{}, false
+	return session.BlockState{}, false
 }
 
 // BlocksHeight is the number of rows the pane wants for n blocks.
@@ -108,11 +108,11 @@ func (m BlocksModel) Update(msg tea.Msg) (BlocksModel, tea.Cmd) {
 		}
 	case key.Matches(k, m.Keys.Trigger):
 		if b, ok := m.Selected(); ok && !b.Active {
-			m.send(experiments.Command{Kind: experiments.CmdTrigger, Block: b.Name})
+			m.send(session.Command{Kind: session.CmdTrigger, Block: b.Name})
 		}
 	case key.Matches(k, m.Keys.Halt):
 		if b, ok := m.Selected(); ok && b.Active {
-			m.send(experiments.Command{Kind: experiments.CmdHalt, Block: b.Name})
+			m.send(session.Command{Kind: session.CmdHalt, Block: b.Name})
 		}
 	case key.Matches(k, m.Keys.Raise, m.Keys.Lower):
 		if b, ok := m.Selected(); ok && b.Active {
@@ -120,7 +120,7 @@ func (m BlocksModel) Update(msg tea.Msg) (BlocksModel, tea.Cmd) {
 			if key.Matches(k, m.Keys.Lower) {
 				d = -0.1
 			}
-			m.send(experiments.Command{Kind: experiments.CmdIntensity, Block: b.Name, Delta: d})
+			m.send(session.Command{Kind: session.CmdIntensity, Block: b.Name, Delta: d})
 		}
 	}
 	return m, nil
@@ -168,7 +168,7 @@ func (m *BlocksModel) draw() {
 // activeState says how long an active block has been on, at what
 // intensity, and the countdown to its halt (by its own duration or by the
 // guardrail's longest time on), in the longest form that fits room.
-func (m BlocksModel) activeState(b experiments.BlockState, room int) string {
+func (m BlocksModel) activeState(b session.BlockState, room int) string {
 	on := clock(m.now.Sub(b.Since))
 	at := ""
 	if b.Intensity < 0.995 {

@@ -10,6 +10,8 @@ import (
 	tslc "github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 // ChartModel is one streaming chart: its series as braille lines over the
@@ -57,7 +59,7 @@ func (m *ChartModel) SetSize(w, h int) {
 
 // viewRange is the chart's time window: it fills from the left until the
 // session is older than the window, then slides.
-func viewRange(s *experiments.Snapshot) (time.Time, time.Time) {
+func viewRange(s *session.Snapshot) (time.Time, time.Time) {
 	from := s.WindowStart
 	if from.IsZero() {
 		from = s.Started
@@ -68,12 +70,12 @@ func viewRange(s *experiments.Snapshot) (time.Time, time.Time) {
 	return s.Now.Add(-s.Window), s.Now
 }
 
-func xTime(s *experiments.Snapshot, t time.Time) time.Time {
+func xTime(s *session.Snapshot, t time.Time) time.Time {
 	return time.Unix(int64(t.Sub(s.Started)/tick), 0)
 }
 
 // SetSnapshot draws the chart from a snapshot.
-func (m *ChartModel) SetSnapshot(s *experiments.Snapshot) {
+func (m *ChartModel) SetSnapshot(s *session.Snapshot) {
 	if m.w < 10 || m.h < 6 {
 		m.lines = blank(m.w, m.h)
 		return
@@ -143,7 +145,7 @@ func (m *ChartModel) drawThreshold(v, top float64) {
 
 // strip marks, under each column of the graph, which block was active
 // then: its catalog number, or + when several were.
-func (m *ChartModel) strip(s *experiments.Snapshot, from, to time.Time) string {
+func (m *ChartModel) strip(s *session.Snapshot, from, to time.Time) string {
 	c := &m.chart
 	gx := c.Origin().X + 1
 	gw := c.Width() - gx
@@ -206,7 +208,7 @@ func (m *ChartModel) strip(s *experiments.Snapshot, from, to time.Time) string {
 }
 
 // title shows the chart's name and the current value of each series.
-func (m *ChartModel) title(s *experiments.Snapshot) string {
+func (m *ChartModel) title(s *session.Snapshot) string {
 	parts := []string{m.styles.PaneTitle.Render(m.spec.Title)}
 	for i, cs := range m.spec.Series {
 		v := "–"
@@ -231,7 +233,7 @@ func (m *ChartModel) Lines() []string {
 
 // chartThresholds are the thresholds of the threshold assumptions on the
 // chart's series.
-func chartThresholds(c experiments.Chart, states []experiments.AssumptionState) []float64 {
+func chartThresholds(c experiments.Chart, states []assume.AssumptionState) []float64 {
 	var out []float64
 	for _, a := range states {
 		if a.Kind != experiments.AssumeThreshold {

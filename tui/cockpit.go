@@ -10,18 +10,19 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/journal"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 // Source is where the cockpit reads snapshots and sends commands: a live
 // session, or later a replayed journal.
 type Source interface {
-	Snapshots() <-chan experiments.Snapshot
-	Do(experiments.Command)
+	Snapshots() <-chan session.Snapshot
+	Do(session.Command)
 }
 
 // SnapshotMsg carries a snapshot from the source.
-type SnapshotMsg struct{ Snapshot experiments.Snapshot }
+type SnapshotMsg struct{ Snapshot session.Snapshot }
 
 // SourceClosedMsg says the source will send no more snapshots.
 type SourceClosedMsg struct{}
@@ -53,7 +54,7 @@ type Model struct {
 	assumptions AssumptionsModel
 	timeline    TimelineModel
 	charts      []ChartModel
-	snap        experiments.Snapshot
+	snap        session.Snapshot
 	head        string // the header drawn for snap
 	foot        string // the help line drawn for the current size
 	have        bool
@@ -150,7 +151,7 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 		switch {
 		case key.Matches(k, m.noteKeys.Save):
 			if text := strings.TrimSpace(m.note.Value()); text != "" {
-				m.src.Do(experiments.Command{Kind: experiments.CmdNote, Text: text})
+				m.src.Do(session.Command{Kind: session.CmdNote, Text: text})
 			}
 			m.noting = false
 			m.note.Reset()
@@ -175,7 +176,7 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Quit):
 		return m, tea.Quit
 	case key.Matches(k, m.keys.HaltAll):
-		m.src.Do(experiments.Command{Kind: experiments.CmdHaltAll})
+		m.src.Do(session.Command{Kind: session.CmdHaltAll})
 		return m, nil
 	case key.Matches(k, m.keys.Note):
 		m.noting = true
@@ -193,26 +194,26 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 // moves.
 func (m Model) replayKey(k tea.KeyMsg) (Model, tea.Cmd) {
 	rk := m.replayKeys
-	do := func(kind experiments.CommandKind, d float64) { m.src.Do(experiments.Command{Kind: kind, Delta: d}) }
+	do := func(kind session.CommandKind, d float64) { m.src.Do(session.Command{Kind: kind, Delta: d}) }
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m, tea.Quit
 	case key.Matches(k, m.keys.Help):
 		m.toggleHelp()
 	case key.Matches(k, rk.Pause):
-		do(experiments.CmdReplayPause, 0)
+		do(journal.CmdReplayPause, 0)
 	case key.Matches(k, rk.Normal):
-		do(experiments.CmdReplaySpeed, 1)
+		do(journal.CmdReplaySpeed, 1)
 	case key.Matches(k, rk.Fast):
-		do(experiments.CmdReplaySpeed, 10)
+		do(journal.CmdReplaySpeed, 10)
 	case key.Matches(k, rk.Back):
-		do(experiments.CmdReplaySeek, -10)
+		do(journal.CmdReplaySeek, -10)
 	case key.Matches(k, rk.Forward):
-		do(experiments.CmdReplaySeek, 10)
+		do(journal.CmdReplaySeek, 10)
 	case key.Matches(k, rk.BackMore):
-		do(experiments.CmdReplaySeek, -60)
+		do(journal.CmdReplaySeek, -60)
 	case key.Matches(k, rk.FwdMore):
-		do(experiments.CmdReplaySeek, 60)
+		do(journal.CmdReplaySeek, 60)
 	case key.Matches(k, m.blocks.Keys.Up, m.blocks.Keys.Down):
 		var cmd tea.Cmd
 		m.blocks, cmd = m.blocks.Update(k) // the cursor moves; trigger and halt are not sent

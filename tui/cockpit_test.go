@@ -13,6 +13,9 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
+	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/tui"
 )
@@ -24,14 +27,14 @@ func TestMain(m *testing.M) {
 
 // fakeSource records the commands the cockpit sends.
 type fakeSource struct {
-	ch   chan experiments.Snapshot
-	cmds []experiments.Command
+	ch   chan session.Snapshot
+	cmds []session.Command
 }
 
-func newFakeSource() *fakeSource { return &fakeSource{ch: make(chan experiments.Snapshot, 1)} }
+func newFakeSource() *fakeSource { return &fakeSource{ch: make(chan session.Snapshot, 1)} }
 
-func (f *fakeSource) Snapshots() <-chan experiments.Snapshot { return f.ch }
-func (f *fakeSource) Do(c experiments.Command)               { f.cmds = append(f.cmds, c) }
+func (f *fakeSource) Snapshots() <-chan session.Snapshot { return f.ch }
+func (f *fakeSource) Do(c session.Command)               { f.cmds = append(f.cmds, c) }
 
 var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
@@ -39,13 +42,13 @@ func sec(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Sec
 
 // fixedSnapshot is a game day 95 s in: inventory latency ran from 30 s to
 // 60 s, payments has been paused since 80 s.
-func fixedSnapshot() experiments.Snapshot {
+func fixedSnapshot() session.Snapshot {
 	now := sec(95)
-	s := experiments.Snapshot{
+	s := session.Snapshot{
 		Seq: 380, Name: "Demo shop · resilience none", Now: now, Started: t0,
 		Window: 3 * time.Minute, WindowStart: t0,
-		Loads:  []experiments.LoadState{{Name: "checkout", TargetRate: 50, SentRate: 50}},
-		Probes: []experiments.ProbeState{{Name: "queue", Healthy: true}},
+		Loads:  []session.LoadState{{Name: "checkout", TargetRate: 50, SentRate: 50}},
+		Probes: []session.ProbeState{{Name: "queue", Healthy: true}},
 		Series: map[string][]probes.Point{},
 		Charts: []experiments.Chart{
 			{Title: "Checkout latency", Unit: experiments.UnitMillis, Series: []experiments.ChartSeries{
@@ -54,7 +57,7 @@ func fixedSnapshot() experiments.Snapshot {
 				{Series: "checkout.error_rate", Label: "errors"}}},
 			{Title: "Order queue depth", Series: []experiments.ChartSeries{{Series: "queue", Label: "queued"}}},
 		},
-		FaultWindows: []experiments.FaultWindow{
+		FaultWindows: []session.FaultWindow{
 			{Block: "inventory latency", Index: 0, Start: sec(30), End: sec(60)},
 			{Block: "payments paused", Index: 3, Start: sec(80)},
 		},
@@ -82,7 +85,7 @@ func fixedSnapshot() experiments.Snapshot {
 		{Name: "load spike", Description: "4× the checkout rate for 30 s"},
 	}
 	for i, b := range blocks {
-		st := experiments.BlockState{Block: b, Index: i, Since: sec(60)}
+		st := session.BlockState{Block: b, Index: i, Since: sec(60)}
 		if i == 3 {
 			st.Active, st.Since, st.Intensity = true, sec(80), 1
 			st.Remaining, st.Guarded = 9*time.Minute+45*time.Second, true
@@ -90,18 +93,18 @@ func fixedSnapshot() experiments.Snapshot {
 		s.Blocks = append(s.Blocks, st)
 	}
 	nan := math.NaN()
-	s.Assumptions = []experiments.AssumptionState{
+	s.Assumptions = []assume.AssumptionState{
 		{Assumption: experiments.Assumption{Name: "checkout p99", Op: "<", Threshold: 250, Unit: experiments.UnitMillis,
 			Kind: experiments.AssumeThreshold, Series: "checkout", Aggregate: experiments.AggP99},
-			Status: experiments.StatusHolding, Value: 21, HasValue: true, Worst: 365, Violations: 1},
+			Status: assume.StatusHolding, Value: 21, HasValue: true, Worst: 365, Violations: 1},
 		{Assumption: experiments.Assumption{Name: "error rate", Op: "<", Threshold: 1, Unit: experiments.UnitPercent,
 			Kind: experiments.AssumeThreshold, Series: "checkout", Aggregate: experiments.AggErrorRate},
-			Status: experiments.StatusHolding, Value: 0, HasValue: true, Worst: 0},
+			Status: assume.StatusHolding, Value: 0, HasValue: true, Worst: 0},
 		{Assumption: experiments.Assumption{Name: "queue depth", Op: "<", Threshold: 100,
 			Kind: experiments.AssumeThreshold, Series: "queue"},
-			Status: experiments.StatusViolated, Since: sec(82), Value: 750, HasValue: true, Worst: 750, Violations: 1},
+			Status: assume.StatusViolated, Since: sec(82), Value: 750, HasValue: true, Worst: 750, Violations: 1},
 		{Assumption: experiments.Assumption{Name: "recovery", Kind: experiments.AssumeRecovery, Within: 30 * time.Second},
-			Status: experiments.StatusPending, Value: nan, Worst: nan, LastRecovery: 3500 * time.Millisecond},
+			Status: assume.StatusPending, Value: nan, Worst: nan, LastRecovery: 3500 * time.Millisecond},
 	}
 	s.Timeline = []experiments.Event{
 		{Seq: 1, Time: t0, Kind: experiments.EventStarted, Subject: s.Name, Text: "session started"},
@@ -118,7 +121,7 @@ func fixedSnapshot() experiments.Snapshot {
 }
 
 // cockpitAt returns a cockpit of size w×h that has received snap.
-func cockpitAt(t *testing.T, src *fakeSource, w, h int, snap experiments.Snapshot) tea.Model {
+func cockpitAt(t *testing.T, src *fakeSource, w, h int, snap session.Snapshot) tea.Model {
 	t.Helper()
 	var m tea.Model = tui.New(src, tui.DefaultStyles())
 	m, _ = m.Update(tea.WindowSizeMsg{Width: w, Height: h})
@@ -201,30 +204,30 @@ func TestCockpitKeys(t *testing.T) {
 	cases := []struct {
 		name string
 		keys []string
-		want []experiments.Command
+		want []session.Command
 	}{
 		{"enter triggers the first block", []string{"enter"},
-			[]experiments.Command{{Kind: experiments.CmdTrigger, Block: "inventory latency"}}},
+			[]session.Command{{Kind: session.CmdTrigger, Block: "inventory latency"}}},
 		{"down and j move, enter triggers", []string{"down", "j", "enter"},
-			[]experiments.Command{{Kind: experiments.CmdTrigger, Block: "payments blackhole"}}},
+			[]session.Command{{Kind: session.CmdTrigger, Block: "payments blackhole"}}},
 		{"k moves up", []string{"j", "j", "k", "enter"},
-			[]experiments.Command{{Kind: experiments.CmdTrigger, Block: "inventory errors"}}},
+			[]session.Command{{Kind: session.CmdTrigger, Block: "inventory errors"}}},
 		{"x halts the selected active block", []string{"j", "j", "j", "x"},
-			[]experiments.Command{{Kind: experiments.CmdHalt, Block: "payments paused"}}},
+			[]session.Command{{Kind: session.CmdHalt, Block: "payments paused"}}},
 		{"enter on an active block does nothing", []string{"j", "j", "j", "enter"}, nil},
 		{"x on an idle block does nothing", []string{"x"}, nil},
-		{"! halts all", []string{"!"}, []experiments.Command{{Kind: experiments.CmdHaltAll}}},
+		{"! halts all", []string{"!"}, []session.Command{{Kind: session.CmdHaltAll}}},
 		{"+ and - change the intensity of an active block", []string{"j", "j", "j", "+", "-", "="},
-			[]experiments.Command{{Kind: experiments.CmdIntensity, Block: "payments paused", Delta: 0.1},
-				{Kind: experiments.CmdIntensity, Block: "payments paused", Delta: -0.1},
-				{Kind: experiments.CmdIntensity, Block: "payments paused", Delta: 0.1}}},
+			[]session.Command{{Kind: session.CmdIntensity, Block: "payments paused", Delta: 0.1},
+				{Kind: session.CmdIntensity, Block: "payments paused", Delta: -0.1},
+				{Kind: session.CmdIntensity, Block: "payments paused", Delta: 0.1}}},
 		{"+ on an idle block does nothing", []string{"+"}, nil},
 		{"commands keep the order of their keys", []string{"j", "j", "j", "x", "j", "enter", "!"},
-			[]experiments.Command{{Kind: experiments.CmdHalt, Block: "payments paused"},
-				{Kind: experiments.CmdTrigger, Block: "load spike"}, {Kind: experiments.CmdHaltAll}}},
+			[]session.Command{{Kind: session.CmdHalt, Block: "payments paused"},
+				{Kind: session.CmdTrigger, Block: "load spike"}, {Kind: session.CmdHaltAll}}},
 		{"n writes a note", []string{"n", "q", "!", " ", "x", "enter"},
-			[]experiments.Command{{Kind: experiments.CmdNote, Text: "q! x"}}},
-		{"esc cancels a note", []string{"n", "a", "esc", "!"}, []experiments.Command{{Kind: experiments.CmdHaltAll}}},
+			[]session.Command{{Kind: session.CmdNote, Text: "q! x"}}},
+		{"esc cancels a note", []string{"n", "a", "esc", "!"}, []session.Command{{Kind: session.CmdHaltAll}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -278,7 +281,7 @@ func TestCockpitKeysInOneMessage(t *testing.T) {
 		cmd()
 	}
 	press(m, src, "x")
-	want := experiments.Command{Kind: experiments.CmdHalt, Block: "payments paused"}
+	want := session.Command{Kind: session.CmdHalt, Block: "payments paused"}
 	if len(src.cmds) != 1 || src.cmds[0] != want {
 		t.Fatalf("after \"jjj\" and x: commands %+v, want %+v", src.cmds, want)
 	}
@@ -286,7 +289,7 @@ func TestCockpitKeysInOneMessage(t *testing.T) {
 
 func TestCockpitProbeHealth(t *testing.T) {
 	snap := fixedSnapshot()
-	snap.Probes = []experiments.ProbeState{{Name: "queue", Healthy: false, Err: "connection refused"}}
+	snap.Probes = []session.ProbeState{{Name: "queue", Healthy: false, Err: "connection refused"}}
 	m := cockpitAt(t, newFakeSource(), 160, 48, snap)
 	head := strings.Split(m.View(), "\n")[0]
 	if !strings.Contains(head, "probes ✗ 1 of 1 failing: queue") {
@@ -297,9 +300,9 @@ func TestCockpitProbeHealth(t *testing.T) {
 // A threshold on a series' rate or slope is not drawn on the series.
 func TestChartThresholdsOnlyInTheirUnit(t *testing.T) {
 	snap := fixedSnapshot()
-	snap.Assumptions = append(snap.Assumptions, experiments.AssumptionState{Assumption: experiments.Assumption{
+	snap.Assumptions = append(snap.Assumptions, assume.AssumptionState{Assumption: experiments.Assumption{
 		Name: "queue growth", Kind: experiments.AssumeThreshold, Series: "queue", Aggregate: experiments.AggSlope,
-		Op: experiments.BelowOrEqual, Threshold: 400}, Status: experiments.StatusHolding, Value: 3, HasValue: true})
+		Op: experiments.BelowOrEqual, Threshold: 400}, Status: assume.StatusHolding, Value: 3, HasValue: true})
 	m := cockpitAt(t, newFakeSource(), 160, 48, snap)
 	lines := strings.Split(m.View(), "\n")
 	dashed := 0
@@ -317,17 +320,17 @@ func TestChartThresholdsOnlyInTheirUnit(t *testing.T) {
 // the cursor still moves, and no block is triggered, halted or changed.
 func TestCockpitReplayKeys(t *testing.T) {
 	snap := fixedSnapshot()
-	snap.Replay = &experiments.ReplayState{At: 95 * time.Second, Duration: 3 * time.Minute, Speed: 1}
+	snap.Replay = &session.ReplayState{At: 95 * time.Second, Duration: 3 * time.Minute, Speed: 1}
 	src := newFakeSource()
 	m := cockpitAt(t, src, 160, 48, snap)
 	m = press(m, src, "j", "enter", "j", "j", "x", "+", "-", "!", "l", " ", "0")
 	if v := m.View(); !strings.Contains(v, "▸ 4 payments paused") {
 		t.Errorf("after j j j the cursor should be on block 4, got:\n%s", v)
 	}
-	want := []experiments.Command{
-		{Kind: experiments.CmdReplaySeek, Delta: 10},
-		{Kind: experiments.CmdReplayPause},
-		{Kind: experiments.CmdReplaySpeed, Delta: 10},
+	want := []session.Command{
+		{Kind: journal.CmdReplaySeek, Delta: 10},
+		{Kind: journal.CmdReplayPause},
+		{Kind: journal.CmdReplaySpeed, Delta: 10},
 	}
 	if len(src.cmds) != len(want) {
 		t.Fatalf("commands %+v, want %+v", src.cmds, want)

@@ -6,11 +6,12 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 // probeHealth says whether the probes answer: "probes ✓ 3" or
 // "probes ✗ 1 of 3 failing: queue".
-func probeHealth(st *Styles, ps []experiments.ProbeState, compact bool) string {
+func probeHealth(st *Styles, ps []session.ProbeState, compact bool) string {
 	var failing []string
 	for _, p := range ps {
 		if !p.Healthy {
@@ -35,7 +36,7 @@ func probeHealth(st *Styles, ps []experiments.ProbeState, compact bool) string {
 
 // header renders the top line: the experiment, elapsed time, load rate,
 // active faults and the LIVE / ALL HALTED badge.
-func header(st *Styles, s *experiments.Snapshot, w int) string {
+func header(st *Styles, s *session.Snapshot, w int) string {
 	left := st.AppName.Render("GAMEDAY") + "  " + st.Bold.Render(s.Name)
 	n := s.ActiveFaults()
 	badge := st.Halted.Render("■ ALL HALTED")

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 // TimelineModel is the pane of what happened, newest at the bottom.
@@ -26,7 +27,7 @@ func NewTimeline(st *Styles) TimelineModel { return TimelineModel{styles: st} }
 func (m *TimelineModel) SetSize(w, h int) { m.w, m.h = w, h; m.draw() }
 
 // SetSnapshot shows the timeline of a snapshot.
-func (m *TimelineModel) SetSnapshot(s *experiments.Snapshot) {
+func (m *TimelineModel) SetSnapshot(s *session.Snapshot) {
 	m.events = s.Timeline
 	m.started = s.Started
 	m.draw()

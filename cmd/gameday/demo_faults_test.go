@@ -9,14 +9,15 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 // demoRun is the demo shop and its session, run without the cockpit.
 type demoRun struct {
 	t    *testing.T
 	sys  *shopSystem
-	sess *experiments.Session
-	last experiments.Snapshot
+	sess *session.Session
+	last session.Snapshot
 }
 
 func startDemoRun(t *testing.T) *demoRun {
@@ -33,7 +34,7 @@ func startDemoRun(t *testing.T) *demoRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := experiments.NewSession(exp, sys.env())
+	sess, err := session.NewSession(exp, sys.env())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,13 +100,13 @@ func TestDemoFaultsAreReal(t *testing.T) {
 	t.Logf("baseline p50 %.1f ms", base)
 
 	t.Run("inventory latency adds about 300 ms", func(t *testing.T) {
-		d.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "inventory latency"})
+		d.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "inventory latency"})
 		v := d.waitValue("p50 up by the delay", p50, 10*time.Second, func(v float64) bool { return v >= base+250 })
 		if v > base+450 {
 			t.Fatalf("p50 %.0f ms with a 300±50 ms delay on a %.0f ms baseline: more than the delay explains", v, base)
 		}
 		t.Logf("p50 with the delay: %.1f ms", v)
-		d.sess.Do(experiments.Command{Kind: experiments.CmdHalt, Block: "inventory latency"})
+		d.sess.Do(session.Command{Kind: session.CmdHalt, Block: "inventory latency"})
 		halted := time.Now()
 		time.Sleep(100 * time.Millisecond)
 		for i := 0; i < 5; i++ {
@@ -116,11 +117,11 @@ func TestDemoFaultsAreReal(t *testing.T) {
 	})
 
 	t.Run("inventory errors make checkouts fail", func(t *testing.T) {
-		d.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "inventory errors"})
+		d.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "inventory errors"})
 		v := d.waitValue("error rate near 50 %", "checkout"+experiments.SeriesErrorRate, 10*time.Second,
 			func(v float64) bool { return v >= 30 })
 		t.Logf("error rate with 50 %% inventory errors: %.1f %%", v)
-		d.sess.Do(experiments.Command{Kind: experiments.CmdHalt, Block: "inventory errors"})
+		d.sess.Do(session.Command{Kind: session.CmdHalt, Block: "inventory errors"})
 		time.Sleep(100 * time.Millisecond)
 		for i := 0; i < 20; i++ {
 			resp, err := http.Post(d.sys.frontendURL+"/checkout", "application/json", strings.NewReader(`{}`))
@@ -137,17 +138,17 @@ func TestDemoFaultsAreReal(t *testing.T) {
 	for _, block := range []string{"payments paused", "payments blackhole"} {
 		t.Run(block+" makes the queue grow", func(t *testing.T) {
 			d.waitValue("an empty queue", "queue", 10*time.Second, func(v float64) bool { return v < 5 })
-			d.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: block})
+			d.sess.Do(session.Command{Kind: session.CmdTrigger, Block: block})
 			d.waitValue("the queue over 100", "queue", 15*time.Second, func(v float64) bool { return v > 100 })
-			d.sess.Do(experiments.Command{Kind: experiments.CmdHalt, Block: block})
+			d.sess.Do(session.Command{Kind: session.CmdHalt, Block: block})
 			d.waitValue("the queue drained", "queue", 15*time.Second, func(v float64) bool { return v < 5 })
 		})
 	}
 
 	t.Run("load spike quadruples the rate", func(t *testing.T) {
-		d.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "load spike"})
+		d.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "load spike"})
 		d.waitValue("sending near 200/s", sentRate, 10*time.Second, func(v float64) bool { return v >= 150 })
-		d.sess.Do(experiments.Command{Kind: experiments.CmdHalt, Block: "load spike"})
+		d.sess.Do(session.Command{Kind: session.CmdHalt, Block: "load spike"})
 		d.waitValue("sending back near 50/s", sentRate, 10*time.Second, func(v float64) bool { return v <= 70 })
 	})
 }

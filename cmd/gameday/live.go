@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/tui"
 )
@@ -67,7 +68,7 @@ func (l *liveRun) close() {
 // run runs the session under the cockpit until the operator quits, a
 // signal arrives or the session ends. Every fault is halted before it
 // returns the final snapshot.
-func (l *liveRun) run(sess *experiments.Session) (experiments.Snapshot, error) {
+func (l *liveRun) run(sess *session.Session) (session.Snapshot, error) {
 	sessCtx, stopSess := context.WithCancel(context.Background())
 	sessErr := make(chan error, 1)
 	go func() { sessErr <- sess.Run(sessCtx) }()
@@ -78,7 +79,7 @@ func (l *liveRun) run(sess *experiments.Session) (experiments.Snapshot, error) {
 	// stop ends the session and waits, however long it takes, until every
 	// fault is halted: gameday does not exit with a fault on. A slow halt
 	// (a revert command, a restart) is said on the terminal.
-	stop := func() experiments.Snapshot {
+	stop := func() session.Snapshot {
 		once.Do(func() {
 			stopSess()
 			select {
@@ -123,7 +124,7 @@ func needTerminal() error {
 }
 
 // printVerdicts prints how the game day ended, a line per assumption.
-func printVerdicts(w io.Writer, final experiments.Snapshot) {
+func printVerdicts(w io.Writer, final session.Snapshot) {
 	if final.Started.IsZero() {
 		return
 	}

@@ -14,7 +14,6 @@ import (
 )
 
 func main() {
-	experiments.Version = version()
 	os.Exit(exitCode(run(os.Args[1:]), os.Stderr))
 }
 

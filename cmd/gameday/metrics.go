@@ -12,7 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 // metricsAddr is where gameday serves its own /metrics ("" = nowhere; a
@@ -21,7 +21,7 @@ var metricsAddr string
 
 // serveMetrics serves gameday's metrics on metricsAddr, on a registry of
 // their own. It returns nil metrics when no address was given.
-func serveMetrics(log *slog.Logger) (*experiments.Metrics, func(), error) {
+func serveMetrics(log *slog.Logger) (*session.Metrics, func(), error) {
 	if metricsAddr == "" {
 		return nil, func() {}, nil
 	}
@@ -31,7 +31,7 @@ func serveMetrics(log *slog.Logger) (*experiments.Metrics, func(), error) {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m := experiments.NewMetrics(reg)
+	m := session.NewMetrics(reg)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, nil, usageError{fmt.Errorf("--metrics-addr: %w", err)}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 type playFlags struct {
@@ -55,12 +56,12 @@ func runPlay(file string, f playFlags) (err error) {
 	}
 	defer live.close()
 	defer live.recoverPanic(&err)
-	return playExperiment(live, exp, experiments.Env{}, f.logFile, f.out)
+	return playExperiment(live, exp, session.Env{}, f.logFile, f.out)
 }
 
 // playExperiment builds the session of exp and runs it under the cockpit,
 // then prints the verdicts.
-func playExperiment(live *liveRun, exp *experiments.Experiment, env experiments.Env, logFile, out string) error {
+func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env, logFile, out string) error {
 	sess, err := live.newSession(exp, env, out)
 	if err != nil {
 		if sig := live.caught(); sig != nil {

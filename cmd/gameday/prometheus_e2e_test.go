@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
 )
 
 // TestPrometheusEndToEnd runs gameday with a real Prometheus server:
@@ -163,14 +164,14 @@ func checkWatcherJournal(t *testing.T, path string, pauseStart, pauseEnd time.Ti
 		st := s.Assumptions["queue via prometheus"].Status
 		switch {
 		case s.T.Before(pauseStart):
-			if st == experiments.StatusHolding {
+			if st == assume.StatusHolding {
 				holdingBefore++
 			}
-			if st == experiments.StatusViolated {
+			if st == assume.StatusViolated {
 				t.Errorf("queue via prometheus violated at %s, before the pause (queue %v)", s.T.Format(time.StampMilli), s.Series["queue"])
 			}
 		case s.T.Before(pauseEnd.Add(2 * time.Second)):
-			if st == experiments.StatusViolated {
+			if st == assume.StatusViolated {
 				violatedInside++
 				worst = max(worst, s.Series["queue"])
 			}

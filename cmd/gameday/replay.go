@@ -8,7 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/journal"
 	"github.com/gameday-dev/gameday/tui"
 )
 
@@ -25,13 +25,13 @@ by a minute, q quits. Nothing is injected.`,
 	}
 }
 
-func readJournal(path string) (*experiments.Journal, error) {
+func readJournal(path string) (*journal.Journal, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, usageError{err}
 	}
 	defer f.Close()
-	j, err := experiments.ReadJournal(f)
+	j, err := journal.Read(f)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
@@ -46,7 +46,7 @@ func runReplay(path string) error {
 	if err := needTerminal(); err != nil {
 		return err
 	}
-	r := experiments.NewReplay(j)
+	r := journal.NewReplay(j)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(stop) }()

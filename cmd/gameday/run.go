@@ -10,6 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 type runFlags struct {
@@ -82,7 +84,7 @@ func runHeadless(w io.Writer, file string, f runFlags) error {
 		if dir != "" && len(cases) > 1 {
 			dir = filepath.Join(f.out, fmt.Sprintf("case-%d", i+1))
 		}
-		res, err := runCase(r, w, e, experiments.Env{}, dir)
+		res, err := runCase(r, w, e, session.Env{}, dir)
 		if err != nil {
 			return err
 		}
@@ -109,19 +111,19 @@ func runHeadless(w io.Writer, file string, f runFlags) error {
 
 type caseResult struct {
 	exp   *experiments.Experiment
-	final experiments.Snapshot
+	final session.Snapshot
 	code  int
 }
 
 // runCase runs one experiment headless and writes its journal and report.
-func runCase(r *gamedayRun, w io.Writer, e *experiments.Experiment, env experiments.Env, dir string) (caseResult, error) {
+func runCase(r *gamedayRun, w io.Writer, e *experiments.Experiment, env session.Env, dir string) (caseResult, error) {
 	fmt.Fprintf(w, "gameday run: %s (schedule %s)\n", title(e), experiments.FormatDuration(experiments.PlanOf(e.Schedule).End().Seconds()))
 	sess, err := r.newSession(e, env, dir)
 	if err != nil {
 		return caseResult{}, err
 	}
 	defer sess.stopMetrics()
-	res, err := experiments.RunSchedule(r.ctx, sess.Session, func(line string) { fmt.Fprintln(w, "  "+line) })
+	res, err := session.RunSchedule(r.ctx, sess.Session, func(line string) { fmt.Fprintln(w, "  "+line) })
 	if cerr := sess.closeJournal(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("journal: %w", cerr))
 	}
@@ -142,7 +144,7 @@ func runCase(r *gamedayRun, w io.Writer, e *experiments.Experiment, env experime
 	switch {
 	case res.FaultErrors > 0:
 		code = exitBadInput
-	case verdict != experiments.VerdictPassed:
+	case verdict != assume.VerdictPassed:
 		code = exitVerdict
 	}
 	return caseResult{exp: e, final: final, code: code}, nil

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/journal"
+	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/inject"
 )
 
@@ -53,32 +55,32 @@ func openLog(path string) (*os.File, error) {
 // runSession is a session with what gameday gives it: the run's logger
 // and state file, gameday's metrics, and a journal when --out is set.
 type runSession struct {
-	*experiments.Session
-	journal     *experiments.JournalWriter // nil without --out
+	*session.Session
+	journal     *journal.Writer // nil without --out
 	stopMetrics func()
 }
 
 // newSession builds e's session, with its journal in dir ("" = none).
 // The caller stops the metrics and closes the journal.
-func (r *gamedayRun) newSession(e *experiments.Experiment, env experiments.Env, dir string) (*runSession, error) {
+func (r *gamedayRun) newSession(e *experiments.Experiment, env session.Env, dir string) (*runSession, error) {
 	m, stopMetrics, err := serveMetrics(r.log)
 	if err != nil {
 		return nil, err
 	}
 	s := &runSession{stopMetrics: stopMetrics}
-	opts := []experiments.Option{experiments.WithLogger(r.log), experiments.WithRecorder(r.state), experiments.WithMetrics(m)}
+	opts := []session.Option{session.WithLogger(r.log), session.WithRecorder(r.state), session.WithMetrics(m)}
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			stopMetrics()
 			return nil, usageError{fmt.Errorf("--out: %w", err)}
 		}
-		if s.journal, err = experiments.CreateJournal(filepath.Join(dir, "journal.jsonl")); err != nil {
+		if s.journal, err = journal.Create(filepath.Join(dir, "journal.jsonl"), version()); err != nil {
 			stopMetrics()
 			return nil, usageError{fmt.Errorf("--out: %w", err)}
 		}
-		opts = append(opts, experiments.WithJournal(s.journal))
+		opts = append(opts, session.WithSink(s.journal))
 	}
-	if s.Session, err = experiments.NewSession(e, env, opts...); err != nil {
+	if s.Session, err = session.NewSession(e, env, opts...); err != nil {
 		_ = s.closeJournal()
 		stopMetrics()
 		return nil, startError{err}
@@ -95,7 +97,7 @@ func (s *runSession) closeJournal() error {
 
 // printFinals prints each assumption's outcome, a line each, and the
 // guardrail that aborted the run, if one did.
-func printFinals(w io.Writer, final experiments.Snapshot) {
+func printFinals(w io.Writer, final session.Snapshot) {
 	for _, a := range final.Finals() {
 		fmt.Fprintf(w, "  %s %s\n", a.Symbol, a.Text)
 	}

@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/inject"
 )
 
@@ -112,8 +112,8 @@ func (o shopOptions) startService(ctx context.Context, role string, args ...stri
 
 // env is the shop's proxies and processes, as the demo's session acts on
 // them.
-func (s *shopSystem) env() experiments.Env {
-	env := experiments.Env{Proxies: map[string]*inject.HTTPProxy{}, Processes: map[string]*inject.Process{}}
+func (s *shopSystem) env() session.Env {
+	env := session.Env{Proxies: map[string]*inject.HTTPProxy{}, Processes: map[string]*inject.Process{}}
 	for _, p := range s.proxies {
 		env.Proxies[p.Name()] = p
 	}

@@ -8,18 +8,20 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 // analysis is a journal read back into what happened: when each block was
 // on, each violation of each threshold assumption and the fault it
 // follows, and each attempt of each recovery check.
 type analysis struct {
-	j      *experiments.Journal
+	j      *journal.Journal
 	start  time.Time
 	end    time.Time // the end record, or the last record of a cut journal
 	events []experiments.Event
-	blocks map[string]experiments.JournalBlock
-	checks []experiments.JournalCheck
+	blocks map[string]journal.Block
+	checks []journal.Check
 	acts   []*activation
 	eps    map[string][]*episode // threshold assumption → its violations
 	tries  map[string][]*attempt // recovery check → its attempts
@@ -28,7 +30,7 @@ type analysis struct {
 
 // activation is one period in which a block was on.
 type activation struct {
-	block       experiments.JournalBlock
+	block       journal.Block
 	start, stop time.Time // stop is zero while still on at the end
 	peak        float64   // NaN: not sampled while on
 	halted      string
@@ -42,7 +44,7 @@ func (x *activation) on(t time.Time) bool {
 
 // episode is one violation of a threshold assumption.
 type episode struct {
-	check      *experiments.JournalCheck
+	check      *journal.Check
 	start, end time.Time
 	ended      experiments.EventKind // restored, no-data, or "" (still violated at the end)
 	value      float64               // when it broke (NaN: unknown)
@@ -60,9 +62,9 @@ type attempt struct {
 	pending bool      // still recovering when the journal ends
 }
 
-func analyse(j *experiments.Journal) *analysis {
+func analyse(j *journal.Journal) *analysis {
 	a := &analysis{j: j, start: j.Header.Started, end: j.Header.Started,
-		blocks: map[string]experiments.JournalBlock{}, checks: slices.Clone(j.Header.Assumptions),
+		blocks: map[string]journal.Block{}, checks: slices.Clone(j.Header.Assumptions),
 		eps: map[string][]*episode{}, tries: map[string][]*attempt{}}
 	for _, b := range j.Header.Blocks {
 		a.blocks[b.Name] = b
@@ -107,14 +109,14 @@ func later(a, b time.Time) time.Time {
 
 func (a *analysis) off(t time.Time) float64 { return round3(t.Sub(a.start).Seconds()) }
 
-func (a *analysis) block(name string) experiments.JournalBlock {
+func (a *analysis) block(name string) journal.Block {
 	if b, ok := a.blocks[name]; ok {
 		return b
 	}
-	return experiments.JournalBlock{Name: name}
+	return journal.Block{Name: name}
 }
 
-func (a *analysis) check(name string) *experiments.JournalCheck {
+func (a *analysis) check(name string) *journal.Check {
 	for i := range a.checks {
 		if a.checks[i].Name == name {
 			return &a.checks[i]
@@ -231,7 +233,7 @@ func (a *analysis) judge() {
 	}
 	for i := range a.checks {
 		c := &a.checks[i]
-		if c.Kind != experiments.AssumeRecovery || a.finalStatus(c.Name) != experiments.StatusRecovering {
+		if c.Kind != experiments.AssumeRecovery || a.finalStatus(c.Name) != assume.StatusRecovering {
 			continue
 		}
 		halt := a.lastHalt(a.end)
@@ -257,7 +259,7 @@ func (a *analysis) valueAt(name string, t time.Time) float64 {
 }
 
 // worst is an assumption's worst sampled value from from to to.
-func (a *analysis) worst(c *experiments.JournalCheck, from, to time.Time) float64 {
+func (a *analysis) worst(c *journal.Check, from, to time.Time) float64 {
 	w := math.NaN()
 	for _, s := range a.j.Samples[a.sampleAt(from):] {
 		if s.T.After(to) {
@@ -270,7 +272,7 @@ func (a *analysis) worst(c *experiments.JournalCheck, from, to time.Time) float6
 	return w
 }
 
-func worse(c *experiments.JournalCheck, v, w float64) bool {
+func worse(c *journal.Check, v, w float64) bool {
 	if c.Op == experiments.Above || c.Op == experiments.AboveOrEqual {
 		return v < w
 	}
@@ -278,13 +280,13 @@ func worse(c *experiments.JournalCheck, v, w float64) bool {
 }
 
 // finalStatus is an assumption's status in the last sample that judged it.
-func (a *analysis) finalStatus(name string) experiments.Status {
+func (a *analysis) finalStatus(name string) assume.Status {
 	for i := len(a.j.Samples) - 1; i >= 0; i-- {
 		if c, ok := a.j.Samples[i].Assumptions[name]; ok {
 			return c.Status
 		}
 	}
-	return experiments.StatusWaiting
+	return assume.StatusWaiting
 }
 
 // faults lists every activation.

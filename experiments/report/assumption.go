@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 // assumption judges one assumption: from the end record when the journal
 // has one, else from its events and samples, in the words gameday prints.
-func (a *analysis) assumption(c *experiments.JournalCheck) Assumption {
-	st := experiments.AssumptionState{
+func (a *analysis) assumption(c *journal.Check) Assumption {
+	st := assume.AssumptionState{
 		Assumption: experiments.Assumption{Name: c.Name, Kind: c.Kind, Series: c.Series, Aggregate: c.Aggregate,
 			Window: time.Duration(c.Window), Op: c.Op, Threshold: c.Threshold, Unit: c.Unit,
 			Within: time.Duration(c.Within), Of: c.Of},
@@ -44,13 +46,13 @@ func (a *analysis) assumption(c *experiments.JournalCheck) Assumption {
 		th := c.Threshold
 		out.WindowS, out.Threshold = round3(window(c).Seconds()), &th
 		st.Worst = a.worst(c, a.start, a.end)
-		if st.Status == experiments.StatusViolated {
-			st.Status = experiments.StatusHolding // unless a violation is still open, below
+		if st.Status == assume.StatusViolated {
+			st.Status = assume.StatusHolding // unless a violation is still open, below
 		}
 		for _, ep := range a.eps[c.Name] {
 			st.Violations++
 			if ep.ended == "" {
-				st.Status, st.Since = experiments.StatusViolated, ep.start
+				st.Status, st.Since = assume.StatusViolated, ep.start
 				open = ep.end.Sub(ep.start)
 				continue
 			}
@@ -90,7 +92,7 @@ func (a *analysis) assumption(c *experiments.JournalCheck) Assumption {
 }
 
 // final is the end record's outcome of an assumption, if any.
-func (a *analysis) final(name string) *experiments.AssumptionFinal {
+func (a *analysis) final(name string) *assume.AssumptionFinal {
 	if a.j.End == nil {
 		return nil
 	}
@@ -105,7 +107,7 @@ func (a *analysis) final(name string) *experiments.AssumptionFinal {
 // condition renders what an assumption asks: "p99 of checkout over 3s <
 // 250 ms", "queue < 100", "all assumptions hold again within 30s of the
 // last halt".
-func condition(c *experiments.JournalCheck) string {
+func condition(c *journal.Check) string {
 	if c.Kind == experiments.AssumeRecovery {
 		what := "all assumptions hold"
 		switch len(c.Of) {
@@ -140,7 +142,7 @@ func condition(c *experiments.JournalCheck) string {
 
 // window is the window an assumption aggregates over (the defaults of
 // docs/experiments.md when the file gives none).
-func window(c *experiments.JournalCheck) time.Duration {
+func window(c *journal.Check) time.Duration {
 	switch {
 	case c.Window > 0:
 		return time.Duration(c.Window)
@@ -186,7 +188,7 @@ func value(u string, v *float64) string {
 // its phase at least once (a state other than inactive).
 func (a *analysis) applied(name string) bool {
 	for _, s := range a.j.Samples {
-		if c, ok := s.Assumptions[name]; ok && c.Status != experiments.StatusInactive {
+		if c, ok := s.Assumptions[name]; ok && c.Status != assume.StatusInactive {
 			return true
 		}
 	}

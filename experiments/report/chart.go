@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 // Chart is one of the header's charts, drawn from the journal's samples
@@ -221,7 +222,7 @@ func (a *analysis) shades(x func(float64) float64) []shade {
 // onChart reports whether an assumption judges one of the chart's series:
 // the series itself, or a load's series of the same aggregate
 // (checkout p99 on checkout.p99).
-func onChart(c *experiments.JournalCheck, ch experiments.Chart) bool {
+func onChart(c *journal.Check, ch experiments.Chart) bool {
 	for _, s := range ch.Series {
 		switch s.Series {
 		case c.Series:
@@ -236,7 +237,7 @@ func onChart(c *experiments.JournalCheck, ch experiments.Chart) bool {
 }
 
 // budgetOf is an assumption's threshold as a condition: "< 250 ms".
-func budgetOf(c *experiments.JournalCheck) string {
+func budgetOf(c *journal.Check) string {
 	return string(c.Op) + " " + c.Unit.Format(c.Threshold)
 }
 

@@ -17,10 +17,11 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/journal"
 	"github.com/gameday-dev/gameday/experiments/report"
 )
 
-func html(t *testing.T, j *experiments.Journal) string {
+func html(t *testing.T, j *journal.Journal) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := report.Build(j).HTML(&b); err != nil {

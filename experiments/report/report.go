@@ -17,7 +17,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 // Verdict is how a game day ended: the verdict of its end record, or
@@ -26,9 +27,9 @@ type Verdict string
 
 // Verdicts.
 const (
-	Passed  = Verdict(experiments.VerdictPassed)  // every assumption held (or was not tested)
-	Failed  = Verdict(experiments.VerdictFailed)  // an assumption did not hold
-	Aborted = Verdict(experiments.VerdictAborted) // a guardrail halted everything
+	Passed  = Verdict(assume.VerdictPassed)  // every assumption held (or was not tested)
+	Failed  = Verdict(assume.VerdictFailed)  // an assumption did not hold
+	Aborted = Verdict(assume.VerdictAborted) // a guardrail halted everything
 	// Incomplete: the journal has no end record; gameday stopped or
 	// crashed before the game day ended.
 	Incomplete Verdict = "incomplete"
@@ -149,7 +150,7 @@ type Break struct {
 	ep    *episode
 	try   *attempt
 	act   *activation
-	check *experiments.JournalCheck
+	check *journal.Check
 }
 
 // Recovery is how long an assumption took to hold again after a halt: a
@@ -192,7 +193,7 @@ type Entry struct {
 
 // Build analyses a journal: the verdict, each assumption's outcome, the
 // faults with their windows, the cascade, recovery times and suggestions.
-func Build(j *experiments.Journal) *Report {
+func Build(j *journal.Journal) *Report {
 	a := analyse(j)
 	h := j.Header
 	r := &Report{
@@ -207,9 +208,9 @@ func Build(j *experiments.Journal) *Report {
 	switch {
 	case j.End == nil:
 		r.Verdict, r.Symbol = Incomplete, "!"
-	case j.End.Verdict == experiments.VerdictAborted:
+	case j.End.Verdict == assume.VerdictAborted:
 		r.Verdict, r.Symbol, r.Aborted = Aborted, "!", j.End.Aborted
-	case j.End.Verdict == experiments.VerdictFailed:
+	case j.End.Verdict == assume.VerdictFailed:
 		r.Verdict, r.Symbol = Failed, "✗"
 	default:
 		r.Verdict, r.Symbol = Passed, "✓"

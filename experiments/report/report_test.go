@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/journal"
 	"github.com/gameday-dev/gameday/experiments/report"
 )
 
@@ -46,14 +47,14 @@ func TestJournals(t *testing.T) {
 	}
 }
 
-func readJournal(t *testing.T, name string) *experiments.Journal {
+func readJournal(t *testing.T, name string) *journal.Journal {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", name+".jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	j, err := experiments.ReadJournal(f)
+	j, err := journal.Read(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,8 +103,8 @@ func TestWrite(t *testing.T) {
 // TestOddJournals: whatever a journal holds, every output is written.
 func TestOddJournals(t *testing.T) {
 	demo := readJournal(t, "demo")
-	tests := map[string]*experiments.Journal{
-		"header only": {Header: experiments.JournalHeader{Type: "header", Version: 1, Name: "empty", Started: t0}},
+	tests := map[string]*journal.Journal{
+		"header only": {Header: journal.Header{Type: "header", Version: 1, Name: "empty", Started: t0}},
 		"no samples": newSmall(checks(p99, recov), slowInv).on(1, "slow inventory").
 			event(2, experiments.EventViolated, "checkout p99", "").end(3, failed),
 		"unknown names": newSmall(checks(p99)).on(1, "ghost").event(2, experiments.EventFaultHalted, "other", "").

@@ -8,17 +8,19 @@ import (
 	"testing"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
 	"github.com/gameday-dev/gameday/experiments/report"
 )
 
-func checks(cs ...experiments.JournalCheck) []experiments.JournalCheck { return cs }
+func checks(cs ...journal.Check) []journal.Check { return cs }
 
-const failed = experiments.VerdictFailed
+const failed = assume.VerdictFailed
 
 func TestSuggestions(t *testing.T) {
 	tests := []struct {
 		name     string
-		journal  *experiments.Journal
+		journal  *journal.Journal
 		rules    []string // the rules that fire, in order
 		evidence []string // what the suggestions must say, with this run's numbers
 	}{
@@ -94,7 +96,7 @@ func TestSuggestions(t *testing.T) {
 			name: "a composite names each of its parts' targets",
 			journal: newSmall(checks(p99), fault("slow orders-db", experiments.FaultLatency, "orders-db", "300 ms delay on orders-db"),
 				fault("slow db", experiments.FaultLatency, "db", "300 ms delay on db"),
-				experiments.JournalBlock{Name: "slow dbs", Summary: "together: slow orders-db, slow db"}).
+				journal.Block{Name: "slow dbs", Summary: "together: slow orders-db, slow db", Parallel: []string{"slow orders-db", "slow db"}}).
 				on(10, "slow dbs").broke(11, "checkout p99", 280, 700).end(30, failed),
 			rules:    []string{"dependency-latency"},
 			evidence: []string{"Bound the time spent waiting for orders-db and db"},
@@ -134,7 +136,7 @@ func TestSuggestions(t *testing.T) {
 		{
 			name: "nothing broke",
 			journal: newSmall(checks(p99, errs), slowInv, flakyInv).on(10, "slow inventory").off(20, "slow inventory").
-				on(25, "flaky inventory").off(35, "flaky inventory").end(60, experiments.VerdictPassed),
+				on(25, "flaky inventory").off(35, "flaky inventory").end(60, assume.VerdictPassed),
 		},
 	}
 	for _, tt := range tests {
@@ -170,7 +172,7 @@ func TestCascade(t *testing.T) {
 	f := func(v float64) *float64 { return &v }
 	tests := []struct {
 		name    string
-		journal *experiments.Journal
+		journal *journal.Journal
 		want    []report.Break // the fields compared: Assumption, Kind, AtS, Fault, FaultOn, AfterStartS, AfterHaltS, HeldAgainS, RecoveredS
 	}{
 		{
@@ -209,7 +211,7 @@ func TestCascade(t *testing.T) {
 			journal: newSmall(checks(errs, recov), flakyInv).on(5, "flaky inventory").broke(6, "error rate", 5, 60).
 				event(9, experiments.EventAborted, "site down", "checkout is 60 % (abort when > 50 % for 2s)").
 				off(9, "flaky inventory").event(39.25, experiments.EventNotRecovered, "recovery", "error rate still broken").
-				end(45, experiments.VerdictAborted),
+				end(45, assume.VerdictAborted),
 			want: []report.Break{
 				{Assumption: "error rate", Kind: "violated", AtS: 6, Fault: "flaky inventory", FaultOn: true, AfterStartS: f(1)},
 				{Assumption: "site down", Kind: "aborted", AtS: 9, Fault: "flaky inventory", FaultOn: true, AfterStartS: f(4)},

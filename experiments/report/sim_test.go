@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
+	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/probes"
 )
 
@@ -159,7 +162,7 @@ func (sc scenario) journal() []byte {
 		}
 	}
 	specs := demoAssumptions()
-	h := experiments.JournalHeader{Type: "header", Version: experiments.JournalVersion, Gameday: "0.9.0",
+	h := journal.Header{Type: "header", Version: journal.FormatVersion, Gameday: "0.9.0",
 		Name: sc.name, Description: "Checkout under dependency faults", File: "demo.yaml", Started: t0,
 		Interval: experiments.Duration(tick), Window: experiments.Duration(3 * time.Minute),
 		Charts: []experiments.Chart{
@@ -169,30 +172,24 @@ func (sc scenario) journal() []byte {
 			{Title: "Order queue depth", Series: []experiments.ChartSeries{{Series: "queue", Label: "queue"}}},
 		}}
 	for _, a := range specs {
-		h.Assumptions = append(h.Assumptions, experiments.JournalCheck{Name: a.Name, Kind: a.Kind, Series: a.Series,
+		h.Assumptions = append(h.Assumptions, journal.Check{Name: a.Name, Kind: a.Kind, Series: a.Series,
 			Aggregate: a.Aggregate, Window: experiments.Duration(a.Window), Op: a.Op, Threshold: a.Threshold, Unit: a.Unit,
 			Within: experiments.Duration(a.Within), Of: a.Of})
 	}
-	for _, b := range sc.blocks {
-		jb := experiments.JournalBlock{Name: b.Name, Description: b.Description, Summary: b.Summary()}
-		if b.Fault != nil {
-			jb.Kind, jb.Target = b.Fault.Kind, b.Fault.Target
-		}
-		h.Blocks = append(h.Blocks, jb)
-	}
+	h.Blocks = journal.HeaderOf(&experiments.Experiment{Blocks: sc.blocks}, t0, "test").Blocks
 	put(h)
 
 	var seq uint64
 	event := func(at time.Time, kind experiments.EventKind, subject, text string) {
 		seq++
-		put(experiments.JournalEvent{Type: "event", Event: experiments.Event{Seq: seq, Time: at, Kind: kind, Subject: subject, Text: text}})
+		put(journal.EventRecord{Type: "event", Event: experiments.Event{Seq: seq, Time: at, Kind: kind, Subject: subject, Text: text}})
 	}
 	event(t0, experiments.EventStarted, sc.name, "session started")
 
-	checks := experiments.NewChecks(specs)
-	var guard *experiments.Checks
+	checks := assume.NewChecks(specs)
+	var guard *assume.Checks
 	if sc.abort != nil {
-		guard = experiments.NewChecks([]experiments.Assumption{*sc.abort})
+		guard = assume.NewChecks([]experiments.Assumption{*sc.abort})
 	}
 	raw := points{}
 	model := &shop{seed: 0x9e3779b97f4a7c15}
@@ -233,14 +230,14 @@ func (sc scenario) journal() []byte {
 		for k, v := range model.tick(intensity) {
 			raw[k] = append(raw[k], probes.Point{T: now, V: math.Round(v*10) / 10})
 		}
-		for _, e := range checks.Evaluate(now, raw, experiments.FaultPhase{Active: len(on), LastHalt: lastHalt}) {
+		for _, e := range checks.Evaluate(now, raw, assume.FaultPhase{Active: len(on), LastHalt: lastHalt}) {
 			event(e.Time, e.Kind, e.Subject, e.Text)
 		}
 		if guard != nil && aborted == "" {
-			guard.Evaluate(now, raw, experiments.FaultPhase{})
+			guard.Evaluate(now, raw, assume.FaultPhase{})
 			g := guard.States()[0]
 			switch {
-			case g.Status != experiments.StatusHolding:
+			case g.Status != assume.StatusHolding:
 				guardSince = time.Time{}
 			case guardSince.IsZero():
 				guardSince = now
@@ -258,11 +255,11 @@ func (sc scenario) journal() []byte {
 				end = elapsed + sc.recovery
 			}
 		}
-		smp := experiments.JournalSample{Type: "sample", T: now, Series: loadSeries(raw, now),
-			Assumptions: map[string]experiments.SampleCheck{}, Loads: map[string]float64{"checkout": 40}}
+		smp := journal.Sample{Type: "sample", T: now, Series: loadSeries(raw, now),
+			Assumptions: map[string]journal.SampleCheck{}, Loads: map[string]float64{"checkout": 40}}
 		smp.Series["queue"] = raw["queue"][len(raw["queue"])-1].V
 		for _, s := range checks.States() {
-			c := experiments.SampleCheck{Status: s.Status}
+			c := journal.SampleCheck{Status: s.Status}
 			if s.HasValue {
 				v := s.Value
 				c.Value = &v
@@ -284,8 +281,8 @@ func (sc scenario) journal() []byte {
 			return buf.Bytes()
 		}
 	}
-	final := experiments.Snapshot{Now: t0.Add(end), Aborted: aborted, Assumptions: checks.States()}
-	put(experiments.JournalEnd{Type: "end", T: final.Now, Verdict: final.Verdict(), Aborted: aborted, Assumptions: final.Finals()})
+	final := session.Snapshot{Now: t0.Add(end), Aborted: aborted, Assumptions: checks.States()}
+	put(journal.End{Type: "end", T: final.Now, Verdict: final.Verdict(), Aborted: aborted, Assumptions: final.Finals()})
 	return buf.Bytes()
 }
 

@@ -4,14 +4,16 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 // small builds a small journal by hand, for the table tests: offsets in
 // seconds from t0.
-type small struct{ j *experiments.Journal }
+type small struct{ j *journal.Journal }
 
-func newSmall(checks []experiments.JournalCheck, blocks ...experiments.JournalBlock) *small {
-	return &small{j: &experiments.Journal{Header: experiments.JournalHeader{Type: "header", Version: experiments.JournalVersion,
+func newSmall(checks []journal.Check, blocks ...journal.Block) *small {
+	return &small{j: &journal.Journal{Header: journal.Header{Type: "header", Version: journal.FormatVersion,
 		Name: "small", Started: t0, Interval: experiments.Duration(tick), Assumptions: checks, Blocks: blocks}}}
 }
 
@@ -24,15 +26,15 @@ func (s *small) event(sec float64, kind experiments.EventKind, subject, text str
 }
 
 // value records an assumption's value in the sample at sec.
-func (s *small) value(sec float64, name string, v float64, st experiments.Status) *small {
+func (s *small) value(sec float64, name string, v float64, st assume.Status) *small {
 	t := at(sec)
 	i := len(s.j.Samples) - 1
 	if i < 0 || !s.j.Samples[i].T.Equal(t) {
-		s.j.Samples = append(s.j.Samples, experiments.JournalSample{Type: "sample", T: t, Series: map[string]float64{},
-			Assumptions: map[string]experiments.SampleCheck{}})
+		s.j.Samples = append(s.j.Samples, journal.Sample{Type: "sample", T: t, Series: map[string]float64{},
+			Assumptions: map[string]journal.SampleCheck{}})
 		i++
 	}
-	s.j.Samples[i].Assumptions[name] = experiments.SampleCheck{Status: st, Value: &v}
+	s.j.Samples[i].Assumptions[name] = journal.SampleCheck{Status: st, Value: &v}
 	return s
 }
 
@@ -48,26 +50,26 @@ func (s *small) off(sec float64, block string) *small {
 // a second later.
 func (s *small) broke(sec float64, name string, v, w float64) *small {
 	s.event(sec, experiments.EventViolated, name, "")
-	return s.value(sec, name, v, experiments.StatusViolated).value(sec+1, name, w, experiments.StatusViolated)
+	return s.value(sec, name, v, assume.StatusViolated).value(sec+1, name, w, assume.StatusViolated)
 }
 
 func (s *small) held(sec float64, name string, v float64) *small {
 	s.event(sec, experiments.EventRestored, name, "")
-	return s.value(sec, name, v, experiments.StatusHolding)
+	return s.value(sec, name, v, assume.StatusHolding)
 }
 
-func (s *small) end(sec float64, v experiments.RunVerdict) *experiments.Journal {
-	s.j.End = &experiments.JournalEnd{Type: "end", T: at(sec), Verdict: v}
+func (s *small) end(sec float64, v assume.RunVerdict) *journal.Journal {
+	s.j.End = &journal.End{Type: "end", T: at(sec), Verdict: v}
 	return s.j
 }
 
-func threshold(name, series string, agg experiments.Aggregate, th float64, u experiments.Unit) experiments.JournalCheck {
-	return experiments.JournalCheck{Name: name, Kind: experiments.AssumeThreshold, Series: series, Aggregate: agg,
+func threshold(name, series string, agg experiments.Aggregate, th float64, u experiments.Unit) journal.Check {
+	return journal.Check{Name: name, Kind: experiments.AssumeThreshold, Series: series, Aggregate: agg,
 		Op: experiments.Below, Threshold: th, Unit: u}
 }
 
-func fault(name string, kind experiments.FaultKind, target, summary string) experiments.JournalBlock {
-	return experiments.JournalBlock{Name: name, Kind: kind, Target: target, Summary: summary}
+func fault(name string, kind experiments.FaultKind, target, summary string) journal.Block {
+	return journal.Block{Name: name, Kind: kind, Target: target, Summary: summary}
 }
 
 var (
@@ -76,7 +78,7 @@ var (
 	queue  = threshold("queue depth", "queue", "", 100, experiments.UnitNone)
 	jobs   = threshold("jobs", "worker.jobs", experiments.AggMax, 500, experiments.UnitNone)
 	health = threshold("health latency", "health", experiments.AggAvg, 100, experiments.UnitMillis)
-	recov  = experiments.JournalCheck{Name: "recovery", Kind: experiments.AssumeRecovery, Within: experiments.Duration(30 * time.Second)}
+	recov  = journal.Check{Name: "recovery", Kind: experiments.AssumeRecovery, Within: experiments.Duration(30 * time.Second)}
 
 	slowInv  = fault("slow inventory", experiments.FaultLatency, "inventory", "300 ms delay on inventory")
 	flakyInv = fault("flaky inventory", experiments.FaultError, "inventory", "50 % answered 503 on inventory")
@@ -85,6 +87,6 @@ var (
 	paused   = fault("payments paused", experiments.FaultPause, "payments", "process payments paused (SIGSTOP)")
 	killed   = fault("worker killed", experiments.FaultKill, "worker", "process worker killed")
 	hole     = fault("payments blackhole", experiments.FaultBlackhole, "payments", "traffic to payments held")
-	spike    = experiments.JournalBlock{Name: "load spike", Summary: "load checkout ×4"}
-	both     = experiments.JournalBlock{Name: "slow and flaky", Summary: "together: slow inventory, flaky inventory"}
+	spike    = journal.Block{Name: "load spike", Summary: "load checkout ×4", LoadTarget: "checkout", LoadFactor: 4}
+	both     = journal.Block{Name: "slow and flaky", Summary: "together: slow inventory, flaky inventory", Parallel: []string{"slow inventory", "flaky inventory"}}
 )

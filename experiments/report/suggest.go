@@ -2,13 +2,12 @@ package report
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 // A rule turns a breakage into remediation: it matches the kind of the
@@ -55,7 +54,7 @@ func (f faultInfo) target(fallback string) string {
 // class is what kind of thing an assumption watches.
 type class struct{ latency, errors, queue bool }
 
-func classify(c *experiments.JournalCheck) class {
+func classify(c *journal.Check) class {
 	words := strings.ToLower(c.Name + " " + c.Series)
 	has := func(ws ...string) bool {
 		for _, w := range ws {
@@ -142,17 +141,16 @@ var rules = []rule{
 	},
 }
 
-// loadChange finds "load checkout ×4" in a block's summary.
-var loadChange = regexp.MustCompile(`(?:^|, )load .+ ×([0-9.]+(?:e[-+]?[0-9]+)?)$`)
-
 // faultInfo resolves a block into what the rules know of it.
-func (a *analysis) faultInfo(b experiments.JournalBlock) faultInfo {
+func (a *analysis) faultInfo(b journal.Block) faultInfo {
 	f := faultInfo{kinds: map[experiments.FaultKind]bool{}}
 	a.resolve(b, &f, map[string]bool{})
 	return f
 }
 
-func (a *analysis) resolve(b experiments.JournalBlock, f *faultInfo, seen map[string]bool) {
+// resolve adds what block b does to f: its fault, its load change, and
+// those of the blocks it composes.
+func (a *analysis) resolve(b journal.Block, f *faultInfo, seen map[string]bool) {
 	if seen[b.Name] {
 		return
 	}
@@ -163,21 +161,18 @@ func (a *analysis) resolve(b experiments.JournalBlock, f *faultInfo, seen map[st
 			f.targets = append(f.targets, b.Target)
 		}
 	}
-	if m := loadChange.FindStringSubmatch(b.Summary); m != nil {
-		if factor, err := strconv.ParseFloat(m[1], 64); err == nil && factor > 1 {
-			f.load = true
-		}
+	if b.LoadFactor > 1 {
+		f.load = true
 	}
-	// A composition names its parts: "together: a, b", "in turn: a for 10s, then b for 5s".
-	rest, together := strings.CutPrefix(b.Summary, "together: ")
-	if r, inTurn := strings.CutPrefix(b.Summary, "in turn: "); inTurn {
-		rest = r
-	} else if !together {
-		return
+	parts := slices.Clone(b.Parallel)
+	for _, st := range b.Sequence {
+		parts = append(parts, st.Block)
 	}
-	for _, part := range a.j.Header.Blocks {
-		if part.Name != b.Name && strings.Contains(rest, part.Name) {
-			a.resolve(part, f, seen)
+	for _, name := range parts {
+		for _, part := range a.j.Header.Blocks {
+			if part.Name == name {
+				a.resolve(part, f, seen)
+			}
 		}
 	}
 }

@@ -8,12 +8,12 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 // Write writes summary.json, junit.xml, report.md and report.html into
 // dir (created if needed), and the charts of report.md as chart-N.svg.
-func Write(dir string, j *experiments.Journal) error {
+func Write(dir string, j *journal.Journal) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}

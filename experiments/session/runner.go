@@ -1,52 +1,13 @@
-package experiments
+package session
 
 import (
 	"context"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 )
-
-// Plan is what a schedule does, step by step, relative to the start.
-type Plan []PlanStep
-
-// PlanStep switches Blocks on at At for For (no blocks: a watching
-// period, the baseline or the recovery).
-type PlanStep struct {
-	At     time.Duration
-	For    time.Duration
-	Blocks []string
-	Note   string
-	Label  string // "baseline", "step 2 of 3", "recovery"
-}
-
-// End is when the plan is over.
-func (p Plan) End() time.Duration {
-	if len(p) == 0 {
-		return 0
-	}
-	last := p[len(p)-1]
-	return last.At + last.For
-}
-
-// PlanOf lays a schedule out in time.
-func PlanOf(s *Schedule) Plan {
-	var p Plan
-	at := time.Duration(0)
-	if s.Baseline > 0 {
-		p = append(p, PlanStep{At: 0, For: s.Baseline, Label: "baseline"})
-		at = s.Baseline
-	}
-	for i, st := range s.Steps {
-		p = append(p, PlanStep{At: at, For: st.For, Blocks: st.Blocks, Note: st.Note,
-			Label: fmt.Sprintf("step %d of %d", i+1, len(s.Steps))})
-		at += st.For
-	}
-	if s.Recovery > 0 {
-		p = append(p, PlanStep{At: at, For: s.Recovery, Label: "recovery"})
-	}
-	return p
-}
 
 // ScheduleResult is how a headless run went.
 type ScheduleResult struct {
@@ -69,7 +30,7 @@ func RunSchedule(ctx context.Context, sess *Session, progress func(string)) (Sch
 	if progress == nil {
 		progress = func(string) {}
 	}
-	plan := PlanOf(sess.exp.Schedule)
+	plan := experiments.PlanOf(sess.exp.Schedule)
 	runCtx, stop := context.WithCancel(context.Background())
 	defer stop()
 	runErr := make(chan error, 1)
@@ -145,8 +106,8 @@ func RunSchedule(ctx context.Context, sess *Session, progress func(string)) (Sch
 	return res, err
 }
 
-func phaseWords(st PlanStep) string {
-	d := FormatDuration(st.For.Seconds())
+func phaseWords(st experiments.PlanStep) string {
+	d := experiments.FormatDuration(st.For.Seconds())
 	if len(st.Blocks) == 0 {
 		return "no fault for " + d
 	}
@@ -161,9 +122,9 @@ func offset(d time.Duration) string {
 
 // EventLine renders an event as a line of a CI log: no colours, no
 // escapes.
-func EventLine(e Event, started time.Time) string {
+func EventLine(e experiments.Event, started time.Time) string {
 	text := e.Text
-	if e.Subject != "" && e.Kind != EventNote && e.Kind != EventStarted {
+	if e.Subject != "" && e.Kind != experiments.EventNote && e.Kind != experiments.EventStarted {
 		text = e.Subject + " " + string(e.Kind) + ": " + e.Text
 	}
 	return fmt.Sprintf("%s  %s %s", offset(e.Time.Sub(started)), e.Kind.Symbol(), text)

@@ -1,4 +1,4 @@
-package experiments
+package session
 
 import (
 	"context"
@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/gameday-dev/gameday/experiments"
+
 	"github.com/gameday-dev/gameday/inject"
 )
 
 // buildInjector makes the injector of a simple block: its fault and its
 // load change together.
-func (s *Session) buildInjector(b Block, path string) (inject.Injector, error) {
+func (s *Session) buildInjector(b experiments.Block, path string) (inject.Injector, error) {
 	var injs []inject.Injector
 	if b.Fault != nil {
 		inj, err := s.faultInjector(b, path)
@@ -42,10 +44,10 @@ func (s *Session) buildInjector(b Block, path string) (inject.Injector, error) {
 	return &group{parts: injs}, nil
 }
 
-func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
+func (s *Session) faultInjector(b experiments.Block, path string) (inject.Injector, error) {
 	f := b.Fault
-	prob := f.prob()
-	proxyFault := faultSpecs[f.Kind].target == "proxy"
+	prob := f.EffectiveProbability()
+	proxyFault := f.Kind.OnProxy()
 	if hp, ok := s.parts.http[f.Target]; ok && proxyFault {
 		hf := inject.HTTPFault{Method: f.Method, PathPrefix: f.PathPrefix}
 		if len(f.Header) > 0 {
@@ -55,13 +57,13 @@ func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
 			}
 		}
 		switch f.Kind {
-		case FaultLatency:
+		case experiments.FaultLatency:
 			hf.Delay, hf.Jitter = f.Delay, f.Jitter
-		case FaultError:
-			hf.ErrorStatus, hf.ErrorProbability = f.status(), prob
-		case FaultBlackhole:
+		case experiments.FaultError:
+			hf.ErrorStatus, hf.ErrorProbability = f.StatusCode(), prob
+		case experiments.FaultBlackhole:
 			hf.Blackhole = true
-		case FaultAbort:
+		case experiments.FaultAbort:
 			hf.AbortProbability = prob
 		default:
 			return nil, fmt.Errorf("block %q: %s is not a fault of http proxies", b.Name, f.Kind)
@@ -72,12 +74,12 @@ func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
 		tf := inject.TCPFault{Kind: inject.TCPFaultKind(f.Kind), Direction: inject.Direction(f.Direction),
 			Probability: &prob, Latency: f.Delay, Jitter: f.Jitter, Rate: f.Rate, Delay: f.Delay,
 			Bytes: f.Bytes, SliceSize: int(f.SliceSize), SliceVariation: int(f.SliceVariation)}
-		if f.Kind == FaultLatency {
+		if f.Kind == experiments.FaultLatency {
 			tf.Delay = 0
 		} else {
 			tf.Latency = 0
 		}
-		if f.Kind == FaultSlicing {
+		if f.Kind == experiments.FaultSlicing {
 			tf.SliceDelay, tf.Delay = f.Delay, 0
 		}
 		if err := tf.Validate(); err != nil {
@@ -93,16 +95,16 @@ func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
 		return s.recorded(x, path), nil
 	}
 	switch f.Kind {
-	case FaultPause, FaultKill:
+	case experiments.FaultPause, experiments.FaultKill:
 		p, ok := s.parts.procs[f.Target]
 		if !ok {
 			return nil, fmt.Errorf("block %q: no process named %q", b.Name, f.Target)
 		}
-		if f.Kind == FaultPause {
+		if f.Kind == experiments.FaultPause {
 			return s.recorded(inject.NewPause(p), path), nil
 		}
 		return s.recorded(inject.NewKill(p, f.Restart), path), nil
-	case FaultCommand:
+	case experiments.FaultCommand:
 		name := b.Name
 		out := func(stream, line string) { s.output(name, stream, line) }
 		return s.recorded(inject.NewCommandFault(name, commandSpec(s.exp, f.Start), commandSpec(s.exp, f.Revert), out), path), nil
@@ -111,7 +113,7 @@ func (s *Session) faultInjector(b Block, path string) (inject.Injector, error) {
 }
 
 // toxicFault turns a fault on a Toxiproxy target into a toxic.
-func toxicFault(t ToxiproxyTarget, f *Fault, prob float64) inject.ToxicFault {
+func toxicFault(t experiments.ToxiproxyTarget, f *experiments.Fault, prob float64) inject.ToxicFault {
 	proxy := t.Proxy
 	if proxy == "" {
 		proxy = t.Name
@@ -123,19 +125,19 @@ func toxicFault(t ToxiproxyTarget, f *Fault, prob float64) inject.ToxicFault {
 	msec := func(d time.Duration) int64 { return d.Milliseconds() }
 	tf := inject.ToxicFault{Server: t.Server, Proxy: proxy, Stream: stream, Toxicity: prob, Attributes: map[string]int64{}}
 	switch f.Kind {
-	case FaultLatency:
+	case experiments.FaultLatency:
 		tf.Type, tf.Attributes["latency"], tf.Attributes["jitter"] = "latency", msec(f.Delay), msec(f.Jitter)
-	case FaultBandwidth:
+	case experiments.FaultBandwidth:
 		tf.Type, tf.Attributes["rate"] = "bandwidth", max(f.Rate/1000, 1) // KB/s
-	case FaultBlackhole:
+	case experiments.FaultBlackhole:
 		tf.Type, tf.Attributes["timeout"] = "timeout", 0 // hold until removed
-	case FaultReset:
+	case experiments.FaultReset:
 		tf.Type, tf.Attributes["timeout"] = "reset_peer", msec(f.Delay)
-	case FaultSlowClose:
+	case experiments.FaultSlowClose:
 		tf.Type, tf.Attributes["delay"] = "slow_close", msec(f.Delay)
-	case FaultDataLimit:
+	case experiments.FaultDataLimit:
 		tf.Type, tf.Attributes["bytes"] = "limit_data", f.Bytes
-	case FaultSlicing:
+	case experiments.FaultSlicing:
 		tf.Type = "slicer"
 		tf.Attributes["average_size"], tf.Attributes["size_variation"] = f.SliceSize, f.SliceVariation
 		tf.Attributes["delay"] = f.Delay.Microseconds()
@@ -168,11 +170,11 @@ func (p prefixed) Record(key string, r inject.Revert) error { return p.inner.Rec
 
 func (p prefixed) Forget(key string) error { return p.inner.Forget(p.prefix + key) }
 
-func commandSpec(e *Experiment, c *CommandSpec) inject.CommandSpec {
+func commandSpec(e *experiments.Experiment, c *experiments.CommandSpec) inject.CommandSpec {
 	if c == nil {
 		return inject.CommandSpec{}
 	}
-	return inject.CommandSpec{Argv: c.Argv, Shell: c.Shell, Timeout: c.Timeout, Dir: e.dir()}
+	return inject.CommandSpec{Argv: c.Argv, Shell: c.Shell, Timeout: c.Timeout, Dir: e.Dir()}
 }
 
 // group switches several injectors together (a fault and a load change,

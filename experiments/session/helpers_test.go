@@ -1,4 +1,4 @@
-package experiments_test
+package session_test
 
 import (
 	"net/http"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/inject"
 )
 
@@ -28,10 +28,10 @@ func proxiedService(t *testing.T) *inject.HTTPProxy {
 
 // waitFor reads the session's snapshots until cond holds, and returns
 // that snapshot.
-func waitFor(t *testing.T, sess *experiments.Session, what string, timeout time.Duration, cond func(s *experiments.Snapshot) bool) experiments.Snapshot {
+func waitFor(t *testing.T, sess *session.Session, what string, timeout time.Duration, cond func(s *session.Snapshot) bool) session.Snapshot {
 	t.Helper()
 	deadline := time.After(timeout)
-	var last experiments.Snapshot
+	var last session.Snapshot
 	for {
 		select {
 		case s, ok := <-sess.Snapshots():

@@ -1,4 +1,4 @@
-package experiments
+package session
 
 import (
 	"testing"

@@ -1,10 +1,13 @@
-package experiments
+package session
 
 import (
 	"context"
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
 )
 
 // CommandKind names what the operator (or a schedule) asks for.
@@ -25,10 +28,10 @@ const (
 // Command goes from the cockpit (or a runner) to the session.
 type Command struct {
 	Kind  CommandKind
-	Block string  // trigger, halt
-	Text  string  // note; for halt, why (default: by the operator)
-	Event Event   // event
-	Delta float64 // intensity
+	Block string            // trigger, halt
+	Text  string            // note; for halt, why (default: by the operator)
+	Event experiments.Event // event
+	Delta float64           // intensity
 }
 
 // stopTimeout bounds how long one injector may take to start or stop.
@@ -40,7 +43,7 @@ func (s *Session) handle(c Command) {
 	case CmdTrigger:
 		b := s.block(c.Block)
 		if b == nil {
-			s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: c.Block, Text: "no such block"})
+			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: c.Block, Text: "no such block"})
 			return
 		}
 		s.trigger(b, now)
@@ -59,11 +62,11 @@ func (s *Session) handle(c Command) {
 			s.setManual(b, b.manual+c.Delta, now)
 		}
 	case CmdNote:
-		s.addEvent(Event{Time: now, Kind: EventNote, Subject: "operator", Text: c.Text})
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventNote, Subject: "operator", Text: c.Text})
 	case CmdEvent:
 		e := c.Event
 		e.Time = now
-		if e.Kind == EventError && s.killing(e.Subject) {
+		if e.Kind == experiments.EventError && s.killing(e.Subject) {
 			return // the process died of a kill fault: that is the fault, not news
 		}
 		s.addEvent(e)
@@ -94,7 +97,7 @@ func (s *Session) trigger(b *blockRun, now time.Time) {
 		return
 	}
 	if s.aborted != "" {
-		s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name,
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name,
 			Text: "not started: a guardrail aborted the game day (" + s.aborted + ")"})
 		return
 	}
@@ -104,13 +107,13 @@ func (s *Session) trigger(b *blockRun, now time.Time) {
 	b.active, b.since = true, now // before Start: a kill's exit is expected
 	if err := b.start(ctx, now); err != nil {
 		b.active = false
-		s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name, Text: "could not start: " + err.Error()})
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, Text: "could not start: " + err.Error()})
 		// A fault that failed half-way must not stay half on.
 		_ = b.inj.Stop(ctx)
 		return
 	}
 	s.windows = append(s.windows, FaultWindow{Block: b.spec.Name, Index: b.index, Start: now})
-	s.addEvent(Event{Time: now, Kind: EventFaultStarted, Subject: b.spec.Name, Text: b.spec.Summary()})
+	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultStarted, Subject: b.spec.Name, Text: b.spec.Summary()})
 }
 
 func (s *Session) halt(b *blockRun, now time.Time, why string) {
@@ -126,10 +129,10 @@ func (s *Session) halt(b *blockRun, now time.Time, why string) {
 		}
 	}
 	if err != nil {
-		s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name, Text: "halt failed: " + err.Error()})
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, Text: "halt failed: " + err.Error()})
 	} else {
-		s.addEvent(Event{Time: now, Kind: EventFaultHalted, Subject: b.spec.Name,
-			Text: fmt.Sprintf("%s after %s", why, FormatDuration(lasted.Seconds()))})
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultHalted, Subject: b.spec.Name,
+			Text: fmt.Sprintf("%s after %s", why, experiments.FormatDuration(lasted.Seconds()))})
 	}
 	if s.phase().Active == 0 {
 		s.lastHalt = now
@@ -154,7 +157,7 @@ func (s *Session) haltAll(why string) {
 		}
 	}
 	if n > 0 {
-		s.addEvent(Event{Time: now, Kind: EventInfo, Subject: "all", Text: fmt.Sprintf("%s: %d fault(s) halted", why, n)})
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: "all", Text: fmt.Sprintf("%s: %d fault(s) halted", why, n)})
 	}
 }
 
@@ -168,11 +171,11 @@ func (s *Session) setManual(b *blockRun, v float64, now time.Time) {
 	b.manual = v
 	i := b.effective(now)
 	if err := b.inj.Update(context.TODO(), i); err != nil {
-		s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name, Text: "intensity: " + err.Error()})
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, Text: "intensity: " + err.Error()})
 		return
 	}
 	b.intensity = i
-	s.addEvent(Event{Time: now, Kind: EventInfo, Subject: b.spec.Name,
+	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name,
 		Text: fmt.Sprintf("intensity set to %d %% by the operator", int(v*100+0.5))})
 }
 
@@ -195,10 +198,10 @@ func (s *Session) advanceBlocks(now time.Time) {
 		on := now.Sub(b.since)
 		switch {
 		case b.spec.Duration > 0 && on >= b.spec.Duration:
-			s.halt(b, now, "ran its "+FormatDuration(b.spec.Duration.Seconds()))
+			s.halt(b, now, "ran its "+experiments.FormatDuration(b.spec.Duration.Seconds()))
 			continue
 		case on >= limit:
-			s.halt(b, now, "guardrail: on for "+FormatDuration(limit.Seconds())+", the longest a fault may stay on,")
+			s.halt(b, now, "guardrail: on for "+experiments.FormatDuration(limit.Seconds())+", the longest a fault may stay on,")
 			continue
 		}
 		finished, events, err := b.advance(now)
@@ -207,7 +210,7 @@ func (s *Session) advanceBlocks(now time.Time) {
 		}
 		switch {
 		case err != nil:
-			s.addEvent(Event{Time: now, Kind: EventFaultError, Subject: b.spec.Name, Text: err.Error()})
+			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, Text: err.Error()})
 		case finished:
 			s.halt(b, now, "finished its sequence")
 		}
@@ -221,7 +224,7 @@ func (s *Session) guard(now time.Time) {
 		return
 	}
 	for _, a := range s.aborts {
-		v := a.spec.measure(now, s.observations())
+		v := assume.Measure(&a.spec.Assumption, now, s.observations())
 		met := v == v && a.spec.Holds(v) // v == v: not NaN
 		if !met {
 			a.since = time.Time{}
@@ -232,9 +235,9 @@ func (s *Session) guard(now time.Time) {
 		}
 		if now.Sub(a.since) >= a.spec.For {
 			s.aborted = fmt.Sprintf("%s: %s %s %s", a.spec.Name, a.spec.Series, a.spec.Unit.Format(v), a.spec.Condition())
-			s.addEvent(Event{Time: now, Kind: EventAborted, Subject: a.spec.Name,
+			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventAborted, Subject: a.spec.Name,
 				Text: fmt.Sprintf("%s is %s (abort when %s for %s): halting every fault",
-					a.spec.Series, a.spec.Unit.Format(v), a.spec.Condition(), FormatDuration(a.spec.For.Seconds()))})
+					a.spec.Series, a.spec.Unit.Format(v), a.spec.Condition(), experiments.FormatDuration(a.spec.For.Seconds()))})
 			s.haltAll("guardrail " + a.spec.Name)
 			return
 		}

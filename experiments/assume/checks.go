@@ -1,10 +1,12 @@
-package experiments
+package assume
 
 import (
 	"fmt"
 	"math"
 	"slices"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 )
 
 // FaultPhase is what the checks need to know about faults: how many are
@@ -23,11 +25,11 @@ type Checks struct {
 }
 
 // NewChecks prepares the states of the given assumptions.
-func NewChecks(specs []Assumption) *Checks {
+func NewChecks(specs []experiments.Assumption) *Checks {
 	c := &Checks{index: make(map[string]int, len(specs))}
 	for i, a := range specs {
 		if a.Kind == "" {
-			a.Kind = AssumeThreshold
+			a.Kind = experiments.AssumeThreshold
 		}
 		c.states = append(c.states, AssumptionState{
 			Assumption: a, Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN(), Baseline: math.NaN(),
@@ -46,28 +48,28 @@ func (c *Checks) States() []AssumptionState {
 
 // Evaluate judges every assumption at now and returns the events of the
 // state changes, threshold assumptions first, then recovery ones.
-func (c *Checks) Evaluate(now time.Time, obs Observations, phase FaultPhase) []Event {
-	var events []Event
+func (c *Checks) Evaluate(now time.Time, obs Observations, phase FaultPhase) []experiments.Event {
+	var events []experiments.Event
 	for i := range c.states {
-		if s := &c.states[i]; s.Kind == AssumeThreshold {
+		if s := &c.states[i]; s.Kind == experiments.AssumeThreshold {
 			events = append(events, evalThreshold(s, now, obs, phase)...)
 		}
 	}
 	for i := range c.states {
-		if s := &c.states[i]; s.Kind == AssumeRecovery {
+		if s := &c.states[i]; s.Kind == experiments.AssumeRecovery {
 			events = append(events, c.evalRecovery(s, now, phase)...)
 		}
 	}
 	return events
 }
 
-func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase FaultPhase) []Event {
+func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase FaultPhase) []experiments.Event {
 	since := now.Sub(s.lastEval)
 	if s.lastEval.IsZero() {
 		since = 0
 	}
 	s.lastEval = now
-	v := s.measure(now, obs)
+	v := Measure(&s.Assumption, now, obs)
 	if s.Relative && !s.frozen {
 		// Before the first fault, the value is the baseline; when the
 		// first fault starts, the last one is kept.
@@ -80,7 +82,7 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 		}
 		s.frozen = true
 		if math.IsNaN(s.Baseline) {
-			return []Event{{Time: now, Kind: EventNoData, Subject: s.Name, Text: "no baseline was measured before the first fault"}}
+			return []experiments.Event{{Time: now, Kind: experiments.EventNoData, Subject: s.Name, Text: "no baseline was measured before the first fault"}}
 		}
 		s.Threshold = s.Factor * s.Baseline
 	}
@@ -88,7 +90,7 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 		s.Status, s.Value, s.HasValue = StatusWaiting, v, !math.IsNaN(v)
 		return nil
 	}
-	if !s.applies(phase) {
+	if !applies(&s.Assumption, phase) {
 		if s.Status == StatusViolated {
 			s.ViolatedFor += now.Sub(s.Since)
 		}
@@ -109,13 +111,13 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 		}
 		if s.Status != StatusWaiting {
 			s.Status, s.Since = StatusWaiting, now
-			return []Event{{Time: now, Kind: EventNoData, Subject: s.Name,
+			return []experiments.Event{{Time: now, Kind: experiments.EventNoData, Subject: s.Name,
 				Text: "no data for " + s.Series}}
 		}
 		return nil
 	}
 	s.Value, s.HasValue = v, true
-	if math.IsNaN(s.Worst) || s.worse(v, s.Worst) {
+	if math.IsNaN(s.Worst) || s.Worse(v, s.Worst) {
 		s.Worst = v
 	}
 	holds := s.Holds(v)
@@ -123,21 +125,21 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 	case !holds && s.Status != StatusViolated:
 		s.Status, s.Since = StatusViolated, now
 		s.Violations++
-		return []Event{{Time: now, Kind: EventViolated, Subject: s.Name,
+		return []experiments.Event{{Time: now, Kind: experiments.EventViolated, Subject: s.Name,
 			Text: fmt.Sprintf("%s, threshold %s", s.Unit.Format(v), s.Condition())}}
 	case holds && s.Status == StatusViolated:
 		lasted := now.Sub(s.Since)
 		s.ViolatedFor += lasted
 		s.Status, s.Since = StatusHolding, now
-		return []Event{{Time: now, Kind: EventRestored, Subject: s.Name,
-			Text: fmt.Sprintf("%s, after %s violated", s.Unit.Format(v), FormatDuration(lasted.Seconds()))}}
+		return []experiments.Event{{Time: now, Kind: experiments.EventRestored, Subject: s.Name,
+			Text: fmt.Sprintf("%s, after %s violated", s.Unit.Format(v), experiments.FormatDuration(lasted.Seconds()))}}
 	case holds && s.Status != StatusHolding:
 		s.Status, s.Since = StatusHolding, now
 	}
 	return nil
 }
 
-func (c *Checks) evalRecovery(s *AssumptionState, now time.Time, phase FaultPhase) []Event {
+func (c *Checks) evalRecovery(s *AssumptionState, now time.Time, phase FaultPhase) []experiments.Event {
 	if phase.Active > 0 {
 		if s.Status != StatusPending {
 			s.Status, s.Since = StatusPending, now
@@ -160,22 +162,22 @@ func (c *Checks) evalRecovery(s *AssumptionState, now time.Time, phase FaultPhas
 			s.record(took)
 			s.RecoveredOK++
 			s.Status, s.Since = StatusRecovered, now
-			return []Event{{Time: now, Kind: EventRecovered, Subject: s.Name,
-				Text: "all assumptions hold again " + FormatDuration(took.Seconds()) + " after the halt"}}
+			return []experiments.Event{{Time: now, Kind: experiments.EventRecovered, Subject: s.Name,
+				Text: "all assumptions hold again " + experiments.FormatDuration(took.Seconds()) + " after the halt"}}
 		}
 		if took > s.Within {
 			s.RecoveryFailed++
 			s.Status, s.Since = StatusNotRecovered, now
-			return []Event{{Time: now, Kind: EventNotRecovered, Subject: s.Name,
-				Text: fmt.Sprintf("%s still broken %s after the halt", broken, FormatDuration(took.Seconds()))}}
+			return []experiments.Event{{Time: now, Kind: experiments.EventNotRecovered, Subject: s.Name,
+				Text: fmt.Sprintf("%s still broken %s after the halt", broken, experiments.FormatDuration(took.Seconds()))}}
 		}
 	case StatusNotRecovered:
 		if broken == "" && !s.Late {
 			s.record(took)
 			s.Late = true
-			return []Event{{Time: now, Kind: EventRecovered, Subject: s.Name,
+			return []experiments.Event{{Time: now, Kind: experiments.EventRecovered, Subject: s.Name,
 				Text: fmt.Sprintf("recovered late, %s after the halt (limit %s)",
-					FormatDuration(took.Seconds()), FormatDuration(s.Within.Seconds()))}}
+					experiments.FormatDuration(took.Seconds()), experiments.FormatDuration(s.Within.Seconds()))}}
 		}
 	}
 	return nil
@@ -193,7 +195,7 @@ func (s *AssumptionState) record(took time.Duration) {
 func (c *Checks) broken(r *AssumptionState) string {
 	for i := range c.states {
 		s := &c.states[i]
-		if s.Kind != AssumeThreshold || len(r.Of) > 0 && !slices.Contains(r.Of, s.Name) {
+		if s.Kind != experiments.AssumeThreshold || len(r.Of) > 0 && !slices.Contains(r.Of, s.Name) {
 			continue
 		}
 		if s.Status != StatusHolding && s.Status != StatusInactive {
@@ -201,4 +203,15 @@ func (c *Checks) broken(r *AssumptionState) string {
 		}
 	}
 	return ""
+}
+
+// applies reports whether the assumption is judged in phase.
+func applies(a *experiments.Assumption, ph FaultPhase) bool {
+	switch a.During {
+	case experiments.PhaseFaults:
+		return ph.Active > 0
+	case experiments.PhaseAfter:
+		return ph.Active == 0 && !ph.LastHalt.IsZero()
+	}
+	return true
 }

@@ -1,4 +1,4 @@
-package experiments_test
+package session_test
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
+	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/inject"
 )
 
@@ -33,13 +36,13 @@ func TestRunScheduleAndJournal(t *testing.T) {
 		Charts: []experiments.Chart{{Title: "p99", Series: []experiments.ChartSeries{{Series: "api.p99", Label: "p99"}}}},
 	}
 	var buf bytes.Buffer
-	j := experiments.NewJournalWriter(nopCloser{&buf})
-	sess, err := experiments.NewSession(exp, experiments.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}}, experiments.WithJournal(j))
+	j := journal.NewWriter(nopCloser{&buf}, "test")
+	sess, err := session.NewSession(exp, session.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}}, session.WithSink(j))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var lines []string
-	res, err := experiments.RunSchedule(context.Background(), sess, func(l string) { lines = append(lines, l) })
+	res, err := session.RunSchedule(context.Background(), sess, func(l string) { lines = append(lines, l) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,14 +60,14 @@ func TestRunScheduleAndJournal(t *testing.T) {
 		t.Error("progress lines carry escape codes")
 	}
 	f := res.Final
-	if f.Verdict() != experiments.VerdictFailed || f.ActiveFaults() != 0 || res.FaultErrors != 0 {
+	if f.Verdict() != assume.VerdictFailed || f.ActiveFaults() != 0 || res.FaultErrors != 0 {
 		t.Fatalf("final: verdict %s, %d active, %d fault errors; want failed (p99 broke), none active", f.Verdict(), f.ActiveFaults(), res.FaultErrors)
 	}
 	if took := f.Now.Sub(f.Started); took < 6*time.Second || took > 9*time.Second {
 		t.Errorf("the run took %v for a 6 s schedule", took)
 	}
 
-	jr, err := experiments.ReadJournal(&buf)
+	jr, err := journal.Read(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +77,7 @@ func TestRunScheduleAndJournal(t *testing.T) {
 	if n := len(jr.Samples); n < 50 || n > 90 {
 		t.Errorf("%d samples for about 6 s at 100 ms", n)
 	}
-	if jr.End == nil || jr.End.Verdict != experiments.VerdictFailed || len(jr.End.Assumptions) != 2 {
+	if jr.End == nil || jr.End.Verdict != assume.VerdictFailed || len(jr.End.Assumptions) != 2 {
 		t.Fatalf("end record %+v", jr.End)
 	}
 	var started, halted bool
@@ -100,17 +103,17 @@ func TestReadJournalCutShort(t *testing.T) {
 	full := `{"type":"header","version":1,"name":"x","started":"2026-11-27T10:00:00Z","interval":"250ms","window":"3m0s"}
 {"type":"sample","t":"2026-11-27T10:00:00.25Z","series":{"a":1}}
 {"type":"sample","t":"2026-11-27T10:00:00.5Z","ser`
-	j, err := experiments.ReadJournal(strings.NewReader(full))
+	j, err := journal.Read(strings.NewReader(full))
 	if err != nil {
 		t.Fatalf("a journal cut short by a crash should read up to its last whole line: %v", err)
 	}
 	if len(j.Samples) != 1 || j.End != nil {
 		t.Fatalf("%d samples, end %v; want 1 sample and no end", len(j.Samples), j.End)
 	}
-	if _, err := experiments.ReadJournal(strings.NewReader("{\"type\":\"header\",\"version\":9}\n")); err == nil {
+	if _, err := journal.Read(strings.NewReader("{\"type\":\"header\",\"version\":9}\n")); err == nil {
 		t.Fatal("a journal of another version should be refused")
 	}
-	if _, err := experiments.ReadJournal(strings.NewReader("garbage\n{}\n")); err == nil {
+	if _, err := journal.Read(strings.NewReader("garbage\n{}\n")); err == nil {
 		t.Fatal("garbage is not a journal")
 	}
 }

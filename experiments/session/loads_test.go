@@ -1,6 +1,7 @@
-package experiments
+package session
 
 import (
+	"github.com/gameday-dev/gameday/experiments"
 	"math"
 	"testing"
 	"time"
@@ -9,8 +10,8 @@ import (
 // TestLoadScaleKeepsCurve: a block that scales a load with a curve
 // multiplies the curve where it is now, not where it started.
 func TestLoadScaleKeepsCurve(t *testing.T) {
-	spec := Load{Name: "l", URL: "http://127.0.0.1:1/", Rate: 100, Timeout: time.Second,
-		Curve: &Curve{Shape: "ramp", From: 0, To: 1, Over: 10 * time.Second}}
+	spec := experiments.Load{Name: "l", URL: "http://127.0.0.1:1/", Rate: 100, Timeout: time.Second,
+		Curve: &experiments.Curve{Shape: "ramp", From: 0, To: 1, Over: 10 * time.Second}}
 	l, err := newLoadRun(spec, 5*time.Second, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,10 @@
-package experiments
+package session
 
 import (
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
 
 	"github.com/gameday-dev/gameday/probes"
 )
@@ -25,14 +28,18 @@ type Snapshot struct {
 	FaultErrors int
 
 	Blocks      []BlockState
-	Assumptions []AssumptionState
+	Assumptions []assume.AssumptionState
 	Loads       []LoadState
 	Probes      []ProbeState
 	// Timeline holds the most recent events, oldest first.
-	Timeline []Event
+	Timeline []experiments.Event
+
+	// Values holds every series' value sampled at Now (not only the
+	// charted ones): what the journal records of the interval.
+	Values map[string]float64
 
 	// Charts and the points of their series since WindowStart.
-	Charts      []Chart
+	Charts      []experiments.Chart
 	Series      map[string][]probes.Point
 	Window      time.Duration
 	WindowStart time.Time
@@ -43,7 +50,7 @@ type Snapshot struct {
 
 // BlockState is a block and whether its fault is on.
 type BlockState struct {
-	Block
+	experiments.Block
 	Index     int
 	Active    bool
 	Since     time.Time // when it went on (Active) or off
@@ -99,6 +106,12 @@ func (s *Snapshot) Elapsed() time.Duration {
 	return s.Now.Sub(s.Started)
 }
 
+// Finals are each assumption's outcome as of the snapshot.
+func (s *Snapshot) Finals() []assume.AssumptionFinal { return assume.Finals(s.Assumptions, s.Now) }
+
+// Verdict judges a (final) snapshot.
+func (s *Snapshot) Verdict() assume.RunVerdict { return assume.Verdict(s.Finals(), s.Aborted) }
+
 // TargetRate sums the target rates of every load.
 func (s *Snapshot) TargetRate() float64 {
 	var r float64
@@ -111,7 +124,7 @@ func (s *Snapshot) TargetRate() float64 {
 // snapshot copies the session's state at now.
 func (s *Session) snapshot(now time.Time) Snapshot {
 	s.snapSeq++
-	win := s.exp.window()
+	win := s.exp.ChartWindow()
 	start := now.Add(-win)
 	oldest := s.started
 	if !s.history.IsZero() && s.history.Before(oldest) {
@@ -151,7 +164,14 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 		snap.Probes = append(snap.Probes, ProbeState{Name: p.spec.Name, Healthy: p.healthy, Err: p.err, Since: p.since})
 	}
 	n := min(len(s.timeline), 100)
-	snap.Timeline = append([]Event(nil), s.timeline[len(s.timeline)-n:]...)
+	snap.Timeline = append([]experiments.Event(nil), s.timeline[len(s.timeline)-n:]...)
+	names := s.store.Names()
+	snap.Values = make(map[string]float64, len(names))
+	for _, name := range names {
+		if p, ok := s.store.Last(name); ok && p.T.Equal(now) && finite(p.V) {
+			snap.Values[name] = p.V
+		}
+	}
 	for _, c := range s.exp.Charts {
 		for _, cs := range c.Series {
 			if _, ok := snap.Series[cs.Series]; !ok {
@@ -169,4 +189,12 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	s.windows = kept
 	snap.FaultWindows = append([]FaultWindow(nil), kept...)
 	return snap
+}
+
+// ReplayState is where a replay stands, for the cockpit's header.
+type ReplayState struct {
+	At       time.Duration
+	Duration time.Duration
+	Speed    float64
+	Paused   bool
 }

@@ -1,10 +1,14 @@
-package experiments
+package journal
 
 import (
 	"math"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/session"
 
 	"github.com/gameday-dev/gameday/probes"
 )
@@ -23,31 +27,23 @@ type Replay struct {
 	at     time.Duration // the replay's position since the start
 	speed  float64
 	paused bool
-	cmds   chan Command
-	snaps  chan Snapshot
+	cmds   chan session.Command
+	snaps  chan session.Snapshot
 	done   chan struct{}
 	once   sync.Once
 }
 
-// ReplayState is where a replay stands, for the cockpit's header.
-type ReplayState struct {
-	At       time.Duration
-	Duration time.Duration
-	Speed    float64
-	Paused   bool
-}
-
 // Replay commands, sent with Do.
 const (
-	CmdReplayPause CommandKind = "replay-pause" // toggle pause
-	CmdReplaySpeed CommandKind = "replay-speed" // Delta is the new speed (1, 10)
-	CmdReplaySeek  CommandKind = "replay-seek"  // Delta is seconds to move (negative: back)
+	CmdReplayPause session.CommandKind = "replay-pause" // toggle pause
+	CmdReplaySpeed session.CommandKind = "replay-speed" // Delta is the new speed (1, 10)
+	CmdReplaySeek  session.CommandKind = "replay-seek"  // Delta is seconds to move (negative: back)
 )
 
 // frame is the replayed state at one sample.
 type frame struct {
 	t      time.Time
-	states []AssumptionState
+	states []assume.AssumptionState
 	active map[string]float64
 	loads  map[string]float64
 	events int // how many events happened up to t
@@ -55,8 +51,8 @@ type frame struct {
 
 // NewReplay prepares a replay of j.
 func NewReplay(j *Journal) *Replay {
-	r := &Replay{j: j, start: j.Header.Started, speed: 1, charts: map[string]bool{}, cmds: make(chan Command, 64),
-		snaps: make(chan Snapshot, 1), done: make(chan struct{})}
+	r := &Replay{j: j, start: j.Header.Started, speed: 1, charts: map[string]bool{}, cmds: make(chan session.Command, 64),
+		snaps: make(chan session.Snapshot, 1), done: make(chan struct{})}
 	for _, c := range j.Header.Charts {
 		for _, cs := range c.Series {
 			r.charts[cs.Series] = true
@@ -77,12 +73,12 @@ func NewReplay(j *Journal) *Replay {
 // is a lookup.
 func (r *Replay) build() {
 	h := r.j.Header
-	states := make([]AssumptionState, len(h.Assumptions))
+	states := make([]assume.AssumptionState, len(h.Assumptions))
 	for i, c := range h.Assumptions {
-		states[i] = AssumptionState{Assumption: Assumption{Name: c.Name, Kind: c.Kind, Series: c.Series,
+		states[i] = assume.AssumptionState{Assumption: experiments.Assumption{Name: c.Name, Kind: c.Kind, Series: c.Series,
 			Aggregate: c.Aggregate, Window: time.Duration(c.Window), Op: c.Op, Threshold: c.Threshold, Unit: c.Unit,
 			Within: time.Duration(c.Within), Of: c.Of},
-			Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN(), Baseline: math.NaN(), Since: r.start}
+			Status: assume.StatusWaiting, Value: math.NaN(), Worst: math.NaN(), Baseline: math.NaN(), Since: r.start}
 	}
 	ev := 0
 	for _, s := range r.j.Samples {
@@ -96,10 +92,10 @@ func (r *Replay) build() {
 				continue
 			}
 			if c.Status != st.Status {
-				if st.Status == StatusViolated {
+				if st.Status == assume.StatusViolated {
 					st.ViolatedFor += s.T.Sub(st.Since)
 				}
-				if c.Status == StatusViolated {
+				if c.Status == assume.StatusViolated {
 					st.Violations++
 				}
 				st.Status, st.Since = c.Status, s.T
@@ -107,12 +103,12 @@ func (r *Replay) build() {
 			st.Value, st.HasValue = math.NaN(), false
 			if c.Value != nil {
 				st.Value, st.HasValue = *c.Value, true
-				if math.IsNaN(st.Worst) || st.worse(*c.Value, st.Worst) {
+				if math.IsNaN(st.Worst) || st.Worse(*c.Value, st.Worst) {
 					st.Worst = *c.Value
 				}
 			}
 		}
-		r.frames = append(r.frames, frame{t: s.T, states: append([]AssumptionState(nil), states...),
+		r.frames = append(r.frames, frame{t: s.T, states: append([]assume.AssumptionState(nil), states...),
 			active: s.Active, loads: s.Loads, events: ev})
 	}
 }
@@ -121,11 +117,11 @@ func (r *Replay) build() {
 func (r *Replay) Duration() time.Duration { return r.end.Sub(r.start) }
 
 // Snapshots delivers the replayed snapshots; closed when Run ends.
-func (r *Replay) Snapshots() <-chan Snapshot { return r.snaps }
+func (r *Replay) Snapshots() <-chan session.Snapshot { return r.snaps }
 
 // Do handles the replay's commands (pause, speed, seek); the commands of
 // a live session have no effect on a recording.
-func (r *Replay) Do(c Command) {
+func (r *Replay) Do(c session.Command) {
 	select {
 	case r.cmds <- c:
 	default:
@@ -160,7 +156,7 @@ func (r *Replay) Run(stop <-chan struct{}) {
 	}
 }
 
-func (r *Replay) handle(c Command) {
+func (r *Replay) handle(c session.Command) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	switch c.Kind {
@@ -182,7 +178,7 @@ func (r *Replay) handle(c Command) {
 func (r *Replay) publish() {
 	r.mu.Lock()
 	s := r.SnapshotAt(r.at)
-	s.Replay = &ReplayState{At: r.at, Duration: r.Duration(), Speed: r.speed, Paused: r.paused}
+	s.Replay = &session.ReplayState{At: r.at, Duration: r.Duration(), Speed: r.speed, Paused: r.paused}
 	r.mu.Unlock()
 	select {
 	case r.snaps <- s:
@@ -196,7 +192,7 @@ func (r *Replay) publish() {
 }
 
 // SnapshotAt rebuilds the snapshot of the game day at offset d.
-func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
+func (r *Replay) SnapshotAt(d time.Duration) session.Snapshot {
 	h := r.j.Header
 	now := r.start.Add(d)
 	win := time.Duration(h.Window)
@@ -207,17 +203,17 @@ func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
 	if from.Before(r.start) {
 		from = r.start
 	}
-	s := Snapshot{Name: h.Name, Description: h.Description, Now: now, Started: r.start, Window: win, WindowStart: from,
+	s := session.Snapshot{Name: h.Name, Description: h.Description, Now: now, Started: r.start, Window: win, WindowStart: from,
 		Charts: h.Charts, Series: map[string][]probes.Point{}}
 	i := sort.Search(len(r.frames), func(i int) bool { return r.frames[i].t.After(now) }) - 1
 	var fr frame
 	if i >= 0 {
 		fr = r.frames[i]
-		s.Assumptions = append([]AssumptionState(nil), fr.states...)
+		s.Assumptions = append([]assume.AssumptionState(nil), fr.states...)
 	} else {
 		for _, c := range h.Assumptions {
-			s.Assumptions = append(s.Assumptions, AssumptionState{Assumption: Assumption{Name: c.Name, Kind: c.Kind,
-				Op: c.Op, Threshold: c.Threshold, Unit: c.Unit, Within: time.Duration(c.Within)}, Status: StatusWaiting, Value: math.NaN(), Worst: math.NaN()})
+			s.Assumptions = append(s.Assumptions, assume.AssumptionState{Assumption: experiments.Assumption{Name: c.Name, Kind: c.Kind,
+				Op: c.Op, Threshold: c.Threshold, Unit: c.Unit, Within: time.Duration(c.Within)}, Status: assume.StatusWaiting, Value: math.NaN(), Worst: math.NaN()})
 		}
 	}
 	events := r.j.Events[:fr.events]
@@ -227,7 +223,7 @@ func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
 	if n := len(events); n > 100 {
 		events = events[n-100:]
 	}
-	s.Timeline = append([]Event(nil), events...)
+	s.Timeline = append([]experiments.Event(nil), events...)
 	since := map[string]time.Time{}
 	open := map[string]int{} // block → its open window in s.FaultWindows
 	for _, e := range r.j.Events {
@@ -235,23 +231,23 @@ func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
 			break
 		}
 		switch e.Kind {
-		case EventFaultStarted:
+		case experiments.EventFaultStarted:
 			since[e.Subject] = e.Time
 			open[e.Subject] = len(s.FaultWindows)
-			s.FaultWindows = append(s.FaultWindows, FaultWindow{Block: e.Subject, Index: r.blockIndex(e.Subject), Start: e.Time})
-		case EventFaultHalted, EventFaultError:
-			if i, ok := open[e.Subject]; ok && e.Kind == EventFaultHalted {
+			s.FaultWindows = append(s.FaultWindows, session.FaultWindow{Block: e.Subject, Index: r.blockIndex(e.Subject), Start: e.Time})
+		case experiments.EventFaultHalted, experiments.EventFaultError:
+			if i, ok := open[e.Subject]; ok && e.Kind == experiments.EventFaultHalted {
 				s.FaultWindows[i].End = e.Time
 				delete(open, e.Subject)
 			}
 			since[e.Subject] = e.Time
 		}
-		if e.Kind == EventAborted {
+		if e.Kind == experiments.EventAborted {
 			s.Aborted = e.Subject
 		}
 	}
 	for idx, b := range h.Blocks {
-		st := BlockState{Block: Block{Name: b.Name, Description: b.Description}, Index: idx, Since: since[b.Name]}
+		st := session.BlockState{Block: experiments.Block{Name: b.Name, Description: b.Description}, Index: idx, Since: since[b.Name]}
 		if st.Since.IsZero() {
 			st.Since = r.start
 		}
@@ -261,7 +257,7 @@ func (r *Replay) SnapshotAt(d time.Duration) Snapshot {
 		s.Blocks = append(s.Blocks, st)
 	}
 	for name, rate := range fr.loads {
-		s.Loads = append(s.Loads, LoadState{Name: name, TargetRate: rate})
+		s.Loads = append(s.Loads, session.LoadState{Name: name, TargetRate: rate})
 	}
 	sort.Slice(s.Loads, func(a, b int) bool { return s.Loads[a].Name < s.Loads[b].Name })
 	lo := sort.Search(len(r.j.Samples), func(k int) bool { return !r.j.Samples[k].T.Before(from) })

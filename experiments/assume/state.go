@@ -1,20 +1,34 @@
-package experiments
+package assume
 
 import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 )
 
 // Status is where an assumption stands now.
 type Status string
+
+// Statuses.
+const (
+	StatusWaiting      Status = "waiting"       // no data yet, or (recovery) no fault has halted yet
+	StatusInactive     Status = "inactive"      // outside the phase it applies in
+	StatusHolding      Status = "holding"       // the condition is true
+	StatusViolated     Status = "violated"      // the condition is false
+	StatusPending      Status = "pending"       // recovery: a fault is active
+	StatusRecovering   Status = "recovering"    // recovery: the clock runs
+	StatusRecovered    Status = "recovered"     // recovery: held again in time
+	StatusNotRecovered Status = "not recovered" // recovery: the limit passed
+)
 
 // Bad reports whether the status means the assumption is broken now.
 func (s Status) Bad() bool { return s == StatusViolated || s == StatusNotRecovered }
 
 // AssumptionState is an assumption's live judgement.
 type AssumptionState struct {
-	Assumption
+	experiments.Assumption
 	Status   Status
 	Since    time.Time // when Status began
 	Value    float64   // current value (NaN: none)
@@ -57,7 +71,7 @@ func (s *AssumptionState) Elapsed(now time.Time) time.Duration {
 // Detail renders the value against the threshold for the cockpit: "87 ms
 // of < 250 ms (margin 163 ms)", or the recovery clock.
 func (s *AssumptionState) Detail(now time.Time) string {
-	if s.Kind == AssumeRecovery {
+	if s.Kind == experiments.AssumeRecovery {
 		switch s.Status {
 		case StatusWaiting:
 			return "waits for a fault to halt"
@@ -65,18 +79,18 @@ func (s *AssumptionState) Detail(now time.Time) string {
 			return "fault active; clock starts on halt"
 		case StatusRecovering:
 			return fmt.Sprintf("recovering %s of %s",
-				FormatDuration(now.Sub(s.HaltedAt).Seconds()), FormatDuration(s.Within.Seconds()))
+				experiments.FormatDuration(now.Sub(s.HaltedAt).Seconds()), experiments.FormatDuration(s.Within.Seconds()))
 		case StatusRecovered:
-			return "recovered in " + FormatDuration(s.LastRecovery.Seconds())
+			return "recovered in " + experiments.FormatDuration(s.LastRecovery.Seconds())
 		default:
 			if s.Late {
-				return fmt.Sprintf("recovered late, in %s", FormatDuration(s.LastRecovery.Seconds()))
+				return fmt.Sprintf("recovered late, in %s", experiments.FormatDuration(s.LastRecovery.Seconds()))
 			}
-			return fmt.Sprintf("still broken %s after halt", FormatDuration(now.Sub(s.HaltedAt).Seconds()))
+			return fmt.Sprintf("still broken %s after halt", experiments.FormatDuration(now.Sub(s.HaltedAt).Seconds()))
 		}
 	}
 	if s.Status == StatusInactive {
-		if s.During == PhaseFaults {
+		if s.During == experiments.PhaseFaults {
 			return "applies while a fault is on"
 		}
 		return "applies once the faults have halted"
@@ -102,17 +116,17 @@ func (s *AssumptionState) Detail(now time.Time) string {
 // Verdict renders the one-line outcome printed when a game day ends.
 func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bool) {
 	name := s.Name + " (" + s.Condition() + ")"
-	if s.Kind == AssumeRecovery {
+	if s.Kind == experiments.AssumeRecovery {
 		attempts := s.RecoveredOK + s.RecoveryFailed
 		switch {
 		case s.RecoveryFailed > 0:
 			return "✗", fmt.Sprintf("%s: FAILED, not recovered in time after %d of %d halts",
 				name, s.RecoveryFailed, attempts), false
 		case s.RecoveredOK > 0:
-			text := fmt.Sprintf("%s: PASSED, recovered in %s", name, FormatDuration(s.SlowestRecov.Seconds()))
+			text := fmt.Sprintf("%s: PASSED, recovered in %s", name, experiments.FormatDuration(s.SlowestRecov.Seconds()))
 			if attempts > 1 {
 				text = fmt.Sprintf("%s: PASSED, recovered every time, the slowest in %s (%d halts)",
-					name, FormatDuration(s.SlowestRecov.Seconds()), attempts)
+					name, experiments.FormatDuration(s.SlowestRecov.Seconds()), attempts)
 			}
 			switch s.Status {
 			case StatusRecovering:
@@ -123,7 +137,7 @@ func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bo
 			return "✓", text, true
 		case s.Status == StatusRecovering:
 			return "–", fmt.Sprintf("%s: NOT JUDGED, still recovering at the end (%s)",
-				name, FormatDuration(now.Sub(s.HaltedAt).Seconds())), true
+				name, experiments.FormatDuration(now.Sub(s.HaltedAt).Seconds())), true
 		default:
 			return "–", name + ": NOT TESTED, no fault was halted", true
 		}
@@ -134,14 +148,14 @@ func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bo
 			return "–", name + ": NOT TESTED, its phase never came", true
 		case math.IsNaN(s.Worst):
 			return "✗", name + ": FAILED, no data: never measured", false
-		case s.BlindFor > s.window():
+		case s.BlindFor > s.EffectiveWindow():
 			return "✗", fmt.Sprintf("%s: FAILED, no data for %s while faults were on (worst seen %s)",
-				name, FormatDuration(s.BlindFor.Seconds()), s.Unit.Format(s.Worst)), false
+				name, experiments.FormatDuration(s.BlindFor.Seconds()), s.Unit.Format(s.Worst)), false
 		}
 		return "✓", fmt.Sprintf("%s: PASSED, held throughout (worst %s)", name, s.Unit.Format(s.Worst)), true
 	}
 	return "✗", fmt.Sprintf("%s: FAILED, violated %d× for %s in all (worst %s)",
-		name, s.Violations, FormatDuration(s.violatedFor(now).Seconds()), s.Unit.Format(s.Worst)), false
+		name, s.Violations, experiments.FormatDuration(s.violatedFor(now).Seconds()), s.Unit.Format(s.Worst)), false
 }
 
 // violatedFor includes a violation still under way.

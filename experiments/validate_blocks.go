@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// OnProxy reports whether faults of kind k act on a proxy (gameday's own
+// or a Toxiproxy server's).
+func (k FaultKind) OnProxy() bool { return faultSpecs[k].target == "proxy" }
+
 // faultSpec says what a fault kind acts on and which parameters it takes,
 // per protocol for proxy faults ("" for the others).
 type faultSpec struct {

@@ -1,19 +1,20 @@
-package experiments
+package session
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 
 	"github.com/gameday-dev/gameday/inject"
 )
 
 // blockRun is a block as the session runs it.
 type blockRun struct {
-	spec      Block
+	spec      experiments.Block
 	index     int
 	inj       inject.Injector
 	curve     inject.Curve
@@ -27,11 +28,11 @@ type blockRun struct {
 
 // advancer is a part of a block with a clock of its own (a sequence).
 type advancer interface {
-	advance(now time.Time) (finished bool, events []Event, err error)
+	advance(now time.Time) (finished bool, events []experiments.Event, err error)
 }
 
 // buildBlock builds a block's injector: simple, parallel or sequence.
-func (s *Session) buildBlock(b Block, index int) (*blockRun, error) {
+func (s *Session) buildBlock(b experiments.Block, index int) (*blockRun, error) {
 	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, lasts: b.Duration, intensity: 1, manual: 1}
 	for _, st := range b.Sequence {
 		br.lasts += st.For
@@ -42,7 +43,7 @@ func (s *Session) buildBlock(b Block, index int) (*blockRun, error) {
 	}
 	br.inj = inj
 	if b.Curve != nil {
-		if br.curve, err = buildCurve(b.Curve); err != nil {
+		if br.curve, err = b.Curve.Build(); err != nil {
 			return nil, fmt.Errorf("block %q: %w", b.Name, err)
 		}
 	}
@@ -52,7 +53,7 @@ func (s *Session) buildBlock(b Block, index int) (*blockRun, error) {
 // blockInjector builds b's injector; path names this instance (the
 // top-level block, then the children down to b), so that two instances of
 // one block record what to revert under keys of their own.
-func (s *Session) blockInjector(b Block, path string, kills, seen map[string]bool) (inject.Injector, error) {
+func (s *Session) blockInjector(b experiments.Block, path string, kills, seen map[string]bool) (inject.Injector, error) {
 	if seen[b.Name] {
 		return nil, fmt.Errorf("block %q: contains itself", b.Name)
 	}
@@ -72,7 +73,7 @@ func (s *Session) blockInjector(b Block, path string, kills, seen map[string]boo
 		// starts within the composite.
 		ch := &child{inj: inj, dur: c.Duration, now: s.now, outer: 1}
 		if c.Curve != nil {
-			if ch.curve, err = buildCurve(c.Curve); err != nil {
+			if ch.curve, err = c.Curve.Build(); err != nil {
 				return nil, fmt.Errorf("block %q: %w", c.Name, err)
 			}
 		}
@@ -100,7 +101,7 @@ func (s *Session) blockInjector(b Block, path string, kills, seen map[string]boo
 		}
 		return q, nil
 	}
-	if b.Fault != nil && b.Fault.Kind == FaultKill {
+	if b.Fault != nil && b.Fault.Kind == experiments.FaultKill {
 		kills[b.Fault.Target] = true
 	}
 	return s.buildInjector(b, path)
@@ -129,7 +130,7 @@ func (b *blockRun) start(ctx context.Context, now time.Time) error {
 }
 
 // advance drives the block's curve and sequences at now.
-func (b *blockRun) advance(now time.Time) (bool, []Event, error) {
+func (b *blockRun) advance(now time.Time) (bool, []experiments.Event, error) {
 	var errs []error
 	if b.curve != nil {
 		i := b.effective(now)
@@ -139,36 +140,13 @@ func (b *blockRun) advance(now time.Time) (bool, []Event, error) {
 		}
 	}
 	var finished bool
-	var events []Event
+	var events []experiments.Event
 	if a, ok := b.inj.(advancer); ok {
 		f, ev, err := a.advance(now)
 		finished, events = f, ev
 		errs = append(errs, err)
 	}
 	return finished, events, errors.Join(errs...)
-}
-
-// Summary says what a block does, in a line: its fault and load change,
-// or what it composes.
-func (b Block) Summary() string {
-	switch {
-	case len(b.Parallel) > 0:
-		return "together: " + strings.Join(b.Parallel, ", ")
-	case len(b.Sequence) > 0:
-		var steps []string
-		for _, s := range b.Sequence {
-			steps = append(steps, fmt.Sprintf("%s for %s", s.Block, FormatDuration(s.For.Seconds())))
-		}
-		return "in turn: " + strings.Join(steps, ", then ")
-	}
-	var parts []string
-	if b.Fault != nil {
-		parts = append(parts, b.Fault.Describe())
-	}
-	if b.Load != nil {
-		parts = append(parts, fmt.Sprintf("load %s ×%g", b.Load.Target, b.Load.Factor))
-	}
-	return strings.Join(parts, ", ")
 }
 
 // sequence runs its steps one after another.
@@ -215,7 +193,7 @@ func (q *sequence) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (q *sequence) advance(now time.Time) (bool, []Event, error) {
+func (q *sequence) advance(now time.Time) (bool, []experiments.Event, error) {
 	if !q.on || q.cur >= len(q.steps) {
 		return !q.on, nil, nil
 	}
@@ -240,22 +218,22 @@ func (q *sequence) advance(now time.Time) (bool, []Event, error) {
 	}
 	q.stepSince = now
 	next := q.steps[q.cur]
-	ev := Event{Time: now, Kind: EventInfo, Subject: q.name,
-		Text: fmt.Sprintf("step %d of %d: %s for %s", q.cur+1, len(q.steps), next.name, FormatDuration(next.dur.Seconds()))}
+	ev := experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: q.name,
+		Text: fmt.Sprintf("step %d of %d: %s for %s", q.cur+1, len(q.steps), next.name, experiments.FormatDuration(next.dur.Seconds()))}
 	if err := next.inj.Start(ctx); err != nil {
-		return false, []Event{ev}, fmt.Errorf("step %s could not start: %w", next.name, err)
+		return false, []experiments.Event{ev}, fmt.Errorf("step %s could not start: %w", next.name, err)
 	}
 	if err := next.inj.Update(ctx, q.intensity); err != nil {
-		return false, []Event{ev}, fmt.Errorf("step %s: %w", next.name, err)
+		return false, []experiments.Event{ev}, fmt.Errorf("step %s: %w", next.name, err)
 	}
-	return false, []Event{ev}, nil
+	return false, []experiments.Event{ev}, nil
 }
 
 // group's advance drives the clocks inside a parallel group (sequences,
 // children with a curve or a duration); the group finishes when every part
 // has finished, so a part without an end keeps it on until it is halted.
-func (g *group) advance(now time.Time) (bool, []Event, error) {
-	var events []Event
+func (g *group) advance(now time.Time) (bool, []experiments.Event, error) {
+	var events []experiments.Event
 	var errs []error
 	finished := 0
 	for _, p := range g.parts {
@@ -316,7 +294,7 @@ func (c *child) Stop(ctx context.Context) error {
 	return c.inj.Stop(ctx)
 }
 
-func (c *child) advance(now time.Time) (bool, []Event, error) {
+func (c *child) advance(now time.Time) (bool, []experiments.Event, error) {
 	if !c.on {
 		return true, nil, nil
 	}

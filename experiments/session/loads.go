@@ -1,9 +1,11 @@
-package experiments
+package session
 
 import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
@@ -11,7 +13,7 @@ import (
 
 // loadRun is a running load profile and the scale factors blocks put on it.
 type loadRun struct {
-	spec   Load
+	spec   experiments.Load
 	gen    *probes.Load
 	scales map[string]float64
 	curve  inject.Curve
@@ -53,7 +55,7 @@ func (s *Session) load(name string) *loadRun {
 
 // newLoadRun builds a load whose histograms cover window, the longest
 // window anything asks of it.
-func newLoadRun(spec Load, window time.Duration, onResult func(string, time.Duration)) (*loadRun, error) {
+func newLoadRun(spec experiments.Load, window time.Duration, onResult func(string, time.Duration)) (*loadRun, error) {
 	h := http.Header{}
 	for k, v := range spec.Header {
 		h.Set(k, v)
@@ -67,7 +69,7 @@ func newLoadRun(spec Load, window time.Duration, onResult func(string, time.Dura
 	}
 	lr := &loadRun{spec: spec, gen: gen, scales: map[string]float64{}}
 	if spec.Curve != nil {
-		if lr.curve, err = buildCurve(spec.Curve); err != nil {
+		if lr.curve, err = spec.Curve.Build(); err != nil {
 			return nil, fmt.Errorf("load %q: %w", spec.Name, err)
 		}
 		lr.apply(0)
@@ -80,34 +82,34 @@ func (l *loadRun) record(store *probes.Store, now time.Time) {
 	smp := l.gen.Collect(now)
 	l.last = smp
 	n := l.spec.Name
-	store.Append(n+SeriesRate, probes.Point{T: now, V: smp.TargetRate})
-	store.Append(n+SeriesThroughput, probes.Point{T: now, V: smp.Throughput})
+	store.Append(n+experiments.SeriesRate, probes.Point{T: now, V: smp.TargetRate})
+	store.Append(n+experiments.SeriesThroughput, probes.Point{T: now, V: smp.Throughput})
 	if smp.Count == 0 {
 		return // no completed request in the window: no latency, no error rate
 	}
-	store.Append(n+SeriesErrorRate, probes.Point{T: now, V: smp.ErrorRate * 100})
+	store.Append(n+experiments.SeriesErrorRate, probes.Point{T: now, V: smp.ErrorRate * 100})
 	if smp.Max == 0 {
 		return // only hits that were not sent: no latency
 	}
-	store.Append(n+SeriesP50, probes.Point{T: now, V: ms(smp.P50)})
-	store.Append(n+SeriesP90, probes.Point{T: now, V: ms(smp.P90)})
-	store.Append(n+SeriesP95, probes.Point{T: now, V: ms(smp.P95)})
-	store.Append(n+SeriesP99, probes.Point{T: now, V: ms(smp.P99)})
-	store.Append(n+SeriesMax, probes.Point{T: now, V: ms(smp.Max)})
+	store.Append(n+experiments.SeriesP50, probes.Point{T: now, V: ms(smp.P50)})
+	store.Append(n+experiments.SeriesP90, probes.Point{T: now, V: ms(smp.P90)})
+	store.Append(n+experiments.SeriesP95, probes.Point{T: now, V: ms(smp.P95)})
+	store.Append(n+experiments.SeriesP99, probes.Point{T: now, V: ms(smp.P99)})
+	store.Append(n+experiments.SeriesMax, probes.Point{T: now, V: ms(smp.Max)})
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // loadWindows is, per load, the longest window an assumption or guardrail
 // asks of it (at least the load's own window).
-func loadWindows(e *Experiment) map[string]time.Duration {
+func loadWindows(e *experiments.Experiment) map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, l := range e.Loads {
 		out[l.Name] = max(l.Window, 5*time.Second)
 	}
-	judge := func(a Assumption) {
+	judge := func(a experiments.Assumption) {
 		if _, ok := out[a.Series]; ok {
-			out[a.Series] = max(out[a.Series], a.window())
+			out[a.Series] = max(out[a.Series], a.EffectiveWindow())
 		}
 	}
 	for _, a := range e.Assumptions {

@@ -1,4 +1,4 @@
-package experiments
+package session
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
@@ -25,7 +27,7 @@ func (s *Session) backfill() {
 			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		pts, err := r.Range(ctx, s.started.Add(-s.exp.window()), s.started, p.spec.every(s.exp))
+		pts, err := r.Range(ctx, s.started.Add(-s.exp.ChartWindow()), s.started, p.spec.SamplePeriod(s.exp))
 		cancel()
 		if err != nil {
 			s.log.Warn("no history for a probe", "probe", p.spec.Name, "err", err.Error())
@@ -53,7 +55,7 @@ func (s *Session) watch(ctx context.Context, name string, p *inject.Process) {
 		case <-inc.Done():
 		}
 		if !inc.Stopping() {
-			s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventError, Subject: name,
+			s.Do(Command{Kind: CmdEvent, Event: experiments.Event{Kind: experiments.EventError, Subject: name,
 				Text: fmt.Sprintf("process %s (pid %d) exited: %v", name, inc.PID(), inc.Err())}})
 		}
 		select {
@@ -64,46 +66,6 @@ func (s *Session) watch(ctx context.Context, name string, p *inject.Process) {
 	}
 }
 
-// writeSample writes the interval into the journal: what every series
-// got at the snapshot's time, each assumption's state, the active blocks
-// and the loads' rates.
-func (s *Session) writeSample(snap *Snapshot) {
-	if s.journal == nil {
-		return
-	}
-	now := snap.Now
-	smp := JournalSample{Type: "sample", T: now, Series: map[string]float64{}, Assumptions: map[string]SampleCheck{}}
-	for _, name := range s.store.Names() {
-		if p, ok := s.store.Last(name); ok && p.T.Equal(now) && finite(p.V) {
-			smp.Series[name] = p.V
-		}
-	}
-	for _, a := range snap.Assumptions {
-		c := SampleCheck{Status: a.Status}
-		if a.HasValue && finite(a.Value) {
-			v := a.Value
-			c.Value = &v
-		}
-		smp.Assumptions[a.Name] = c
-	}
-	for _, b := range snap.Blocks {
-		if b.Active {
-			if smp.Active == nil {
-				smp.Active = map[string]float64{}
-			}
-			smp.Active[b.Name] = b.Intensity
-		}
-	}
-	if len(snap.Loads) > 0 {
-		smp.Loads = map[string]float64{}
-		for _, l := range snap.Loads {
-			smp.Loads[l.Name] = l.TargetRate
-		}
-	}
-	s.journal.put(smp)
-	s.journal.flush()
-}
-
 // output reports a line a command fault printed.
 //
 // A command that prints a lot would bury the timeline: the first
@@ -112,9 +74,9 @@ func (s *Session) output(block, stream, line string) {
 	v, _ := s.outputs.LoadOrStore(block, new(atomic.Int64))
 	switch n := v.(*atomic.Int64).Add(1); {
 	case n <= maxOutputLines:
-		s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventOutput, Subject: block, Text: stream + ": " + line}})
+		s.Do(Command{Kind: CmdEvent, Event: experiments.Event{Kind: experiments.EventOutput, Subject: block, Text: stream + ": " + line}})
 	case n == maxOutputLines+1:
-		s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventOutput, Subject: block, Text: "(more output, not shown)"}})
+		s.Do(Command{Kind: CmdEvent, Event: experiments.Event{Kind: experiments.EventOutput, Subject: block, Text: "(more output, not shown)"}})
 	}
 }
 

@@ -1,4 +1,4 @@
-package experiments_test
+package assume_test
 
 import (
 	"math"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
 	"github.com/gameday-dev/gameday/probes"
 )
 
@@ -19,14 +20,14 @@ func at(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Seco
 // evaluates at its time.
 type clockedChecks struct {
 	t      *testing.T
-	checks *experiments.Checks
+	checks *assume.Checks
 	store  *probes.Store
-	phase  experiments.FaultPhase
+	phase  assume.FaultPhase
 	events []experiments.Event
 }
 
 func newClocked(t *testing.T, specs ...experiments.Assumption) *clockedChecks {
-	return &clockedChecks{t: t, checks: experiments.NewChecks(specs), store: probes.NewStore(1000)}
+	return &clockedChecks{t: t, checks: assume.NewChecks(specs), store: probes.NewStore(1000)}
 }
 
 func (c *clockedChecks) feed(sec float64, series string, v float64) {
@@ -35,10 +36,10 @@ func (c *clockedChecks) feed(sec float64, series string, v float64) {
 }
 
 func (c *clockedChecks) eval(sec float64) {
-	c.events = append(c.events, c.checks.Evaluate(at(sec), experiments.StoreObservations(c.store), c.phase)...)
+	c.events = append(c.events, c.checks.Evaluate(at(sec), assume.StoreObservations(c.store), c.phase)...)
 }
 
-func (c *clockedChecks) state(i int) experiments.AssumptionState {
+func (c *clockedChecks) state(i int) assume.AssumptionState {
 	return c.checks.States()[i]
 }
 
@@ -58,22 +59,22 @@ func p99Below250() experiments.Assumption {
 func TestThresholdStates(t *testing.T) {
 	c := newClocked(t, p99Below250())
 	c.eval(0)
-	if s := c.state(0); s.Status != experiments.StatusWaiting || s.HasValue {
+	if s := c.state(0); s.Status != assume.StatusWaiting || s.HasValue {
 		t.Fatalf("before any data: %s (has value %v), want waiting", s.Status, s.HasValue)
 	}
 	c.feed(1, "lat", 80)
-	if s := c.state(0); s.Status != experiments.StatusHolding || s.Value != 80 || s.Margin(s.Value) != 170 {
+	if s := c.state(0); s.Status != assume.StatusHolding || s.Value != 80 || s.Margin(s.Value) != 170 {
 		t.Fatalf("at 80 ms: %s value %v margin %v, want holding 80 margin 170", s.Status, s.Value, s.Margin(s.Value))
 	}
 	c.feed(2, "lat", 400)
 	s := c.state(0)
-	if s.Status != experiments.StatusViolated || s.Violations != 1 || !s.Since.Equal(at(2)) {
+	if s.Status != assume.StatusViolated || s.Violations != 1 || !s.Since.Equal(at(2)) {
 		t.Fatalf("at 400 ms: %s violations %d since %v, want violated once since 2s", s.Status, s.Violations, s.Since)
 	}
 	c.feed(3, "lat", 600)
 	c.feed(5.5, "lat", 100)
 	s = c.state(0)
-	if s.Status != experiments.StatusHolding || s.ViolatedFor != 3500*time.Millisecond || s.Worst != 600 {
+	if s.Status != assume.StatusHolding || s.ViolatedFor != 3500*time.Millisecond || s.Worst != 600 {
 		t.Fatalf("restored: %s violated for %v worst %v, want holding, 3.5s, 600", s.Status, s.ViolatedFor, s.Worst)
 	}
 	want := []experiments.EventKind{experiments.EventViolated, experiments.EventRestored}
@@ -82,7 +83,7 @@ func TestThresholdStates(t *testing.T) {
 	}
 	// The data stops: after the window the assumption waits again.
 	c.eval(8)
-	if s := c.state(0); s.Status != experiments.StatusWaiting {
+	if s := c.state(0); s.Status != assume.StatusWaiting {
 		t.Fatalf("3s after the last point (window 2s): %s, want waiting", s.Status)
 	}
 	st := c.state(0)
@@ -147,22 +148,22 @@ func recovery(within time.Duration) experiments.Assumption {
 func TestRecoveryMeasuresTimeToHoldAgain(t *testing.T) {
 	c := newClocked(t, p99Below250(), recovery(30*time.Second))
 	c.feed(1, "lat", 50)
-	if s := c.state(1); s.Status != experiments.StatusWaiting {
+	if s := c.state(1); s.Status != assume.StatusWaiting {
 		t.Fatalf("no fault yet: %s, want waiting", s.Status)
 	}
 	c.phase.Active = 1
 	c.feed(2, "lat", 400)
-	if s := c.state(1); s.Status != experiments.StatusPending {
+	if s := c.state(1); s.Status != assume.StatusPending {
 		t.Fatalf("fault active: %s, want pending", s.Status)
 	}
-	c.phase = experiments.FaultPhase{Active: 0, LastHalt: at(10)}
+	c.phase = assume.FaultPhase{Active: 0, LastHalt: at(10)}
 	c.feed(10.25, "lat", 380)
-	if s := c.state(1); s.Status != experiments.StatusRecovering {
+	if s := c.state(1); s.Status != assume.StatusRecovering {
 		t.Fatalf("after the halt, still violated: %s, want recovering", s.Status)
 	}
 	c.feed(14.5, "lat", 90)
 	s := c.state(1)
-	if s.Status != experiments.StatusRecovered || s.LastRecovery != 4500*time.Millisecond {
+	if s.Status != assume.StatusRecovered || s.LastRecovery != 4500*time.Millisecond {
 		t.Fatalf("held again 4.5s after halt: %s in %v, want recovered in 4.5s", s.Status, s.LastRecovery)
 	}
 	if sym, _, passed := s.Verdict(at(20)); sym != "✓" || !passed {
@@ -174,11 +175,11 @@ func TestRecoveryTooSlow(t *testing.T) {
 	c := newClocked(t, p99Below250(), recovery(5*time.Second))
 	c.phase.Active = 1
 	c.feed(1, "lat", 400)
-	c.phase = experiments.FaultPhase{LastHalt: at(2)}
+	c.phase = assume.FaultPhase{LastHalt: at(2)}
 	c.feed(4, "lat", 400)
 	c.feed(7.5, "lat", 400)
 	s := c.state(1)
-	if s.Status != experiments.StatusNotRecovered || s.RecoveryFailed != 1 {
+	if s.Status != assume.StatusNotRecovered || s.RecoveryFailed != 1 {
 		t.Fatalf("5.5s after halt and still broken: %s failed=%d, want not recovered once", s.Status, s.RecoveryFailed)
 	}
 	c.feed(9, "lat", 100)
@@ -193,14 +194,14 @@ func TestRecoveryTooSlow(t *testing.T) {
 
 func TestRecoveryRestartsOnNewFault(t *testing.T) {
 	c := newClocked(t, p99Below250(), recovery(30*time.Second))
-	c.phase = experiments.FaultPhase{LastHalt: at(1)}
+	c.phase = assume.FaultPhase{LastHalt: at(1)}
 	c.feed(1.5, "lat", 400)
-	c.phase = experiments.FaultPhase{Active: 1, LastHalt: at(1)}
+	c.phase = assume.FaultPhase{Active: 1, LastHalt: at(1)}
 	c.feed(2, "lat", 400)
-	c.phase = experiments.FaultPhase{LastHalt: at(10)}
+	c.phase = assume.FaultPhase{LastHalt: at(10)}
 	c.feed(11, "lat", 100)
 	s := c.state(1)
-	if s.Status != experiments.StatusRecovered || s.LastRecovery != time.Second || s.RecoveredOK != 1 {
+	if s.Status != assume.StatusRecovered || s.LastRecovery != time.Second || s.RecoveredOK != 1 {
 		t.Fatalf("recovery after the second halt: %s in %v (ok=%d), want recovered in 1s once", s.Status, s.LastRecovery, s.RecoveredOK)
 	}
 }
@@ -212,9 +213,9 @@ func TestRecoveryCoversOnlyNamed(t *testing.T) {
 	r.Of = []string{"p99"}
 	c := newClocked(t, p99Below250(), other, r)
 	c.store.Append("err", probes.Point{T: at(0.5), V: 999}) // "errors" stays violated
-	c.phase = experiments.FaultPhase{LastHalt: at(0)}
+	c.phase = assume.FaultPhase{LastHalt: at(0)}
 	c.feed(1, "lat", 100)
-	if s := c.state(2); s.Status != experiments.StatusRecovered {
+	if s := c.state(2); s.Status != assume.StatusRecovered {
 		t.Fatalf("recovery of p99 only: %s, want recovered although 'errors' is violated", s.Status)
 	}
 }
@@ -258,24 +259,24 @@ func TestPhases(t *testing.T) {
 	c := newClocked(t, during, after)
 	c.feed(1, "lat", 400) // no fault yet: neither applies
 	for i := 0; i < 2; i++ {
-		if s := c.state(i); s.Status != experiments.StatusInactive || s.Violations != 0 {
+		if s := c.state(i); s.Status != assume.StatusInactive || s.Violations != 0 {
 			t.Fatalf("%s before any fault: %s with %d violations, want inactive", s.Name, s.Status, s.Violations)
 		}
 	}
-	c.phase = experiments.FaultPhase{Active: 1}
+	c.phase = assume.FaultPhase{Active: 1}
 	c.feed(2, "lat", 400)
-	if s := c.state(0); s.Status != experiments.StatusViolated {
+	if s := c.state(0); s.Status != assume.StatusViolated {
 		t.Fatalf("during a fault: %s, want violated", s.Status)
 	}
-	if s := c.state(1); s.Status != experiments.StatusInactive {
+	if s := c.state(1); s.Status != assume.StatusInactive {
 		t.Fatalf("'after' during a fault: %s, want inactive", s.Status)
 	}
-	c.phase = experiments.FaultPhase{LastHalt: at(3)}
+	c.phase = assume.FaultPhase{LastHalt: at(3)}
 	c.feed(4, "lat", 100)
-	if s := c.state(0); s.Status != experiments.StatusInactive || s.ViolatedFor != 2*time.Second {
+	if s := c.state(0); s.Status != assume.StatusInactive || s.ViolatedFor != 2*time.Second {
 		t.Fatalf("'during' after the halt: %s, violated for %v; want inactive after 2s violated", s.Status, s.ViolatedFor)
 	}
-	if s := c.state(1); s.Status != experiments.StatusHolding {
+	if s := c.state(1); s.Status != assume.StatusHolding {
 		t.Fatalf("'after' after the halt: %s, want holding", s.Status)
 	}
 }
@@ -287,13 +288,13 @@ func TestSlope(t *testing.T) {
 	for i := 0; i <= 8; i++ {
 		c.feed(float64(i), "q", 100+2*float64(i)) // +2 per second
 	}
-	if s := c.state(0); s.Status != experiments.StatusHolding || s.Value < 1.99 || s.Value > 2.01 {
+	if s := c.state(0); s.Status != assume.StatusHolding || s.Value < 1.99 || s.Value > 2.01 {
 		t.Fatalf("a queue growing 2/s: %s at %v/s, want holding at 2", s.Status, s.Value)
 	}
 	for i := 9; i <= 20; i++ {
 		c.feed(float64(i), "q", 100+10*float64(i)) // now +10 per second
 	}
-	if s := c.state(0); s.Status != experiments.StatusViolated {
+	if s := c.state(0); s.Status != assume.StatusViolated {
 		t.Fatalf("a queue growing 10/s: %s at %v/s, want violated", s.Status, s.Value)
 	}
 }
@@ -304,16 +305,16 @@ func TestRelativeToBaseline(t *testing.T) {
 	c := newClocked(t, a)
 	c.feed(1, "lat", 90)
 	c.feed(2, "lat", 100) // the baseline: the last value before the first fault
-	if s := c.state(0); s.Status != experiments.StatusWaiting {
+	if s := c.state(0); s.Status != assume.StatusWaiting {
 		t.Fatalf("before the first fault: %s, want waiting (measuring the baseline)", s.Status)
 	}
 	c.phase.Active = 1
 	c.feed(3, "lat", 140)
-	if s := c.state(0); s.Status != experiments.StatusHolding || s.Threshold != 150 {
+	if s := c.state(0); s.Status != assume.StatusHolding || s.Threshold != 150 {
 		t.Fatalf("140 against 1.5× a 100 baseline: %s (threshold %v), want holding under 150", s.Status, s.Threshold)
 	}
 	c.feed(4, "lat", 160)
-	if s := c.state(0); s.Status != experiments.StatusViolated {
+	if s := c.state(0); s.Status != assume.StatusViolated {
 		t.Fatalf("160 against 150: %s, want violated", s.Status)
 	}
 	st := c.state(0)

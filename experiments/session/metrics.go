@@ -1,10 +1,14 @@
-package experiments
+package session
 
 import (
 	"time"
 
-	"github.com/gameday-dev/gameday/probes"
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gameday-dev/gameday/probes"
 )
 
 // Metrics publishes what a session does as Prometheus metrics, on a
@@ -28,8 +32,8 @@ type Metrics struct {
 }
 
 // assumptionStates are the values of the state label.
-var assumptionStates = []Status{StatusWaiting, StatusHolding, StatusViolated, StatusPending,
-	StatusRecovering, StatusRecovered, StatusNotRecovered}
+var assumptionStates = []assume.Status{assume.StatusWaiting, assume.StatusHolding, assume.StatusViolated, assume.StatusPending,
+	assume.StatusRecovering, assume.StatusRecovered, assume.StatusNotRecovered}
 
 // NewMetrics registers gameday's metrics on reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
@@ -59,8 +63,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	return m
 }
 
-// Observe updates the gauges from a snapshot; the session calls it every
-// interval.
+// Begin implements Sink.
+func (m *Metrics) Begin(*experiments.Experiment, time.Time) {}
+
+// Event implements Sink.
+func (m *Metrics) Event(experiments.Event) {}
+
+// Sample implements Sink: it updates the gauges.
+func (m *Metrics) Sample(s *Snapshot) { m.Observe(s) }
+
+// End implements Sink.
+func (m *Metrics) End(s *Snapshot) { m.Observe(s) }
+
+// Observe updates the gauges from a snapshot.
 func (m *Metrics) Observe(s *Snapshot) {
 	m.elapsed.Set(s.Elapsed().Seconds())
 	m.faultsActive.Set(float64(s.ActiveFaults()))
@@ -84,7 +99,7 @@ func (m *Metrics) Observe(s *Snapshot) {
 			m.assumptionState.WithLabelValues(a.Name, string(st)).Set(v)
 		}
 		ok := 0.0
-		if a.Status == StatusHolding || a.Status == StatusRecovered {
+		if a.Status == assume.StatusHolding || a.Status == assume.StatusRecovered {
 			ok = 1
 		}
 		m.assumptionOK.WithLabelValues(a.Name).Set(ok)

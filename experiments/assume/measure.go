@@ -1,9 +1,11 @@
-package experiments
+package assume
 
 import (
 	"math"
 	"sort"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 
 	"github.com/gameday-dev/gameday/probes"
 )
@@ -29,39 +31,39 @@ func (storeObs) LoadWindow(string, time.Time, time.Duration, ...float64) (probes
 	return probes.WindowStats{}, false
 }
 
-var aggPercentile = map[Aggregate]float64{AggP50: 50, AggP90: 90, AggP95: 95, AggP99: 99}
+var aggPercentile = map[experiments.Aggregate]float64{experiments.AggP50: 50, experiments.AggP90: 90, experiments.AggP95: 95, experiments.AggP99: 99}
 
-// measure computes the assumption's value at now, NaN when there is no
+// Measure computes the assumption's value at now, NaN when there is no
 // data.
-func (a *Assumption) measure(now time.Time, obs Observations) float64 {
-	w := a.window()
+func Measure(a *experiments.Assumption, now time.Time, obs Observations) float64 {
+	w := a.EffectiveWindow()
 	pct := aggPercentile[a.Aggregate]
 	if ws, ok := obs.LoadWindow(a.Series, now, w, pct); ok {
 		switch a.Aggregate {
-		case AggErrorRate:
+		case experiments.AggErrorRate:
 			return ws.ErrorRate * 100
-		case AggRate:
+		case experiments.AggRate:
 			return ws.Throughput
-		case AggMax:
+		case experiments.AggMax:
 			if ws.Max == 0 {
 				return math.NaN()
 			}
-			return ms(ws.Max)
+			return experiments.Millis(ws.Max)
 		default:
 			if len(ws.Latency) == 0 || ws.Max == 0 {
 				return math.NaN()
 			}
-			return ms(ws.Latency[0])
+			return experiments.Millis(ws.Latency[0])
 		}
 	}
-	if a.Aggregate == AggErrorRate {
-		v := aggregate(AggAvg, obs.Points(a.Series+".failed", now.Add(-w)))
+	if a.Aggregate == experiments.AggErrorRate {
+		v := aggregate(experiments.AggAvg, obs.Points(a.Series+".failed", now.Add(-w)))
 		return v * 100
 	}
 	return aggregate(a.Aggregate, obs.Points(a.Series, now.Add(-w)))
 }
 
-func aggregate(agg Aggregate, pts []probes.Point) float64 {
+func aggregate(agg experiments.Aggregate, pts []probes.Point) float64 {
 	if len(pts) == 0 {
 		return math.NaN()
 	}
@@ -75,9 +77,9 @@ func aggregate(agg Aggregate, pts []probes.Point) float64 {
 		return vs[max(rank, 0)]
 	}
 	switch agg {
-	case AggSlope:
+	case experiments.AggSlope:
 		return slope(pts)
-	case AggRate:
+	case experiments.AggRate:
 		if len(pts) < 2 {
 			return math.NaN()
 		}
@@ -96,19 +98,19 @@ func aggregate(agg Aggregate, pts []probes.Point) float64 {
 			return math.NaN()
 		}
 		return inc / dt
-	case AggAvg:
+	case experiments.AggAvg:
 		var sum float64
 		for _, p := range pts {
 			sum += p.V
 		}
 		return sum / float64(len(pts))
-	case AggMax:
+	case experiments.AggMax:
 		m := pts[0].V
 		for _, p := range pts[1:] {
 			m = math.Max(m, p.V)
 		}
 		return m
-	case AggMin:
+	case experiments.AggMin:
 		m := pts[0].V
 		for _, p := range pts[1:] {
 			m = math.Min(m, p.V)

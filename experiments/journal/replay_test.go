@@ -1,21 +1,26 @@
-package experiments_test
+package journal_test
 
 import (
 	"testing"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/journal"
+	"github.com/gameday-dev/gameday/experiments/session"
 )
+
+var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
 // syntheticJournal is 10 s of a game day: a fault from 3 s to 6 s, an
 // assumption violated from 4 s to 7 s.
-func syntheticJournal() *experiments.Journal {
+func syntheticJournal() *journal.Journal {
 	start := t0
-	j := &experiments.Journal{Header: experiments.JournalHeader{Type: "header", Version: 1, Name: "synthetic", Started: start,
+	j := &journal.Journal{Header: journal.Header{Type: "header", Version: 1, Name: "synthetic", Started: start,
 		Interval: experiments.Duration(time.Second), Window: experiments.Duration(time.Minute),
-		Assumptions: []experiments.JournalCheck{{Name: "p99", Kind: experiments.AssumeThreshold, Series: "api.p99",
+		Assumptions: []journal.Check{{Name: "p99", Kind: experiments.AssumeThreshold, Series: "api.p99",
 			Op: experiments.Below, Threshold: 100, Unit: experiments.UnitMillis}},
-		Blocks: []experiments.JournalBlock{{Name: "slow", Summary: "200 ms delay on api"}},
+		Blocks: []journal.Block{{Name: "slow", Summary: "200 ms delay on api"}},
 		Charts: []experiments.Chart{{Title: "p99", Series: []experiments.ChartSeries{{Series: "api.p99", Label: "p99"}}}}}}
 	j.Events = append(j.Events,
 		experiments.Event{Seq: 1, Time: start.Add(3 * time.Second), Kind: experiments.EventFaultStarted, Subject: "slow", Text: "200 ms delay on api"},
@@ -24,12 +29,12 @@ func syntheticJournal() *experiments.Journal {
 		experiments.Event{Seq: 4, Time: start.Add(7 * time.Second), Kind: experiments.EventRestored, Subject: "p99", Text: "20 ms"})
 	for i := 1; i <= 10; i++ {
 		v := 20.0
-		st := experiments.StatusHolding
+		st := assume.StatusHolding
 		if i >= 4 && i < 7 {
-			v, st = 210, experiments.StatusViolated
+			v, st = 210, assume.StatusViolated
 		}
-		s := experiments.JournalSample{Type: "sample", T: start.Add(time.Duration(i) * time.Second),
-			Series: map[string]float64{"api.p99": v}, Assumptions: map[string]experiments.SampleCheck{"p99": {Status: st, Value: &v}}}
+		s := journal.Sample{Type: "sample", T: start.Add(time.Duration(i) * time.Second),
+			Series: map[string]float64{"api.p99": v}, Assumptions: map[string]journal.SampleCheck{"p99": {Status: st, Value: &v}}}
 		if i >= 3 && i < 6 {
 			s.Active = map[string]float64{"slow": 1}
 		}
@@ -39,12 +44,12 @@ func syntheticJournal() *experiments.Journal {
 }
 
 func TestReplaySnapshots(t *testing.T) {
-	r := experiments.NewReplay(syntheticJournal())
+	r := journal.NewReplay(syntheticJournal())
 	if r.Duration() != 10*time.Second {
 		t.Fatalf("duration %v, want 10s", r.Duration())
 	}
 	s := r.SnapshotAt(5 * time.Second)
-	if !s.Blocks[0].Active || s.Assumptions[0].Status != experiments.StatusViolated || s.Assumptions[0].Value != 210 {
+	if !s.Blocks[0].Active || s.Assumptions[0].Status != assume.StatusViolated || s.Assumptions[0].Value != 210 {
 		t.Fatalf("at 5s: block active %v, p99 %s %v; want on, violated at 210", s.Blocks[0].Active, s.Assumptions[0].Status, s.Assumptions[0].Value)
 	}
 	if len(s.Timeline) != 2 || len(s.Series["api.p99"]) != 5 || len(s.FaultWindows) != 1 || !s.FaultWindows[0].End.IsZero() {
@@ -54,7 +59,7 @@ func TestReplaySnapshots(t *testing.T) {
 		t.Fatalf("at 5s: violations %d since %v", s.Assumptions[0].Violations, s.Assumptions[0].Since)
 	}
 	s = r.SnapshotAt(9 * time.Second)
-	if s.Blocks[0].Active || s.Assumptions[0].Status != experiments.StatusHolding || s.Assumptions[0].ViolatedFor != 3*time.Second {
+	if s.Blocks[0].Active || s.Assumptions[0].Status != assume.StatusHolding || s.Assumptions[0].ViolatedFor != 3*time.Second {
 		t.Fatalf("at 9s: active %v, %s, violated for %v; want off, holding, 3s", s.Blocks[0].Active, s.Assumptions[0].Status, s.Assumptions[0].ViolatedFor)
 	}
 	if len(s.FaultWindows) != 1 || s.FaultWindows[0].End.IsZero() || len(s.Timeline) != 4 {
@@ -63,22 +68,22 @@ func TestReplaySnapshots(t *testing.T) {
 }
 
 func TestReplayControls(t *testing.T) {
-	r := experiments.NewReplay(syntheticJournal())
+	r := journal.NewReplay(syntheticJournal())
 	stop := make(chan struct{})
 	defer close(stop)
 	go r.Run(stop)
-	next := func() experiments.Snapshot {
+	next := func() session.Snapshot {
 		select {
 		case s := <-r.Snapshots():
 			return s
 		case <-time.After(3 * time.Second):
 			t.Fatal("no snapshot")
 		}
-		return experiments.Snapshot{}
+		return session.Snapshot{}
 	}
-	r.Do(experiments.Command{Kind: experiments.CmdReplayPause})
-	r.Do(experiments.Command{Kind: experiments.CmdReplaySeek, Delta: 6})
-	var s experiments.Snapshot
+	r.Do(session.Command{Kind: journal.CmdReplayPause})
+	r.Do(session.Command{Kind: journal.CmdReplaySeek, Delta: 6})
+	var s session.Snapshot
 	for i := 0; i < 10; i++ {
 		if s = next(); s.Replay.Paused && s.Replay.At == 6*time.Second {
 			break
@@ -87,8 +92,8 @@ func TestReplayControls(t *testing.T) {
 	if !s.Replay.Paused || s.Replay.At != 6*time.Second {
 		t.Fatalf("after pause and seek 6s: %+v", s.Replay)
 	}
-	r.Do(experiments.Command{Kind: experiments.CmdReplaySpeed, Delta: 10})
-	r.Do(experiments.Command{Kind: experiments.CmdReplayPause})
+	r.Do(session.Command{Kind: journal.CmdReplaySpeed, Delta: 10})
+	r.Do(session.Command{Kind: journal.CmdReplayPause})
 	for i := 0; i < 20; i++ {
 		if s = next(); s.Replay.At >= 10*time.Second {
 			break
@@ -103,14 +108,14 @@ func TestReplayControls(t *testing.T) {
 // window closed at their own halt.
 func TestReplayOverlappingFaults(t *testing.T) {
 	j := syntheticJournal()
-	j.Header.Blocks = append(j.Header.Blocks, experiments.JournalBlock{Name: "errors", Summary: "503 on api"})
+	j.Header.Blocks = append(j.Header.Blocks, journal.Block{Name: "errors", Summary: "503 on api"})
 	ev := j.Events // slow on at 3 s, p99 violated at 4 s, slow halted at 6 s, p99 restored at 7 s
 	j.Events = []experiments.Event{ev[0],
 		{Seq: 5, Time: t0.Add(3500 * time.Millisecond), Kind: experiments.EventFaultStarted, Subject: "errors"},
 		ev[1], ev[2],
 		{Seq: 6, Time: t0.Add(6500 * time.Millisecond), Kind: experiments.EventFaultHalted, Subject: "errors"},
 		ev[3]}
-	s := experiments.NewReplay(j).SnapshotAt(9 * time.Second)
+	s := journal.NewReplay(j).SnapshotAt(9 * time.Second)
 	if len(s.FaultWindows) != 2 {
 		t.Fatalf("%d fault windows, want 2: %+v", len(s.FaultWindows), s.FaultWindows)
 	}

@@ -1,4 +1,4 @@
-package experiments_test
+package session_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/inject"
 )
 
@@ -17,11 +19,11 @@ import (
 // with real load, on loopback.
 type liveSession struct {
 	t      *testing.T
-	sess   *experiments.Session
+	sess   *session.Session
 	proxy  *inject.HTTPProxy
 	cancel context.CancelFunc
 	done   chan error
-	last   experiments.Snapshot
+	last   session.Snapshot
 }
 
 func startLiveSession(t *testing.T, blocks ...experiments.Block) *liveSession {
@@ -52,7 +54,7 @@ func startLiveSessionWith(t *testing.T, edit func(*experiments.Experiment), bloc
 	if edit != nil {
 		edit(exp)
 	}
-	sess, err := experiments.NewSession(exp, experiments.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}})
+	sess, err := session.NewSession(exp, session.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +66,12 @@ func startLiveSessionWith(t *testing.T, edit func(*experiments.Experiment), bloc
 }
 
 // waitSnap reads snapshots until cond holds; ls.last is that snapshot.
-func (ls *liveSession) waitSnap(what string, timeout time.Duration, cond func(s *experiments.Snapshot) bool) {
+func (ls *liveSession) waitSnap(what string, timeout time.Duration, cond func(s *session.Snapshot) bool) {
 	ls.t.Helper()
 	ls.last = waitFor(ls.t, ls.sess, what, timeout, cond)
 }
 
-func status(s *experiments.Snapshot, name string) experiments.Status {
+func status(s *session.Snapshot, name string) assume.Status {
 	for _, a := range s.Assumptions {
 		if a.Name == name {
 			return a.Status
@@ -78,7 +80,7 @@ func status(s *experiments.Snapshot, name string) experiments.Status {
 	return ""
 }
 
-func hasEvent(s *experiments.Snapshot, kind experiments.EventKind, subject string) bool {
+func hasEvent(s *session.Snapshot, kind experiments.EventKind, subject string) bool {
 	for _, e := range s.Timeline {
 		if e.Kind == kind && e.Subject == subject {
 			return true
@@ -90,12 +92,12 @@ func hasEvent(s *experiments.Snapshot, kind experiments.EventKind, subject strin
 func TestSessionTriggerViolateHaltRecover(t *testing.T) {
 	ls := startLiveSession(t,
 		experiments.Block{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 200 * time.Millisecond}})
-	ls.waitSnap("p99 holding", 10*time.Second, func(s *experiments.Snapshot) bool {
-		return status(s, "p99") == experiments.StatusHolding
+	ls.waitSnap("p99 holding", 10*time.Second, func(s *session.Snapshot) bool {
+		return status(s, "p99") == assume.StatusHolding
 	})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
-	ls.waitSnap("p99 violated while slow", 10*time.Second, func(s *experiments.Snapshot) bool {
-		return status(s, "p99") == experiments.StatusViolated && s.ActiveFaults() == 1
+	ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "slow"})
+	ls.waitSnap("p99 violated while slow", 10*time.Second, func(s *session.Snapshot) bool {
+		return status(s, "p99") == assume.StatusViolated && s.ActiveFaults() == 1
 	})
 	if !hasEvent(&ls.last, experiments.EventFaultStarted, "slow") {
 		t.Fatalf("timeline lacks the fault start: %v", ls.last.Timeline)
@@ -103,10 +105,10 @@ func TestSessionTriggerViolateHaltRecover(t *testing.T) {
 	if len(ls.last.FaultWindows) != 1 || !ls.last.FaultWindows[0].End.IsZero() {
 		t.Fatalf("fault windows %+v, want one open window", ls.last.FaultWindows)
 	}
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdNote, Text: "p99 follows the delay"})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdHaltAll})
-	ls.waitSnap("recovery", 15*time.Second, func(s *experiments.Snapshot) bool {
-		return status(s, "recovery") == experiments.StatusRecovered
+	ls.sess.Do(session.Command{Kind: session.CmdNote, Text: "p99 follows the delay"})
+	ls.sess.Do(session.Command{Kind: session.CmdHaltAll})
+	ls.waitSnap("recovery", 15*time.Second, func(s *session.Snapshot) bool {
+		return status(s, "recovery") == assume.StatusRecovered
 	})
 	s := ls.last
 	if s.ActiveFaults() != 0 || s.FaultWindows[0].End.IsZero() {
@@ -136,9 +138,9 @@ func TestSessionEndHaltsFaults(t *testing.T) {
 	ls := startLiveSession(t,
 		experiments.Block{Name: "hole", Fault: &experiments.Fault{Kind: experiments.FaultBlackhole, Target: "svc"}},
 		experiments.Block{Name: "errs", Fault: &experiments.Fault{Kind: experiments.FaultError, Target: "svc", Probability: 1}})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "hole"})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "errs"})
-	ls.waitSnap("two faults on", 5*time.Second, func(s *experiments.Snapshot) bool { return s.ActiveFaults() == 2 })
+	ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "hole"})
+	ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "errs"})
+	ls.waitSnap("two faults on", 5*time.Second, func(s *session.Snapshot) bool { return s.ActiveFaults() == 2 })
 	ls.cancel()
 	if err := <-ls.done; err != nil {
 		t.Fatalf("Run: %v", err)
@@ -164,11 +166,11 @@ func TestSessionEndHaltsFaults(t *testing.T) {
 func TestSessionAutoHaltAfterDuration(t *testing.T) {
 	ls := startLiveSession(t, experiments.Block{Name: "spike", Duration: 500 * time.Millisecond,
 		Load: &experiments.LoadChange{Target: "api", Factor: 2}})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "spike"})
-	ls.waitSnap("spike on at twice the rate", 5*time.Second, func(s *experiments.Snapshot) bool {
+	ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "spike"})
+	ls.waitSnap("spike on at twice the rate", 5*time.Second, func(s *session.Snapshot) bool {
 		return s.ActiveFaults() == 1 && s.TargetRate() == 200
 	})
-	ls.waitSnap("spike halted by itself", 5*time.Second, func(s *experiments.Snapshot) bool {
+	ls.waitSnap("spike halted by itself", 5*time.Second, func(s *session.Snapshot) bool {
 		return s.ActiveFaults() == 0 && s.TargetRate() == 100
 	})
 	var halted bool
@@ -188,7 +190,7 @@ func TestNewSessionRejectsUnknownTargets(t *testing.T) {
 		{Name: "b", Fault: &experiments.Fault{Kind: experiments.FaultPause, Target: "ghost"}},
 		{Name: "c", Fault: &experiments.Fault{Kind: "melt", Target: "svc"}},
 	}}
-	_, err := experiments.NewSession(exp, experiments.Env{})
+	_, err := session.NewSession(exp, session.Env{})
 	if err == nil {
 		t.Fatal("want an error for blocks on targets that do not exist")
 	}
@@ -203,11 +205,11 @@ func TestNewSessionRejectsUnknownTargets(t *testing.T) {
 func TestSessionIntensity(t *testing.T) {
 	ls := startLiveSession(t,
 		experiments.Block{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 400 * time.Millisecond}})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
+	ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "slow"})
 	for i := 0; i < 5; i++ {
-		ls.sess.Do(experiments.Command{Kind: experiments.CmdIntensity, Block: "slow", Delta: -0.1})
+		ls.sess.Do(session.Command{Kind: session.CmdIntensity, Block: "slow", Delta: -0.1})
 	}
-	ls.waitSnap("intensity 50 %", 5*time.Second, func(s *experiments.Snapshot) bool {
+	ls.waitSnap("intensity 50 %", 5*time.Second, func(s *session.Snapshot) bool {
 		return s.Blocks[0].Active && s.Blocks[0].Intensity > 0.49 && s.Blocks[0].Intensity < 0.51
 	})
 	if took := timedGet(t, ls.proxy.URL()+"/half"); took < 190*time.Millisecond || took > 350*time.Millisecond {
@@ -234,14 +236,14 @@ func TestPromQLBackfill(t *testing.T) {
 	exp := &experiments.Experiment{Name: "backfill", Interval: 100 * time.Millisecond, Window: 3 * time.Minute,
 		Probes: []experiments.Probe{{Name: "depth", Kind: experiments.ProbePromQL, Server: prom.URL, Query: "max(q)", Every: 100 * time.Millisecond}},
 		Charts: []experiments.Chart{{Title: "depth", Series: []experiments.ChartSeries{{Series: "depth", Label: "depth"}}}}}
-	sess, err := experiments.NewSession(exp, experiments.Env{})
+	sess, err := session.NewSession(exp, session.Env{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { _ = sess.Run(ctx) }()
-	s := waitFor(t, sess, "history and live values", 5*time.Second, func(s *experiments.Snapshot) bool { return len(s.Series["depth"]) >= 4 })
+	s := waitFor(t, sess, "history and live values", 5*time.Second, func(s *session.Snapshot) bool { return len(s.Series["depth"]) >= 4 })
 	pts := s.Series["depth"]
 	if !pts[0].T.Before(s.Started) || pts[0].V != 3 || !s.WindowStart.Before(s.Started) {
 		t.Fatalf("history: first point %v at %v (start %v), window from %v", pts[0].V, pts[0].T, s.Started, s.WindowStart)
@@ -262,16 +264,16 @@ func TestGuardrails(t *testing.T) {
 				Name: "errors storm", Series: "api", Aggregate: experiments.AggErrorRate, Window: time.Second,
 				Op: experiments.Above, Threshold: 50, Unit: experiments.UnitPercent}, For: 500 * time.Millisecond}}},
 			Blocks: []experiments.Block{{Name: "down", Fault: &experiments.Fault{Kind: experiments.FaultError, Target: "svc", Probability: 1}}}}
-		sess, err := experiments.NewSession(exp, experiments.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}})
+		sess, err := session.NewSession(exp, session.Env{Proxies: map[string]*inject.HTTPProxy{"svc": proxy}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		go func() { _ = sess.Run(ctx) }()
-		sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "down"})
-		s := waitFor(t, sess, "an abort after 500 ms of 100 % errors", 10*time.Second, func(s *experiments.Snapshot) bool { return s.Aborted != "" })
-		if s.ActiveFaults() != 0 || s.Verdict() != experiments.VerdictAborted {
+		sess.Do(session.Command{Kind: session.CmdTrigger, Block: "down"})
+		s := waitFor(t, sess, "an abort after 500 ms of 100 % errors", 10*time.Second, func(s *session.Snapshot) bool { return s.Aborted != "" })
+		if s.ActiveFaults() != 0 || s.Verdict() != assume.VerdictAborted {
 			t.Fatalf("aborted with %d faults on, verdict %s", s.ActiveFaults(), s.Verdict())
 		}
 		if !hasEvent(&s, experiments.EventAborted, "errors storm") {
@@ -281,11 +283,11 @@ func TestGuardrails(t *testing.T) {
 	t.Run("longest time on", func(t *testing.T) {
 		ls := startLiveSessionWith(t, func(e *experiments.Experiment) { e.Guardrails.MaxFaultDuration = 400 * time.Millisecond },
 			experiments.Block{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 10 * time.Millisecond}})
-		ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
-		ls.waitSnap("the countdown", 5*time.Second, func(s *experiments.Snapshot) bool {
+		ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "slow"})
+		ls.waitSnap("the countdown", 5*time.Second, func(s *session.Snapshot) bool {
 			return s.Blocks[0].Active && s.Blocks[0].Guarded && s.Blocks[0].Remaining > 0 && s.Blocks[0].Remaining <= 400*time.Millisecond
 		})
-		ls.waitSnap("the guardrail's halt", 5*time.Second, func(s *experiments.Snapshot) bool {
+		ls.waitSnap("the guardrail's halt", 5*time.Second, func(s *session.Snapshot) bool {
 			for _, e := range s.Timeline {
 				if e.Kind == experiments.EventFaultHalted && strings.Contains(e.Text, "guardrail") {
 					return !s.Blocks[0].Active
@@ -304,13 +306,13 @@ func TestCompositeChildren(t *testing.T) {
 		experiments.Block{Name: "short", Duration: 500 * time.Millisecond, Load: &experiments.LoadChange{Target: "api", Factor: 2}},
 		experiments.Block{Name: "long", Load: &experiments.LoadChange{Target: "api", Factor: 3}},
 		experiments.Block{Name: "both", Parallel: []string{"short", "long"}})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "both"})
-	ls.waitSnap("both on: 6× the rate", 5*time.Second, func(s *experiments.Snapshot) bool { return s.TargetRate() == 600 })
-	ls.waitSnap("the short child off by itself: 3×", 5*time.Second, func(s *experiments.Snapshot) bool {
+	ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "both"})
+	ls.waitSnap("both on: 6× the rate", 5*time.Second, func(s *session.Snapshot) bool { return s.TargetRate() == 600 })
+	ls.waitSnap("the short child off by itself: 3×", 5*time.Second, func(s *session.Snapshot) bool {
 		return s.TargetRate() == 300 && s.Blocks[2].Active
 	})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdHalt, Block: "both"})
-	ls.waitSnap("all off", 5*time.Second, func(s *experiments.Snapshot) bool { return s.TargetRate() == 100 && s.ActiveFaults() == 0 })
+	ls.sess.Do(session.Command{Kind: session.CmdHalt, Block: "both"})
+	ls.waitSnap("all off", 5*time.Second, func(s *session.Snapshot) bool { return s.TargetRate() == 100 && s.ActiveFaults() == 0 })
 }
 
 // TestIntensityDoesNotCarryOver: a block lowered by the operator and
@@ -318,11 +320,11 @@ func TestCompositeChildren(t *testing.T) {
 func TestIntensityDoesNotCarryOver(t *testing.T) {
 	ls := startLiveSession(t,
 		experiments.Block{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 300 * time.Millisecond}})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdIntensity, Block: "slow", Delta: -0.5})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdHalt, Block: "slow"})
-	ls.sess.Do(experiments.Command{Kind: experiments.CmdTrigger, Block: "slow"})
-	ls.waitSnap("on again at 100 %", 5*time.Second, func(s *experiments.Snapshot) bool {
+	ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "slow"})
+	ls.sess.Do(session.Command{Kind: session.CmdIntensity, Block: "slow", Delta: -0.5})
+	ls.sess.Do(session.Command{Kind: session.CmdHalt, Block: "slow"})
+	ls.sess.Do(session.Command{Kind: session.CmdTrigger, Block: "slow"})
+	ls.waitSnap("on again at 100 %", 5*time.Second, func(s *session.Snapshot) bool {
 		return s.Blocks[0].Active && s.Blocks[0].Intensity == 1
 	})
 	if took := timedGet(t, ls.proxy.URL()+"/again"); took < 280*time.Millisecond {

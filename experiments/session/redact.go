@@ -1,14 +1,16 @@
-package experiments
+package session
 
 import (
 	"context"
 	"log/slog"
+
+	"github.com/gameday-dev/gameday/experiments"
 )
 
 // redactHandler hides the experiment's secrets in every log record.
 type redactHandler struct {
 	inner slog.Handler
-	exp   *Experiment
+	exp   *experiments.Experiment
 }
 
 func (h redactHandler) Enabled(ctx context.Context, l slog.Level) bool {
@@ -66,7 +68,7 @@ func (e redactedError) Error() string { return e.text }
 func (e redactedError) Unwrap() error { return e.err }
 
 // redactErr hides e's secrets in err's text.
-func redactErr(e *Experiment, err error) error {
+func redactErr(e *experiments.Experiment, err error) error {
 	if err == nil || len(e.Secrets) == 0 {
 		return err
 	}

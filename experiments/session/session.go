@@ -1,4 +1,4 @@
-package experiments
+package session
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
@@ -25,24 +28,24 @@ import (
 // Everything but Do, Snapshots, Final and Close runs on the goroutine of
 // Run.
 type Session struct {
-	exp *Experiment
+	exp *experiments.Experiment
 	env Env
 	log *slog.Logger
 	now func() time.Time
 
 	parts    *parts
 	recorder inject.RevertRecorder
-	journal  *JournalWriter
+	sinks    []Sink
 	metrics  *Metrics
 	outputs  sync.Map // block → *atomic.Int64: output lines of its current run
 	store    *probes.Store
-	checks   *Checks
+	checks   *assume.Checks
 	aborts   []*abortRun
 	loads    []*loadRun
 	probes   []*probeRun
 	blocks   []*blockRun
 	windows  []FaultWindow
-	timeline []Event
+	timeline []experiments.Event
 	seq      uint64
 	started  time.Time
 	history  time.Time // the oldest point filled in from before the start
@@ -52,8 +55,8 @@ type Session struct {
 	// faultErrors counts faults that could not start or halt.
 	faultErrors int
 
-	cmds      chan Command // the operator's and the schedule's: never dropped
-	events    chan Event   // from outside (process exits, command output): lossy
+	cmds      chan Command           // the operator's and the schedule's: never dropped
+	events    chan experiments.Event // from outside (process exits, command output): lossy
 	snaps     chan Snapshot
 	done      chan struct{}
 	final     Snapshot
@@ -62,7 +65,7 @@ type Session struct {
 }
 
 type probeRun struct {
-	spec    Probe
+	spec    experiments.Probe
 	probe   probes.Probe
 	poller  *probes.Poller
 	lastAt  time.Time
@@ -72,7 +75,7 @@ type probeRun struct {
 }
 
 type abortRun struct {
-	spec  Abort
+	spec  experiments.Abort
 	since time.Time // when the condition started to hold, zero if it does not
 }
 
@@ -84,13 +87,21 @@ type Option func(*Session)
 // gameday recover can revert it after a crash.
 func WithRecorder(r inject.RevertRecorder) Option { return func(s *Session) { s.recorder = r } }
 
-// WithJournal writes the game day into j as it goes: a header, every
-// event, a sample per interval, and the verdict at the end. The caller
-// closes j after Run returns.
-func WithJournal(j *JournalWriter) Option { return func(s *Session) { s.journal = j } }
+// WithSink records the game day into k as it goes (a journal): the
+// experiment at the start, every event, every interval's snapshot, and
+// the final snapshot. The caller closes k after Run returns.
+func WithSink(k Sink) Option { return func(s *Session) { s.sinks = append(s.sinks, k) } }
 
-// WithMetrics publishes the session's state and its loads' requests on m.
-func WithMetrics(m *Metrics) Option { return func(s *Session) { s.metrics = m } }
+// WithMetrics publishes the session's state and its loads' requests on m
+// (none when m is nil).
+func WithMetrics(m *Metrics) Option {
+	return func(s *Session) {
+		if m != nil {
+			s.metrics = m
+			s.sinks = append(s.sinks, m)
+		}
+	}
+}
 
 // WithLogger sends the session's structured logs to l (secrets redacted).
 func WithLogger(l *slog.Logger) Option { return func(s *Session) { s.log = l } }
@@ -102,14 +113,14 @@ const timelineCap = 200
 // port in use or a process that fails to start is an error here; on error
 // nothing it started is left running. A session that never runs must be
 // closed with Close.
-func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error) {
+func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Session, err error) {
 	defer func() { err = redactErr(exp, err) }()
 	s := &Session{
 		exp: exp, env: env,
 		log:    slog.New(slog.DiscardHandler),
 		now:    time.Now,
 		cmds:   make(chan Command, 256),
-		events: make(chan Event, 256),
+		events: make(chan experiments.Event, 256),
 		snaps:  make(chan Snapshot, 1),
 		done:   make(chan struct{}),
 	}
@@ -117,9 +128,9 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error
 		o(s)
 	}
 	s.log = slog.New(redactHandler{inner: s.log.Handler(), exp: exp})
-	capacity := max(int(exp.window()/exp.interval())+16, 1200)
+	capacity := max(int(exp.ChartWindow()/exp.SamplingInterval())+16, 1200)
 	s.store = probes.NewStore(capacity)
-	s.checks = NewChecks(exp.Assumptions)
+	s.checks = assume.NewChecks(exp.Assumptions)
 	for _, a := range exp.Guardrails.Abort {
 		s.aborts = append(s.aborts, &abortRun{spec: a})
 	}
@@ -153,7 +164,7 @@ func NewSession(exp *Experiment, env Env, opts ...Option) (_ *Session, err error
 			errs = append(errs, fmt.Errorf("probe %q: %w", p.Name, err))
 			continue
 		}
-		s.probes = append(s.probes, &probeRun{spec: p, probe: pr, poller: probes.NewPoller(pr, p.every(exp), p.timeout(exp)), healthy: true})
+		s.probes = append(s.probes, &probeRun{spec: p, probe: pr, poller: probes.NewPoller(pr, p.SamplePeriod(exp), p.SampleTimeout(exp)), healthy: true})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -239,28 +250,23 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		s.mu.Lock()
 		s.final = final
 		s.mu.Unlock()
-		if s.metrics != nil {
-			s.metrics.Observe(&final)
-		}
-		if s.journal != nil {
-			s.journal.put(JournalEnd{Type: "end", T: final.Now, Verdict: final.Verdict(), Aborted: final.Aborted,
-				Assumptions: final.Finals()})
-			s.journal.flush()
+		for _, k := range s.sinks {
+			k.End(&final)
 		}
 		s.publish(final)
 	}()
 
 	s.started = s.now()
 	s.backfill()
-	if s.journal != nil {
-		s.journal.put(journalHeader(s.exp, s.started))
+	for _, k := range s.sinks {
+		k.Begin(s.exp, s.started)
 	}
 	for _, l := range s.loads {
 		running.Add(1)
 		go func(l *loadRun) {
 			defer running.Done()
 			if err := l.gen.Run(partsCtx); err != nil {
-				s.Do(Command{Kind: CmdEvent, Event: Event{Kind: EventError, Subject: l.spec.Name, Text: "load stopped: " + err.Error()}})
+				s.Do(Command{Kind: CmdEvent, Event: experiments.Event{Kind: experiments.EventError, Subject: l.spec.Name, Text: "load stopped: " + err.Error()}})
 			}
 		}(l)
 	}
@@ -272,9 +278,9 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		running.Add(1)
 		go func(name string, p *inject.Process) { defer running.Done(); s.watch(partsCtx, name, p) }(name, p)
 	}
-	s.addEvent(Event{Time: s.started, Kind: EventStarted, Subject: s.exp.Name, Text: "session started"})
+	s.addEvent(experiments.Event{Time: s.started, Kind: experiments.EventStarted, Subject: s.exp.Name, Text: "session started"})
 
-	ticks := time.NewTicker(s.exp.interval())
+	ticks := time.NewTicker(s.exp.SamplingInterval())
 	defer ticks.Stop()
 	for {
 		select {
@@ -309,9 +315,8 @@ func (s *Session) step(now time.Time) {
 	}
 	s.guard(now)
 	snap := s.snapshot(now)
-	s.writeSample(&snap)
-	if s.metrics != nil {
-		s.metrics.Observe(&snap)
+	for _, k := range s.sinks {
+		k.Sample(&snap)
 	}
 	s.publish(snap)
 }
@@ -331,7 +336,7 @@ func (s *Session) sampleProbe(p *probeRun, now time.Time) {
 		s.store.Append(p.spec.Name+".failed", probes.Point{T: now, V: 0})
 		if !p.healthy {
 			p.healthy, p.err, p.since = true, "", now
-			s.addEvent(Event{Time: now, Kind: EventProbeOK, Subject: p.spec.Name, Text: "probe answers again"})
+			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventProbeOK, Subject: p.spec.Name, Text: "probe answers again"})
 		}
 	case errors.Is(r.Err, probes.ErrNoData):
 	default:
@@ -340,14 +345,14 @@ func (s *Session) sampleProbe(p *probeRun, now time.Time) {
 			first := p.healthy
 			p.healthy, p.err, p.since = false, r.Err.Error(), now
 			if first {
-				s.addEvent(Event{Time: now, Kind: EventProbeError, Subject: p.spec.Name, Text: r.Err.Error()})
+				s.addEvent(experiments.Event{Time: now, Kind: experiments.EventProbeError, Subject: p.spec.Name, Text: r.Err.Error()})
 			}
 		}
 	}
 }
 
 // observations are the store and the loads, for the checks.
-func (s *Session) observations() Observations { return sessionObs{s} }
+func (s *Session) observations() assume.Observations { return sessionObs{s} }
 
 type sessionObs struct{ s *Session }
 
@@ -363,8 +368,8 @@ func (o sessionObs) LoadWindow(series string, now time.Time, d time.Duration, pc
 	return l.gen.Window(now, d, pct...), true
 }
 
-func (s *Session) phase() FaultPhase {
-	ph := FaultPhase{LastHalt: s.lastHalt}
+func (s *Session) phase() assume.FaultPhase {
+	ph := assume.FaultPhase{LastHalt: s.lastHalt}
 	for _, b := range s.blocks {
 		if b.active {
 			ph.Active++
@@ -373,14 +378,14 @@ func (s *Session) phase() FaultPhase {
 	return ph
 }
 
-func (s *Session) addEvent(e Event) {
+func (s *Session) addEvent(e experiments.Event) {
 	s.seq++
 	e.Seq = s.seq
 	if e.Time.IsZero() {
 		e.Time = s.now()
 	}
 	e.Text = s.exp.Redact(e.Text)
-	if e.Kind == EventFaultError {
+	if e.Kind == experiments.EventFaultError {
 		s.faultErrors++
 	}
 	if len(s.timeline) == timelineCap {
@@ -388,8 +393,8 @@ func (s *Session) addEvent(e Event) {
 		s.timeline = s.timeline[:timelineCap-1]
 	}
 	s.timeline = append(s.timeline, e)
-	if s.journal != nil {
-		s.journal.put(JournalEvent{Type: "event", Event: e})
+	for _, k := range s.sinks {
+		k.Event(e)
 	}
 	level := slog.LevelInfo
 	if e.Bad() {

@@ -1,14 +1,15 @@
-package experiments
+package session
 
 import (
 	"context"
 	"fmt"
 	"maps"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 
 	"github.com/gameday-dev/gameday/inject"
 )
@@ -25,16 +26,16 @@ type Env struct {
 type parts struct {
 	http  map[string]*inject.HTTPProxy
 	tcp   map[string]*inject.TCPProxy
-	toxi  map[string]ToxiproxyTarget
+	toxi  map[string]experiments.ToxiproxyTarget
 	procs map[string]*inject.Process
 	owned []func() // closes what the session built, newest last
 }
 
 // buildTargets starts the experiment's proxies and processes. On error,
 // whatever it started is stopped again.
-func buildTargets(ctx context.Context, e *Experiment, env Env) (_ *parts, err error) {
+func buildTargets(ctx context.Context, e *experiments.Experiment, env Env) (_ *parts, err error) {
 	p := &parts{http: map[string]*inject.HTTPProxy{}, tcp: map[string]*inject.TCPProxy{},
-		toxi: map[string]ToxiproxyTarget{}, procs: map[string]*inject.Process{}}
+		toxi: map[string]experiments.ToxiproxyTarget{}, procs: map[string]*inject.Process{}}
 	for _, t := range e.Targets.Toxiproxy {
 		p.toxi[t.Name] = t
 	}
@@ -49,7 +50,7 @@ func buildTargets(ctx context.Context, e *Experiment, env Env) (_ *parts, err er
 		if _, given := p.http[t.Name]; given {
 			continue
 		}
-		if t.Protocol == ProtoTCP {
+		if t.Protocol == experiments.ProtoTCP {
 			tp, err := inject.NewTCPProxy(t.Name, t.Listen, t.Upstream)
 			if err != nil {
 				return nil, fmt.Errorf("target %q: %w", t.Name, err)
@@ -82,10 +83,10 @@ func buildTargets(ctx context.Context, e *Experiment, env Env) (_ *parts, err er
 }
 
 // startTarget starts or finds a process target.
-func startTarget(ctx context.Context, e *Experiment, t ProcessTarget) (*inject.Process, error) {
+func startTarget(ctx context.Context, e *experiments.Experiment, t experiments.ProcessTarget) (*inject.Process, error) {
 	switch {
 	case t.PIDFile != "":
-		return inject.AttachPIDFile(t.Name, relTo(e.File, t.PIDFile))
+		return inject.AttachPIDFile(t.Name, experiments.RelTo(e.File, t.PIDFile))
 	case t.PID > 0:
 		return inject.AttachProcess(t.Name, t.PID)
 	}
@@ -98,37 +99,20 @@ func startTarget(ctx context.Context, e *Experiment, t ProcessTarget) (*inject.P
 		return nil, fmt.Errorf("command %q: %w", argv[0], err)
 	}
 	if path == "" {
-		path = relTo(e.File, argv[0])
+		path = experiments.RelTo(e.File, argv[0])
 	}
 	var env []string
 	for _, k := range slices.Sorted(maps.Keys(t.Env)) {
 		env = append(env, k+"="+t.Env[k])
 	}
-	dir := e.dir()
+	dir := e.Dir()
 	if t.Dir != "" {
-		dir = relTo(e.File, t.Dir)
+		dir = experiments.RelTo(e.File, t.Dir)
 	}
 	return inject.StartProcess(ctx, inject.ProcessSpec{
 		Name: t.Name, Path: path, Args: argv[1:], Env: env, Dir: dir,
 		ReadyPrefix: t.Ready, ReadyTimeout: 15 * time.Second,
 	})
-}
-
-// dir is the experiment file's directory, where its commands run; "" (the
-// working directory) for an experiment not read from a file.
-func (e *Experiment) dir() string {
-	if e.File == "" {
-		return ""
-	}
-	return filepath.Dir(e.File)
-}
-
-// relTo makes a path relative to the experiment file's directory.
-func relTo(file, p string) string {
-	if p == "" || filepath.IsAbs(p) || file == "" {
-		return p
-	}
-	return filepath.Join(filepath.Dir(file), p)
 }
 
 // close stops what the session started, newest first.

@@ -1,0 +1,247 @@
+package journal
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
+)
+
+// The journal is a game day written down as JSON lines: a header, then
+// every event and one sample per interval, then an end record. It is
+// written as the game day goes, a flush per interval, so a crash (even
+// kill -9) loses at most the last interval. Reports and replays are made
+// from the journal alone.
+//
+//	{"type":"header","version":1,...}
+//	{"type":"event","t":"...","kind":"fault-started",...}
+//	{"type":"sample","t":"...","series":{"checkout.p99":12.5},...}
+//	{"type":"end","t":"...","verdict":"failed",...}
+
+// FormatVersion is the version of the journal format this gameday writes.
+const FormatVersion = 1
+
+// Header opens a journal: what was run.
+type Header struct {
+	Type        string                `json:"type"` // "header"
+	Version     int                   `json:"version"`
+	Gameday     string                `json:"gameday"` // gameday's version
+	Name        string                `json:"name"`
+	Description string                `json:"description,omitempty"`
+	File        string                `json:"file,omitempty"`
+	Case        string                `json:"case,omitempty"`
+	Started     time.Time             `json:"started"`
+	Interval    experiments.Duration  `json:"interval"`
+	Window      experiments.Duration  `json:"window"`
+	Assumptions []Check               `json:"assumptions"`
+	Blocks      []Block               `json:"blocks"`
+	Charts      []experiments.Chart   `json:"charts"`
+	Schedule    *experiments.Schedule `json:"schedule,omitempty"`
+}
+
+// Check is an assumption as the journal records it.
+type Check struct {
+	Name      string                     `json:"name"`
+	Kind      experiments.AssumptionKind `json:"kind"`
+	Series    string                     `json:"series,omitempty"`
+	Aggregate experiments.Aggregate      `json:"aggregate,omitempty"`
+	Window    experiments.Duration       `json:"window,omitempty"`
+	Op        experiments.Comparison     `json:"op,omitempty"`
+	Threshold float64                    `json:"threshold,omitempty"`
+	Unit      experiments.Unit           `json:"unit,omitempty"`
+	Within    experiments.Duration       `json:"within,omitempty"`
+	Of        []string                   `json:"of,omitempty"`
+	// Relative thresholds are Factor times the baseline; the threshold
+	// this came to is in the end record.
+	Relative bool              `json:"relative,omitempty"`
+	Factor   float64           `json:"factor,omitempty"`
+	During   experiments.Phase `json:"during,omitempty"`
+}
+
+// Block is a block as the journal records it: what it does in words
+// (Summary), and its structure, so that a report need not read the
+// words: its fault's kind and target, its load change, the blocks it
+// runs together or in turn.
+type Block struct {
+	Name        string                `json:"name"`
+	Description string                `json:"description,omitempty"`
+	Summary     string                `json:"summary"`
+	Kind        experiments.FaultKind `json:"kind,omitempty"`
+	Target      string                `json:"target,omitempty"`
+	// LoadFactor multiplies the rate of the load LoadTarget while on.
+	LoadTarget string  `json:"load_target,omitempty"`
+	LoadFactor float64 `json:"load_factor,omitempty"`
+	// Parallel and Sequence name the blocks a composition runs.
+	Parallel []string `json:"parallel,omitempty"`
+	Sequence []Step   `json:"sequence,omitempty"`
+}
+
+// Step is one step of a sequence block: a block on for a time.
+type Step struct {
+	Block string               `json:"block"`
+	For   experiments.Duration `json:"for"`
+}
+
+// Sample is one interval: every series sampled, every assumption's
+// state, and which blocks were on.
+type Sample struct {
+	Type        string                 `json:"type"` // "sample"
+	T           time.Time              `json:"t"`
+	Series      map[string]float64     `json:"series"`
+	Assumptions map[string]SampleCheck `json:"assumptions,omitempty"`
+	Active      map[string]float64     `json:"active,omitempty"` // block → intensity
+	Loads       map[string]float64     `json:"loads,omitempty"`  // load → target rate
+}
+
+// SampleCheck is an assumption's state in a sample.
+type SampleCheck struct {
+	Status assume.Status `json:"status"`
+	Value  *float64      `json:"value,omitempty"`
+}
+
+// EventRecord is one event of the timeline.
+type EventRecord struct {
+	Type string `json:"type"` // "event"
+	experiments.Event
+}
+
+// End closes a journal: the verdict and each assumption's outcome.
+type End struct {
+	Type        string                   `json:"type"` // "end"
+	T           time.Time                `json:"t"`
+	Verdict     assume.RunVerdict        `json:"verdict"`
+	Aborted     string                   `json:"aborted,omitempty"`
+	Assumptions []assume.AssumptionFinal `json:"assumptions"`
+}
+
+// Writer writes a journal as the session runs.
+type Writer struct {
+	f       io.WriteCloser
+	w       *bufio.Writer
+	err     error // the first write error: the file is lost from there
+	skipped int   // records that could not be encoded (and were left out)
+	gameday string
+}
+
+// Create creates the journal file at path; gameday is the version of
+// gameday that runs, for the header.
+func Create(path, gameday string) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return NewWriter(f, gameday), nil
+}
+
+// NewWriter writes a journal to w, which it closes at the end; gameday is
+// the version of gameday that runs, for the header.
+func NewWriter(w io.WriteCloser, gameday string) *Writer {
+	return &Writer{f: w, w: bufio.NewWriterSize(w, 64<<10), gameday: gameday}
+}
+
+// put writes a record. One that cannot be encoded is left out (and
+// counted) rather than ending the journal; a write error ends it.
+func (j *Writer) put(v any) {
+	if j.err != nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		j.skipped++
+		return
+	}
+	if _, j.err = j.w.Write(append(b, '\n')); j.err != nil {
+		return
+	}
+}
+
+// flush writes out the interval: after a kill -9, what was flushed is in
+// the file.
+func (j *Writer) flush() {
+	if j.err == nil {
+		j.err = j.w.Flush()
+	}
+}
+
+// Close flushes and closes the journal.
+func (j *Writer) Close() error {
+	j.flush()
+	return errors.Join(j.err, j.f.Close())
+}
+
+// Err is the first write error, if any.
+func (j *Writer) Err() error { return j.err }
+
+// Read reads a journal back. A journal cut short by a crash reads
+// up to its last whole line, with End nil.
+func Read(r io.Reader) (*Journal, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var lines [][]byte
+	for sc.Scan() {
+		lines = append(lines, append([]byte(nil), sc.Bytes()...))
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	j := &Journal{}
+	for i, b := range lines {
+		line := i + 1
+		if len(b) == 0 {
+			continue
+		}
+		var kind struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(b, &kind); err != nil {
+			if i == len(lines)-1 {
+				break // the last line, cut short by a crash
+			}
+			return nil, fmt.Errorf("journal line %d: %v", line, err)
+		}
+		var err error
+		switch kind.Type {
+		case "header":
+			err = json.Unmarshal(b, &j.Header)
+			if err == nil && j.Header.Version != FormatVersion {
+				err = fmt.Errorf("journal version %d; this gameday reads version %d", j.Header.Version, FormatVersion)
+			}
+		case "event":
+			var e EventRecord
+			if err = json.Unmarshal(b, &e); err == nil {
+				j.Events = append(j.Events, e.Event)
+			}
+		case "sample":
+			var s Sample
+			if err = json.Unmarshal(b, &s); err == nil {
+				j.Samples = append(j.Samples, s)
+			}
+		case "end":
+			j.End = &End{}
+			err = json.Unmarshal(b, j.End)
+		default:
+			err = fmt.Errorf("unknown record type %q", kind.Type)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("journal line %d: %w", line, err)
+		}
+	}
+	if j.Header.Type != "header" {
+		return nil, errors.New("not a gameday journal: no header")
+	}
+	return j, nil
+}
+
+// Journal is a game day read back from its journal.
+type Journal struct {
+	Header  Header
+	Events  []experiments.Event
+	Samples []Sample
+	End     *End // nil when the game day did not end (a crash)
+}
