@@ -1,6 +1,9 @@
 package experiments
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // EventKind names what happened.
 type EventKind string
@@ -22,16 +25,46 @@ const (
 	EventError        EventKind = "error"         // something else went wrong (a process died...)
 	EventAborted      EventKind = "aborted"       // a guardrail halted everything
 	EventOutput       EventKind = "output"        // a line a command fault printed
+	EventPhase        EventKind = "phase"         // the schedule began a phase (baseline, a step, recovery)
 	EventInfo         EventKind = "info"
 )
 
 // Event is one line of the timeline.
 type Event struct {
-	Seq     uint64    `json:"seq"`
+	Seq uint64 `json:"seq"`
+	// Time is when it happened; Asked, when it was asked for, if that was
+	// earlier (a halt asked at +0:03 that took 0.2 s happened at +0:03.2).
 	Time    time.Time `json:"t"`
+	Asked   time.Time `json:"asked,omitzero"`
 	Kind    EventKind `json:"kind"`
 	Subject string    `json:"subject,omitempty"` // the block, assumption, probe or process it is about
-	Text    string    `json:"text"`
+	// By says who caused it: the operator, the schedule, a guardrail,
+	// the session; empty for what the system did (an assumption broke).
+	By   string `json:"by,omitempty"`
+	Text string `json:"text"`
+}
+
+// Timing renders when an event was asked for, if earlier than it
+// happened, relative to started: " (asked +0:03.0, took 0.2s)"; "" when it
+// happened within a tenth of a second of being asked.
+func (e Event) Timing(started time.Time) string {
+	if e.Asked.IsZero() || e.Time.Sub(e.Asked) < 100*time.Millisecond {
+		return ""
+	}
+	return fmt.Sprintf(" (asked %s, took %s)", OffsetTenths(e.Asked.Sub(started)),
+		FormatDuration(e.Time.Sub(e.Asked).Seconds()))
+}
+
+// Offset renders a time since the start as +m:ss.
+func Offset(d time.Duration) string {
+	s := int(d.Seconds())
+	return fmt.Sprintf("+%d:%02d", s/60, s%60)
+}
+
+// OffsetTenths renders a time since the start as +m:ss.s.
+func OffsetTenths(d time.Duration) string {
+	t := int(d / (100 * time.Millisecond))
+	return fmt.Sprintf("+%d:%02d.%d", t/600, (t/10)%60, t%10)
 }
 
 // Symbol marks the kind in a CI log line and in the report's timeline:
@@ -53,6 +86,8 @@ func (k EventKind) Symbol() string {
 		return "!"
 	case EventNoData:
 		return "…"
+	case EventPhase:
+		return "»"
 	}
 	return "•"
 }

@@ -107,15 +107,17 @@ func (m BlocksModel) Update(msg tea.Msg) (BlocksModel, tea.Cmd) {
 			m.draw()
 		}
 	case key.Matches(k, m.Keys.Trigger):
-		if b, ok := m.Selected(); ok && !b.Active {
+		if b, ok := m.Selected(); ok && (b.Phase == session.PhaseIdle || b.Phase == session.PhaseHalting) {
 			m.send(session.Command{Kind: session.CmdTrigger, Block: b.Name})
 		}
 	case key.Matches(k, m.Keys.Halt):
-		if b, ok := m.Selected(); ok && b.Active {
+		// A starting block's start is cancelled; a stuck one is halted
+		// again.
+		if b, ok := m.Selected(); ok && b.Phase != session.PhaseIdle && b.Phase != session.PhaseHalting {
 			m.send(session.Command{Kind: session.CmdHalt, Block: b.Name})
 		}
 	case key.Matches(k, m.Keys.Raise, m.Keys.Lower):
-		if b, ok := m.Selected(); ok && b.Active {
+		if b, ok := m.Selected(); ok && (b.Phase == session.PhaseOn || b.Phase == session.PhaseStarting) {
 			d := 0.1
 			if key.Matches(k, m.Keys.Lower) {
 				d = -0.1
@@ -149,18 +151,32 @@ func (m *BlocksModel) draw() {
 			name = st.Selected.Render(name)
 		}
 		left := fmt.Sprintf("%s%d %s", cursor, b.Index+1, name)
-		state := st.Muted.Render("○ idle")
-		if b.Active {
-			state = st.Fault.Render(m.activeState(b, inner-lipgloss.Width(left)-1))
+		room := inner - lipgloss.Width(left) - 1
+		var state string
+		switch b.Phase {
+		case session.PhaseOn:
+			state = st.Fault.Render(m.activeState(b, room))
+		case session.PhaseStarting:
+			state = st.Warn.Render(firstFit(room, "◌ starting… "+clock(m.now.Sub(b.Asked)), "◌ starting…", "◌"))
+		case session.PhaseHalting:
+			state = st.Warn.Render(firstFit(room, "◌ halting… "+clock(m.now.Sub(b.Asked)), "◌ halting…", "◌"))
+		case session.PhaseStuck:
+			state = st.Bad.Render(firstFit(room, "✗ STILL ON? halt failed", "✗ STILL ON?", "✗"))
+		default:
+			state = st.Muted.Render("○ idle")
 		}
 		lines = append(lines, spread(left, state, inner))
 	}
 	if b, ok := m.Selected(); ok {
-		desc := b.Description
-		if desc == "" {
-			desc = b.Summary()
+		if b.Phase == session.PhaseStuck {
+			lines = append(lines, st.Bad.Render("  x: halt again · or quit, then gameday recover · "+b.Err))
+		} else {
+			desc := b.Description
+			if desc == "" {
+				desc = b.Summary()
+			}
+			lines = append(lines, st.Muted.Render("  "+desc))
 		}
-		lines = append(lines, st.Muted.Render("  "+desc))
 	}
 	m.lines = frame(st, st.PaneTitle.Render("Blocks"), lines, m.w, m.h)
 }
@@ -182,6 +198,11 @@ func (m BlocksModel) activeState(b session.BlockState, room int) string {
 	if left != "" {
 		forms = []string{"● ON " + on + at + ", " + left + " left", "● ON " + on + at + " ·" + left, "● " + on + at + " ·" + left, "● ON " + on + at}
 	}
+	return firstFit(room, forms...)
+}
+
+// firstFit returns the first of forms that fits in room columns, else the last.
+func firstFit(room int, forms ...string) string {
 	for _, f := range forms {
 		if lipgloss.Width(f) <= room {
 			return f

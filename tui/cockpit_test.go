@@ -85,9 +85,9 @@ func fixedSnapshot() session.Snapshot {
 		{Name: "load spike", Description: "4× the checkout rate for 30 s"},
 	}
 	for i, b := range blocks {
-		st := session.BlockState{Block: b, Index: i, Since: sec(60)}
+		st := session.BlockState{Block: b, Index: i, Since: sec(60), Phase: session.PhaseIdle}
 		if i == 3 {
-			st.Active, st.Since, st.Intensity = true, sec(80), 1
+			st.Phase, st.Active, st.Since, st.Intensity = session.PhaseOn, true, sec(80), 1
 			st.Remaining, st.Guarded = 9*time.Minute+45*time.Second, true
 		}
 		s.Blocks = append(s.Blocks, st)

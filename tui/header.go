@@ -38,20 +38,19 @@ func probeHealth(st *Styles, ps []session.ProbeState, compact bool) string {
 // active faults and the LIVE / ALL HALTED badge.
 func header(st *Styles, s *session.Snapshot, w int) string {
 	left := st.AppName.Render("GAMEDAY") + "  " + st.Bold.Render(s.Name)
-	n := s.ActiveFaults()
+	n, stuck := s.ActiveFaults(), s.Stuck()
 	badge := st.Halted.Render("■ ALL HALTED")
 	if n > 0 {
-		word := "faults"
-		if n == 1 {
-			word = "fault"
-		}
-		badge = st.Live.Render(fmt.Sprintf("● LIVE · %d %s active", n, word))
+		badge = st.Live.Render(fmt.Sprintf("● LIVE · %d %s active", n, plural(n, "fault", "faults")))
 	}
-	if s.Aborted != "" {
+	if s.Aborted != "" && n == 0 {
 		badge = st.Live.Render("✗ ABORTED by guardrail · all halted")
 	}
 	if s.Ended {
 		badge = st.Halted.Render("■ ENDED · all halted")
+	}
+	if stuck > 0 {
+		badge = st.Live.Render(fmt.Sprintf("✗ %d %s may still be on: halt failed", stuck, plural(stuck, "fault", "faults")))
 	}
 	if r := s.Replay; r != nil {
 		state := fmt.Sprintf("▶ REPLAY %g×", r.Speed)
@@ -82,4 +81,11 @@ func header(st *Styles, s *session.Snapshot, w int) string {
 		left = fit(left, max(room, 0))
 	}
 	return spread(left, right, w)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -46,6 +46,8 @@ func (m TimelineModel) symbol(e experiments.Event) string {
 		return st.Good.Render("✓")
 	case experiments.EventNote:
 		return st.Text.Render("✎")
+	case experiments.EventPhase:
+		return st.Text.Render("»")
 	case experiments.EventProbeError, experiments.EventError, experiments.EventNoData:
 		return st.Warn.Render("⚠")
 	default:
@@ -99,11 +101,18 @@ func (m *TimelineModel) draw() {
 		at := "+" + clock(e.Time.Sub(m.started))
 		head := st.Muted.Render(fmt.Sprintf("%6s ", at)) + m.symbol(e) + " "
 		text := e.Text
-		if e.Kind == experiments.EventNote {
+		switch v := verb(e.Kind); {
+		case e.Kind == experiments.EventNote:
 			text = "note: " + e.Text
-		} else if v := verb(e.Kind); v != "" {
+			if e.By != "" && e.By != session.ByOperator {
+				text = "note (" + e.By + "): " + e.Text
+			}
+		case e.Kind == experiments.EventPhase:
+			text = st.Bold.Render(e.Subject) + ": " + e.Text
+		case v != "":
 			text = st.Bold.Render(e.Subject) + " " + v + ": " + e.Text
 		}
+		text += e.Timing(m.started)
 		body := ansi.Wrap(text, max(10, inner-9), " ")
 		parts := strings.Split(body, "\n")
 		entry := []string{head + parts[0]}

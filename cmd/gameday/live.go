@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
@@ -76,18 +77,14 @@ func (l *liveRun) run(sess *session.Session) (session.Snapshot, error) {
 		once   sync.Once
 		runErr error
 	)
-	// stop ends the session and waits, however long it takes, until every
-	// fault is halted: gameday does not exit with a fault on. A slow halt
-	// (a revert command, a restart) is said on the terminal.
+	// stop ends the session and waits until every fault is halted, or
+	// given up on after the injector timeout (then the final snapshot
+	// says which may still be on). A slow halt (a revert command, a
+	// remote API) is said on the terminal, with the faults it waits for.
 	stop := func() session.Snapshot {
 		once.Do(func() {
 			stopSess()
-			select {
-			case runErr = <-sessErr:
-			case <-time.After(2 * time.Second):
-				fmt.Fprintln(os.Stderr, "gameday: halting the faults…")
-				runErr = <-sessErr
-			}
+			runErr = waitHalted(sess, sessErr, os.Stderr)
 			if runErr != nil {
 				l.log.Error("session ended with an error", "err", runErr)
 			}
@@ -115,6 +112,29 @@ func (l *liveRun) run(sess *session.Session) (session.Snapshot, error) {
 	return final, nil
 }
 
+// waitHalted waits for the end of a session that was told to end, and
+// says on w which faults it waits for, every two seconds once one has
+// taken a second.
+func waitHalted(sess *session.Session, errc <-chan error, w io.Writer) error {
+	snaps := sess.Snapshots()
+	var said time.Time
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case snap, ok := <-snaps:
+			if !ok {
+				snaps = nil
+				continue
+			}
+			if names := snap.Waiting(time.Second); len(names) > 0 && time.Since(said) >= 2*time.Second {
+				said = time.Now()
+				fmt.Fprintf(w, "gameday: halting every fault… waiting for %s\n", strings.Join(names, ", "))
+			}
+		}
+	}
+}
+
 // needTerminal refuses to draw the cockpit where there is no terminal.
 func needTerminal() error {
 	if !term.IsTerminal(os.Stdin.Fd()) || !term.IsTerminal(os.Stdout.Fd()) {
@@ -128,7 +148,11 @@ func printVerdicts(w io.Writer, final session.Snapshot) {
 	if final.Started.IsZero() {
 		return
 	}
-	fmt.Fprintf(w, "gameday: %s ended after %s; every fault was halted.\n",
-		final.Name, experiments.FormatDuration(final.Elapsed().Seconds()))
+	halted := "every fault was halted"
+	if n := final.Stuck(); n > 0 {
+		halted = fmt.Sprintf("%d fault(s) could not be halted and may still be on", n)
+	}
+	fmt.Fprintf(w, "gameday: %s ended after %s; %s.\n",
+		final.Name, experiments.FormatDuration(final.Elapsed().Seconds()), halted)
 	printFinals(w, final)
 }

@@ -83,5 +83,8 @@ func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env,
 		}
 	}
 	fmt.Fprintf(os.Stdout, "Log: %s\n", logFile)
+	if err == nil && final.Stuck() > 0 {
+		err = exitError{code: exitBadInput, msg: "a fault could not be reverted: run `gameday recover`"}
+	}
 	return err
 }

@@ -104,4 +104,9 @@ func printFinals(w io.Writer, final session.Snapshot) {
 	if final.Aborted != "" {
 		fmt.Fprintf(w, "  ✗ aborted by guardrail %s\n", final.Aborted)
 	}
+	for _, b := range final.Blocks {
+		if b.Phase == session.PhaseStuck {
+			fmt.Fprintf(w, "  ✗ %s could not be halted and may still be on (%s): run `gameday recover`\n", b.Name, b.Err)
+		}
+	}
 }

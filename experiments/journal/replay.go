@@ -247,12 +247,13 @@ func (r *Replay) SnapshotAt(d time.Duration) session.Snapshot {
 		}
 	}
 	for idx, b := range h.Blocks {
-		st := session.BlockState{Block: experiments.Block{Name: b.Name, Description: b.Description}, Index: idx, Since: since[b.Name]}
+		st := session.BlockState{Block: experiments.Block{Name: b.Name, Description: b.Description}, Index: idx, Since: since[b.Name],
+			Phase: session.PhaseIdle}
 		if st.Since.IsZero() {
 			st.Since = r.start
 		}
 		if v, ok := fr.active[b.Name]; ok && i >= 0 {
-			st.Active, st.Intensity = true, v
+			st.Phase, st.Active, st.Intensity = session.PhaseOn, true, v
 		}
 		s.Blocks = append(s.Blocks, st)
 	}

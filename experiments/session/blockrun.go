@@ -2,38 +2,104 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
-
 	"github.com/gameday-dev/gameday/inject"
 )
 
-// blockRun is a block as the session runs it.
+// Phase is where a block stands on its way on and off.
+type Phase string
+
+// Phases of a block.
+const (
+	PhaseIdle     Phase = "idle"     // off
+	PhaseStarting Phase = "starting" // its injector is starting
+	PhaseOn       Phase = "on"       // its fault is on
+	PhaseHalting  Phase = "halting"  // its injector is stopping
+	// PhaseStuck: its last Stop failed or did not answer in time, so the
+	// fault may still be on. Halting it again tries again; the state file
+	// keeps what `gameday recover` needs.
+	PhaseStuck Phase = "stuck"
+)
+
+// blockRun is a block as the session runs it. Its fields are the loop's;
+// its injector is called by its driver only.
 type blockRun struct {
-	spec      experiments.Block
-	index     int
-	inj       inject.Injector
-	curve     inject.Curve
-	kills     map[string]bool // processes that a kill fault in the block targets
-	lasts     time.Duration   // how long it stays on by itself: its duration and sequence (0: until halted)
-	active    bool
-	since     time.Time
-	intensity float64 // applied now: the curve's value times manual
+	spec   experiments.Block
+	index  int
+	drv    *driver
+	curve  inject.Curve
+	kills  map[string]bool // processes that a kill fault in the block targets
+	lasts  time.Duration   // how long it stays on by itself: its duration and sequence (0: until halted)
+	clocks bool            // a composite with a clock of its own (a sequence, a child's curve)
+
+	phase Phase
+	gen   uint64    // counts the runs: a result of an older run is stale
+	asked time.Time // when the current phase was asked for
+	by    string    // who asked for it
+	since time.Time // when the fault went on (On), or the block went off
+	// runCtx is the context of the run's start, updates and ticks (not of
+	// its stop); a halt cancels it with errHalted.
+	runCtx    context.Context
+	cancelRun context.CancelCauseFunc
+	why       string // why it is halting
+	again     string // who asked for a start while it was halting: it starts once halted
+	err       string // the last error of a Start or Stop that failed
+
+	intensity float64 // applied now (or asked of the driver): the curve times manual
 	manual    float64 // the operator's setting (+ and -), 1 by default
+	updateErr string  // the last intensity error reported, so as not to repeat it
+	// outstanding counts the calls posted to the driver whose result has
+	// not come back yet.
+	outstanding int
 }
 
-// advancer is a part of a block with a clock of its own (a sequence).
+// post hands o to the block's driver, counting the result to wait for.
+func (b *blockRun) post(o op) { b.outstanding += 1 - b.drv.post(o) }
+
+// active reports whether the fault is, or may be, on.
+func (b *blockRun) active() bool {
+	return b.phase == PhaseOn || b.phase == PhaseHalting || b.phase == PhaseStuck
+}
+
+// busy reports whether the block is anything but idle.
+func (b *blockRun) busy() bool { return b.phase != PhaseIdle }
+
+// effective is the intensity to apply at now: the curve times the
+// operator's setting.
+func (b *blockRun) effective(now time.Time) float64 {
+	i := b.manual
+	if b.curve != nil && b.phase == PhaseOn {
+		i *= b.curve.At(now.Sub(b.since))
+	} else if b.curve != nil {
+		i *= b.curve.At(0)
+	}
+	return i
+}
+
+// op makes a driver call for the block's current run, bounded by the
+// injector timeout, under parent (nil: the run's context).
+func (b *blockRun) op(kind opKind, now time.Time, by string, parent context.Context) op {
+	if parent == nil {
+		parent = b.runCtx
+	}
+	ctx, cancel := context.WithTimeout(parent, b.drv.timeout)
+	return op{kind: kind, gen: b.gen, ctx: ctx, cancel: cancel, intensity: b.intensity, at: now, asked: now, by: by, why: b.why}
+}
+
+// advancer is a part of a block with a clock of its own (a sequence, a
+// child with a curve or a duration). advance runs on the block's driver.
 type advancer interface {
-	advance(now time.Time) (finished bool, events []experiments.Event, err error)
+	advance(ctx context.Context, now time.Time) (finished bool, events []experiments.Event, err error)
 }
 
-// buildBlock builds a block's injector: simple, parallel or sequence.
+// buildBlock builds a block's injector (simple, parallel or sequence) and
+// its driver.
 func (s *Session) buildBlock(b experiments.Block, index int) (*blockRun, error) {
-	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, lasts: b.Duration, intensity: 1, manual: 1}
+	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, lasts: b.Duration, intensity: 1, manual: 1,
+		phase: PhaseIdle}
 	for _, st := range b.Sequence {
 		br.lasts += st.For
 	}
@@ -41,12 +107,18 @@ func (s *Session) buildBlock(b experiments.Block, index int) (*blockRun, error) 
 	if err != nil {
 		return nil, err
 	}
-	br.inj = inj
+	if _, ok := inj.(advancer); ok {
+		br.clocks = true
+		if g, isGroup := inj.(*group); isGroup {
+			br.clocks = g.hasClock()
+		}
+	}
 	if b.Curve != nil {
 		if br.curve, err = b.Curve.Build(); err != nil {
 			return nil, fmt.Errorf("block %q: %w", b.Name, err)
 		}
 	}
+	br.drv = newDriver(b.Name, inj, s.now, s.injectorTimeout, s.results)
 	return br, nil
 }
 
@@ -54,6 +126,9 @@ func (s *Session) buildBlock(b experiments.Block, index int) (*blockRun, error) 
 // top-level block, then the children down to b), so that two instances of
 // one block record what to revert under keys of their own.
 func (s *Session) blockInjector(b experiments.Block, path string, kills, seen map[string]bool) (inject.Injector, error) {
+	if inj, ok := s.overrides.injectors[b.Name]; ok {
+		return inj, nil
+	}
 	if seen[b.Name] {
 		return nil, fmt.Errorf("block %q: contains itself", b.Name)
 	}
@@ -105,212 +180,4 @@ func (s *Session) blockInjector(b experiments.Block, path string, kills, seen ma
 		kills[b.Fault.Target] = true
 	}
 	return s.buildInjector(b, path)
-}
-
-// effective is the intensity to apply at now: the curve times the
-// operator's setting.
-func (b *blockRun) effective(now time.Time) float64 {
-	i := b.manual
-	if b.curve != nil {
-		i *= b.curve.At(now.Sub(b.since))
-	}
-	return i
-}
-
-// start switches the block on, at its curve's first intensity.
-func (b *blockRun) start(ctx context.Context, now time.Time) error {
-	b.manual = 1
-	if err := b.inj.Start(ctx); err != nil {
-		return err
-	}
-	// Always set the intensity: an injector keeps the one of its last run
-	// (an operator's 50 %), which must not carry over.
-	b.intensity = b.effective(now)
-	return b.inj.Update(ctx, b.intensity)
-}
-
-// advance drives the block's curve and sequences at now.
-func (b *blockRun) advance(now time.Time) (bool, []experiments.Event, error) {
-	var errs []error
-	if b.curve != nil {
-		i := b.effective(now)
-		if math.Abs(i-b.intensity) >= 0.005 {
-			b.intensity = i
-			errs = append(errs, b.inj.Update(context.TODO(), i))
-		}
-	}
-	var finished bool
-	var events []experiments.Event
-	if a, ok := b.inj.(advancer); ok {
-		f, ev, err := a.advance(now)
-		finished, events = f, ev
-		errs = append(errs, err)
-	}
-	return finished, events, errors.Join(errs...)
-}
-
-// sequence runs its steps one after another.
-type sequence struct {
-	name      string
-	now       func() time.Time
-	steps     []seqStep
-	cur       int
-	stepSince time.Time
-	on        bool
-	intensity float64 // the last Update, given to each step as it starts
-}
-
-type seqStep struct {
-	name string
-	inj  inject.Injector
-	dur  time.Duration
-}
-
-func (q *sequence) Start(ctx context.Context) error {
-	q.cur, q.stepSince, q.on, q.intensity = 0, q.now(), true, 1
-	if err := q.steps[0].inj.Start(ctx); err != nil {
-		return err
-	}
-	return q.steps[0].inj.Update(ctx, q.intensity)
-}
-
-func (q *sequence) Update(ctx context.Context, i float64) error {
-	q.intensity = i
-	if !q.on || q.cur >= len(q.steps) {
-		return nil
-	}
-	return q.steps[q.cur].inj.Update(ctx, i)
-}
-
-func (q *sequence) Stop(ctx context.Context) error {
-	var errs []error
-	// Stop every step: Stop is idempotent, and this reverts a step that
-	// failed half-way too.
-	for _, st := range q.steps {
-		errs = append(errs, st.inj.Stop(ctx))
-	}
-	q.on = false
-	return errors.Join(errs...)
-}
-
-func (q *sequence) advance(now time.Time) (bool, []experiments.Event, error) {
-	if !q.on || q.cur >= len(q.steps) {
-		return !q.on, nil, nil
-	}
-	st := q.steps[q.cur]
-	if a, ok := st.inj.(advancer); ok {
-		if _, _, err := a.advance(now); err != nil {
-			return false, nil, err
-		}
-	}
-	if now.Sub(q.stepSince) < st.dur {
-		return false, nil, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-	defer cancel()
-	if err := st.inj.Stop(ctx); err != nil {
-		return false, nil, fmt.Errorf("step %s: %w", st.name, err)
-	}
-	q.cur++
-	if q.cur == len(q.steps) {
-		q.on = false
-		return true, nil, nil
-	}
-	q.stepSince = now
-	next := q.steps[q.cur]
-	ev := experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: q.name,
-		Text: fmt.Sprintf("step %d of %d: %s for %s", q.cur+1, len(q.steps), next.name, experiments.FormatDuration(next.dur.Seconds()))}
-	if err := next.inj.Start(ctx); err != nil {
-		return false, []experiments.Event{ev}, fmt.Errorf("step %s could not start: %w", next.name, err)
-	}
-	if err := next.inj.Update(ctx, q.intensity); err != nil {
-		return false, []experiments.Event{ev}, fmt.Errorf("step %s: %w", next.name, err)
-	}
-	return false, []experiments.Event{ev}, nil
-}
-
-// group's advance drives the clocks inside a parallel group (sequences,
-// children with a curve or a duration); the group finishes when every part
-// has finished, so a part without an end keeps it on until it is halted.
-func (g *group) advance(now time.Time) (bool, []experiments.Event, error) {
-	var events []experiments.Event
-	var errs []error
-	finished := 0
-	for _, p := range g.parts {
-		if a, ok := p.(advancer); ok {
-			f, ev, err := a.advance(now)
-			events = append(events, ev...)
-			errs = append(errs, err)
-			if f {
-				finished++
-			}
-		}
-	}
-	return finished == len(g.parts), events, errors.Join(errs...)
-}
-
-// child is a block inside a composite with a curve or a duration of its
-// own: its intensity is its curve's times the composite's, and it stops by
-// itself once its duration has run, while the composite goes on.
-type child struct {
-	inj     inject.Injector
-	curve   inject.Curve
-	dur     time.Duration
-	now     func() time.Time
-	since   time.Time
-	outer   float64 // the composite's intensity
-	applied float64
-	on      bool
-}
-
-func (c *child) level(now time.Time) float64 {
-	i := c.outer
-	if c.curve != nil {
-		i *= c.curve.At(now.Sub(c.since))
-	}
-	return i
-}
-
-func (c *child) Start(ctx context.Context) error {
-	c.since, c.on = c.now(), true
-	if err := c.inj.Start(ctx); err != nil {
-		return err
-	}
-	c.applied = c.level(c.since)
-	return c.inj.Update(ctx, c.applied)
-}
-
-func (c *child) Update(ctx context.Context, i float64) error {
-	c.outer = i
-	if !c.on {
-		return nil
-	}
-	c.applied = c.level(c.now())
-	return c.inj.Update(ctx, c.applied)
-}
-
-func (c *child) Stop(ctx context.Context) error {
-	c.on = false
-	return c.inj.Stop(ctx)
-}
-
-func (c *child) advance(now time.Time) (bool, []experiments.Event, error) {
-	if !c.on {
-		return true, nil, nil
-	}
-	if c.dur > 0 && now.Sub(c.since) >= c.dur {
-		ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-		defer cancel()
-		c.on = false
-		return true, nil, c.inj.Stop(ctx)
-	}
-	var err error
-	if i := c.level(now); math.Abs(i-c.applied) >= 0.005 {
-		c.applied, err = i, c.inj.Update(context.TODO(), i)
-	}
-	if a, ok := c.inj.(advancer); ok {
-		f, ev, aerr := a.advance(now)
-		return f, ev, errors.Join(err, aerr)
-	}
-	return false, nil, err
 }

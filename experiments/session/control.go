@@ -2,12 +2,12 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
-	"github.com/gameday-dev/gameday/experiments/assume"
 )
 
 // CommandKind names what the operator (or a schedule) asks for.
@@ -16,56 +16,71 @@ type CommandKind string
 // Commands.
 const (
 	CmdTrigger CommandKind = "trigger"  // switch a block's fault on
-	CmdHalt    CommandKind = "halt"     // switch a block's fault off
+	CmdHalt    CommandKind = "halt"     // switch a block's fault off (again, if a halt failed)
 	CmdHaltAll CommandKind = "halt-all" // switch every fault off at once
-	CmdNote    CommandKind = "note"     // add an operator note to the timeline
+	CmdNote    CommandKind = "note"     // add a note to the timeline
 	CmdEvent   CommandKind = "event"    // report something from outside (a process died)
 	// CmdIntensity raises or lowers an active block's intensity by Delta
 	// (0.1 is ten points); it multiplies the block's curve.
 	CmdIntensity CommandKind = "intensity"
 )
 
+// Who causes what: the By of commands and events.
+const (
+	ByOperator  = "operator"
+	BySchedule  = "schedule"
+	ByGuardrail = "guardrail"
+	BySession   = "session" // the session itself: its end, a block's own duration
+)
+
 // Command goes from the cockpit (or a runner) to the session.
 type Command struct {
 	Kind  CommandKind
-	Block string            // trigger, halt
-	Text  string            // note; for halt, why (default: by the operator)
-	Event experiments.Event // event
-	Delta float64           // intensity
+	Block string // trigger, halt, intensity
+	Text  string // note; for halt, why (default: by the operator)
+	Event experiments.Event
+	Delta float64 // intensity
+	// By says who asks: the operator (the default), the schedule...
+	By string
 }
 
-// stopTimeout bounds how long one injector may take to start or stop.
-const stopTimeout = 30 * time.Second
-
+// handle carries out a command on the loop. It never waits for an
+// injector: it posts to the blocks' drivers.
 func (s *Session) handle(c Command) {
 	now := s.now()
+	by := c.By
+	if by == "" {
+		by = ByOperator
+	}
 	switch c.Kind {
 	case CmdTrigger:
 		b := s.block(c.Block)
 		if b == nil {
-			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: c.Block, Text: "no such block"})
+			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: c.Block, By: by, Text: "no such block"})
 			return
 		}
-		s.trigger(b, now)
+		s.trigger(b, now, by)
 	case CmdHalt:
-		if b := s.block(c.Block); b != nil && b.active {
+		if b := s.block(c.Block); b != nil {
 			why := c.Text
 			if why == "" {
-				why = "halted by the operator"
+				why = "halted by the " + by
 			}
-			s.halt(b, now, why)
+			s.halt(b, now, by, why)
 		}
 	case CmdHaltAll:
-		s.haltAll("halt all")
+		s.haltAll(now, by, "halt all")
 	case CmdIntensity:
-		if b := s.block(c.Block); b != nil && b.active {
-			s.setManual(b, b.manual+c.Delta, now)
+		if b := s.block(c.Block); b != nil && (b.phase == PhaseOn || b.phase == PhaseStarting) {
+			s.setManual(b, b.manual+c.Delta, now, by)
 		}
 	case CmdNote:
-		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventNote, Subject: "operator", Text: c.Text})
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventNote, Subject: by, By: by, Text: c.Text})
 	case CmdEvent:
 		e := c.Event
-		e.Time = now
+		if e.Time.IsZero() {
+			e.Time = now
+		}
 		if e.Kind == experiments.EventError && s.killing(e.Subject) {
 			return // the process died of a kill fault: that is the fault, not news
 		}
@@ -82,101 +97,263 @@ func (s *Session) block(name string) *blockRun {
 	return nil
 }
 
-// killing reports whether an active kill block targets the process.
+// killing reports whether a kill block that is not idle targets the
+// process.
 func (s *Session) killing(process string) bool {
 	for _, b := range s.blocks {
-		if b.active && b.kills[process] {
+		if b.busy() && b.kills[process] {
 			return true
 		}
 	}
 	return false
 }
 
-func (s *Session) trigger(b *blockRun, now time.Time) {
-	if b.active {
+// trigger asks the block's driver to start it.
+func (s *Session) trigger(b *blockRun, now time.Time, by string) {
+	switch {
+	case b.phase == PhaseHalting && !s.ending:
+		if b.again == "" {
+			b.again = by
+			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name, By: by,
+				Text: "starts again once its halt is done"})
+		}
 		return
-	}
-	if s.aborted != "" {
-		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name,
+	case b.busy():
+		return
+	case s.aborted != "":
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, By: by,
 			Text: "not started: a guardrail aborted the game day (" + s.aborted + ")"})
+		return
+	case s.ending:
 		return
 	}
 	s.resetOutput(b.spec.Name)
-	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-	defer cancel()
-	b.active, b.since = true, now // before Start: a kill's exit is expected
-	if err := b.start(ctx, now); err != nil {
-		b.active = false
-		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, Text: "could not start: " + err.Error()})
-		// A fault that failed half-way must not stay half on.
-		_ = b.inj.Stop(ctx)
+	b.gen++
+	b.phase, b.asked, b.by, b.err, b.updateErr = PhaseStarting, now, by, "", ""
+	b.manual = 1
+	b.intensity = b.effective(now)
+	b.runCtx, b.cancelRun = context.WithCancelCause(context.Background())
+	b.post(b.op(opStart, now, by, nil))
+}
+
+// halt asks the block's driver to stop it: a start under way is
+// cancelled first. A block stuck after a failed halt is halted again.
+func (s *Session) halt(b *blockRun, now time.Time, by, why string) {
+	if b.phase == PhaseIdle || b.phase == PhaseHalting {
 		return
 	}
-	s.windows = append(s.windows, FaultWindow{Block: b.spec.Name, Index: b.index, Start: now})
-	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultStarted, Subject: b.spec.Name, Text: b.spec.Summary()})
+	if b.cancelRun != nil {
+		b.cancelRun(errHalted)
+	}
+	b.phase, b.asked, b.by, b.why = PhaseHalting, now, by, why
+	// A stop is bounded by the injector timeout only: the halt must not
+	// cancel its own revert.
+	b.post(b.op(opStop, now, by, context.Background()))
 }
 
-func (s *Session) halt(b *blockRun, now time.Time, why string) {
-	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-	defer cancel()
-	err := b.inj.Stop(ctx)
-	lasted := now.Sub(b.since)
-	b.active, b.since = false, now
-	for i := len(s.windows) - 1; i >= 0; i-- {
-		if s.windows[i].Block == b.spec.Name && s.windows[i].End.IsZero() {
-			s.windows[i].End = now
-			break
-		}
-	}
-	if err != nil {
-		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, Text: "halt failed: " + err.Error()})
-	} else {
-		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultHalted, Subject: b.spec.Name,
-			Text: fmt.Sprintf("%s after %s", why, experiments.FormatDuration(lasted.Seconds()))})
-	}
-	if s.phase().Active == 0 {
-		s.lastHalt = now
-	}
-}
-
-// haltAll switches every active fault off. It is safe to call at any time
-// on the session goroutine, any number of times.
-func (s *Session) haltAll(why string) {
-	now := s.now()
-	n := 0
+// haltAll asks every block that is not idle to stop, all at once: each
+// block's driver stops its own, so a slow one holds no other. It is safe
+// to call at any time on the loop, any number of times.
+func (s *Session) haltAll(now time.Time, by, why string) {
+	var n int
 	for _, b := range s.blocks {
-		if b.active {
-			s.halt(b, now, why)
+		if b.busy() && b.phase != PhaseHalting {
 			n++
-		} else {
-			// Stop is idempotent; calling it on idle blocks too guarantees
-			// that nothing half-started stays on.
-			ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
-			_ = b.inj.Stop(ctx)
-			cancel()
 		}
 	}
-	if n > 0 {
-		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: "all", Text: fmt.Sprintf("%s: %d fault(s) halted", why, n)})
+	if n == 0 {
+		return
+	}
+	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: "all", By: by,
+		Text: fmt.Sprintf("%s asked: halting %d fault(s)", why, n)})
+	s.haltAllAsked, s.haltAllWhy, s.haltAllBy = now, why, by
+	s.haltAllLeft = map[string]bool{}
+	for _, b := range s.blocks {
+		if b.busy() && b.phase != PhaseHalting {
+			s.haltAllLeft[b.spec.Name] = true
+			s.halt(b, now, by, why)
+		}
 	}
 }
 
-// setManual sets the operator's intensity of an active block (0..1) and
-// applies it at once.
-func (s *Session) setManual(b *blockRun, v float64, now time.Time) {
+// setManual sets the operator's intensity of a block that is on, or
+// starting (0..1), and asks its driver to apply it.
+func (s *Session) setManual(b *blockRun, v float64, now time.Time, by string) {
 	v = math.Round(min(max(v, 0), 1)*100) / 100
 	if v == b.manual {
 		return
 	}
 	b.manual = v
+	s.applyIntensity(b, now)
+	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name, By: by,
+		Text: fmt.Sprintf("intensity set to %d %% by the %s", int(v*100+0.5), by)})
+}
+
+// applyIntensity asks the driver for the block's effective intensity, if
+// it changed by half a point or more.
+func (s *Session) applyIntensity(b *blockRun, now time.Time) {
 	i := b.effective(now)
-	if err := b.inj.Update(context.TODO(), i); err != nil {
-		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, Text: "intensity: " + err.Error()})
+	if math.Abs(i-b.intensity) < 0.005 {
 		return
 	}
 	b.intensity = i
-	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name,
-		Text: fmt.Sprintf("intensity set to %d %% by the operator", int(v*100+0.5))})
+	b.post(b.op(opUpdate, now, BySession, nil))
+}
+
+// onResult takes an injector call's result in: the block's phase moves on,
+// and the timeline says when it was asked and when it happened.
+func (s *Session) onResult(r result) {
+	b := s.block(r.block)
+	if b == nil {
+		return
+	}
+	b.outstanding--
+	if r.op.gen != b.gen {
+		return // a result of an older run
+	}
+	name := b.spec.Name
+	ev := experiments.Event{Time: r.done, Asked: r.op.asked, Subject: name, By: r.op.by}
+	switch r.op.kind {
+	case opStart:
+		s.onStart(b, r, ev)
+	case opStop:
+		if b.phase != PhaseHalting {
+			return
+		}
+		s.settleHaltAll(name, r.err == nil)
+		again := b.again
+		b.again = ""
+		if r.err != nil {
+			b.phase, b.err = PhaseStuck, r.err.Error()
+			ev.Kind, ev.Text = experiments.EventFaultError, "halt failed: "+r.err.Error()+stuckAdvice
+			s.addEvent(ev)
+			return
+		}
+		wasOn := !b.since.IsZero() && s.windowOpen(name)
+		lasted := r.done.Sub(b.since)
+		b.phase, b.since, b.err = PhaseIdle, r.done, ""
+		if wasOn { // else it never went on: the start's event said so
+			s.closeWindow(name, r.done)
+			ev.Kind, ev.Text = experiments.EventFaultHalted,
+				fmt.Sprintf("%s after %s", b.why, experiments.FormatDuration(lasted.Seconds()))
+			s.addEvent(ev)
+			if s.phase().Active == 0 {
+				s.lastHalt = r.done
+			}
+		}
+		if again != "" {
+			s.trigger(b, r.done, again)
+		}
+	case opUpdate:
+		if r.err != nil && b.phase == PhaseOn && r.err.Error() != b.updateErr && !errors.Is(r.err, context.Canceled) {
+			b.updateErr = r.err.Error()
+			ev.Kind, ev.Text = experiments.EventFaultError, "intensity: "+r.err.Error()
+			s.addEvent(ev)
+		}
+	case opTick:
+		for _, e := range r.events {
+			s.addEvent(e)
+		}
+		switch {
+		case b.phase != PhaseOn:
+		case r.err != nil && !errors.Is(r.err, context.Canceled):
+			ev.Kind, ev.Text = experiments.EventFaultError, r.err.Error()
+			s.addEvent(ev)
+		case r.finished:
+			s.halt(b, r.done, BySession, "finished its sequence")
+		}
+	}
+}
+
+// onStart takes a start's result in. A halt may have come while it ran:
+// then the stop that follows says the rest.
+func (s *Session) onStart(b *blockRun, r result, ev experiments.Event) {
+	halting := b.phase == PhaseHalting
+	if b.phase != PhaseStarting && !halting {
+		return
+	}
+	switch {
+	case r.err == nil:
+		b.since = r.done
+		if !halting {
+			b.phase = PhaseOn
+		}
+		s.openWindow(b, r.done)
+		ev.Kind, ev.Text = experiments.EventFaultStarted, b.spec.Summary()
+	case r.cancelled:
+		ev.Kind, ev.Text = experiments.EventInfo, "start cancelled by the halt"
+		if !errors.Is(r.err, context.Canceled) {
+			ev.Text += ": " + r.err.Error()
+		}
+	case halting:
+		ev.Kind, ev.Text = experiments.EventFaultError, "could not start: "+r.err.Error()
+	case r.stopErr != nil:
+		b.phase, b.since, b.err = PhaseStuck, r.done, r.stopErr.Error()
+		s.openWindow(b, r.done)
+		ev.Kind = experiments.EventFaultError
+		ev.Text = "could not start: " + r.err.Error() + "; and undoing what it did failed: " + r.stopErr.Error() + stuckAdvice
+	default:
+		b.phase, b.since, b.err = PhaseIdle, r.done, r.err.Error()
+		b.cancelRun(nil)
+		ev.Kind, ev.Text = experiments.EventFaultError, "could not start: "+r.err.Error()
+	}
+	s.addEvent(ev)
+}
+
+// stuckAdvice tells the operator what to do about a fault that may still
+// be on.
+const stuckAdvice = " — it may still be on: press x to try the halt again; " +
+	"after quitting, `gameday recover` reverts what gameday recorded"
+
+// settleHaltAll notes that a block asked to halt by a halt-all is done,
+// and says when the last one is.
+func (s *Session) settleHaltAll(block string, ok bool) {
+	if !s.haltAllLeft[block] {
+		return
+	}
+	delete(s.haltAllLeft, block)
+	if !ok {
+		s.haltAllFailed++
+	}
+	s.haltAllDone++
+	if len(s.haltAllLeft) > 0 {
+		return
+	}
+	now := s.now()
+	text := fmt.Sprintf("%s: %d fault(s) halted in %s", s.haltAllWhy, s.haltAllDone-s.haltAllFailed,
+		experiments.FormatDuration(now.Sub(s.haltAllAsked).Seconds()))
+	kind := experiments.EventInfo
+	if s.haltAllFailed > 0 {
+		kind = experiments.EventFaultError
+		text += fmt.Sprintf(", %d could not be halted", s.haltAllFailed)
+	}
+	s.addEvent(experiments.Event{Time: now, Asked: s.haltAllAsked, Kind: kind, Subject: "all", By: s.haltAllBy, Text: text})
+	s.haltAllDone, s.haltAllFailed = 0, 0
+}
+
+func (s *Session) openWindow(b *blockRun, at time.Time) {
+	if s.windowOpen(b.spec.Name) {
+		return
+	}
+	s.windows = append(s.windows, FaultWindow{Block: b.spec.Name, Index: b.index, Start: at})
+}
+
+func (s *Session) windowOpen(block string) bool {
+	for i := len(s.windows) - 1; i >= 0; i-- {
+		if s.windows[i].Block == block {
+			return s.windows[i].End.IsZero()
+		}
+	}
+	return false
+}
+
+func (s *Session) closeWindow(block string, at time.Time) {
+	for i := len(s.windows) - 1; i >= 0; i-- {
+		if s.windows[i].Block == block && s.windows[i].End.IsZero() {
+			s.windows[i].End = at
+			return
+		}
+	}
 }
 
 // maxFaultDuration is the guardrail's limit on how long a block stays on.
@@ -187,32 +364,30 @@ func (s *Session) maxFaultDuration() time.Duration {
 	return 10 * time.Minute
 }
 
-// advanceBlocks runs the clocks of active blocks: curves, sequences,
-// durations and the guardrail's longest time on.
+// advanceBlocks runs the clocks of blocks that are on: curves, sequences,
+// durations and the guardrail's longest time on. It only posts to the
+// drivers.
 func (s *Session) advanceBlocks(now time.Time) {
 	limit := s.maxFaultDuration()
 	for _, b := range s.blocks {
-		if !b.active {
+		if b.phase != PhaseOn {
 			continue
 		}
 		on := now.Sub(b.since)
 		switch {
 		case b.spec.Duration > 0 && on >= b.spec.Duration:
-			s.halt(b, now, "ran its "+experiments.FormatDuration(b.spec.Duration.Seconds()))
+			s.halt(b, now, BySession, "ran its "+experiments.FormatDuration(b.spec.Duration.Seconds()))
 			continue
 		case on >= limit:
-			s.halt(b, now, "guardrail: on for "+experiments.FormatDuration(limit.Seconds())+", the longest a fault may stay on,")
+			s.halt(b, now, ByGuardrail, "guardrail: on for "+experiments.FormatDuration(limit.Seconds())+
+				", the longest a fault may stay on,")
 			continue
 		}
-		finished, events, err := b.advance(now)
-		for _, e := range events {
-			s.addEvent(e)
+		if b.curve != nil {
+			s.applyIntensity(b, now)
 		}
-		switch {
-		case err != nil:
-			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: b.spec.Name, Text: err.Error()})
-		case finished:
-			s.halt(b, now, "finished its sequence")
+		if b.clocks {
+			b.post(b.op(opTick, now, BySession, nil))
 		}
 	}
 }
@@ -224,7 +399,7 @@ func (s *Session) guard(now time.Time) {
 		return
 	}
 	for _, a := range s.aborts {
-		v := assume.Measure(&a.spec.Assumption, now, s.observations())
+		v := a.measure(now, s.observations())
 		met := v == v && a.spec.Holds(v) // v == v: not NaN
 		if !met {
 			a.since = time.Time{}
@@ -235,10 +410,10 @@ func (s *Session) guard(now time.Time) {
 		}
 		if now.Sub(a.since) >= a.spec.For {
 			s.aborted = fmt.Sprintf("%s: %s %s %s", a.spec.Name, a.spec.Series, a.spec.Unit.Format(v), a.spec.Condition())
-			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventAborted, Subject: a.spec.Name,
+			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventAborted, Subject: a.spec.Name, By: ByGuardrail,
 				Text: fmt.Sprintf("%s is %s (abort when %s for %s): halting every fault",
 					a.spec.Series, a.spec.Unit.Format(v), a.spec.Condition(), experiments.FormatDuration(a.spec.For.Seconds()))})
-			s.haltAll("guardrail " + a.spec.Name)
+			s.haltAll(now, ByGuardrail, "guardrail "+a.spec.Name)
 			return
 		}
 	}

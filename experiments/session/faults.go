@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -175,36 +174,4 @@ func commandSpec(e *experiments.Experiment, c *experiments.CommandSpec) inject.C
 		return inject.CommandSpec{}
 	}
 	return inject.CommandSpec{Argv: c.Argv, Shell: c.Shell, Timeout: c.Timeout, Dir: e.Dir()}
-}
-
-// group switches several injectors together (a fault and a load change,
-// or a parallel block): on in order, off in reverse.
-type group struct{ parts []inject.Injector }
-
-func (g *group) Start(ctx context.Context) error {
-	for i, p := range g.parts {
-		if err := p.Start(ctx); err != nil {
-			for j := i - 1; j >= 0; j-- {
-				_ = g.parts[j].Stop(ctx)
-			}
-			return err
-		}
-	}
-	return nil
-}
-
-func (g *group) Update(ctx context.Context, intensity float64) error {
-	var errs []error
-	for _, p := range g.parts {
-		errs = append(errs, p.Update(ctx, intensity))
-	}
-	return errors.Join(errs...)
-}
-
-func (g *group) Stop(ctx context.Context) error {
-	var errs []error
-	for i := len(g.parts) - 1; i >= 0; i-- {
-		errs = append(errs, g.parts[i].Stop(ctx))
-	}
-	return errors.Join(errs...)
 }

@@ -1,10 +1,11 @@
 package session
 
 import (
-	"github.com/gameday-dev/gameday/experiments"
 	"math"
 	"testing"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
 )
 
 // TestLoadScaleKeepsCurve: a block that scales a load with a curve

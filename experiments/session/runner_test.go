@@ -74,7 +74,7 @@ func TestRunScheduleAndJournal(t *testing.T) {
 	if jr.Header.Name != "scheduled" || len(jr.Header.Assumptions) != 2 || jr.Header.Assumptions[0].Kind != experiments.AssumeThreshold {
 		t.Fatalf("header %+v", jr.Header)
 	}
-	if n := len(jr.Samples); n < 50 || n > 90 {
+	if n := len(jr.Samples); n < 30 || n > 90 { // a loaded machine drops ticks
 		t.Errorf("%d samples for about 6 s at 100 ms", n)
 	}
 	if jr.End == nil || jr.End.Verdict != assume.VerdictFailed || len(jr.End.Assumptions) != 2 {

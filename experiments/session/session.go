@@ -11,7 +11,6 @@ import (
 
 	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/assume"
-
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/probes"
 )
@@ -21,42 +20,60 @@ import (
 // assumptions and guardrails every interval and publishes a Snapshot
 // after each.
 //
-//	commands ──▶ ┌─────────┐ ──▶ injectors (proxies, processes, loads)
-//	             │ Session │ ◀── loads, probes ──▶ series store
-//	snapshots ◀─ └─────────┘ ──▶ checks, guardrails ──▶ timeline
+//	commands ──▶ ┌─────────┐ ──post──▶ a driver per block ──▶ injectors
+//	             │  loop   │ ◀─results─┘
+//	             │         │ ◀── loads, probes ──▶ series store
+//	snapshots ◀─ └─────────┘ ──▶ checks, guardrails, schedule ──▶ timeline, sinks
 //
-// Everything but Do, Snapshots, Final and Close runs on the goroutine of
-// Run.
+// The loop never waits for an injector: it posts what it wants to the
+// block's driver and goes on ticking; the driver's result comes back as a
+// message. Everything but Do, Snapshots, Done, Final and Close runs on the
+// goroutine of Run.
 type Session struct {
-	exp *experiments.Experiment
-	env Env
-	log *slog.Logger
-	now func() time.Time
+	exp   *experiments.Experiment
+	env   Env
+	log   *slog.Logger
+	clock Clock
 
-	parts    *parts
-	recorder inject.RevertRecorder
-	sinks    []Sink
-	metrics  *Metrics
-	outputs  sync.Map // block → *atomic.Int64: output lines of its current run
-	store    *probes.Store
-	checks   *assume.Checks
-	aborts   []*abortRun
-	loads    []*loadRun
-	probes   []*probeRun
-	blocks   []*blockRun
-	windows  []FaultWindow
-	timeline []experiments.Event
-	seq      uint64
-	started  time.Time
-	history  time.Time // the oldest point filled in from before the start
-	lastHalt time.Time
-	snapSeq  uint64
-	aborted  string // why a guardrail aborted the run, "" if none
+	parts     *parts
+	recorder  inject.RevertRecorder
+	sinks     []Sink
+	metrics   *Metrics
+	outputs   sync.Map // block → *atomic.Int64: output lines of its current run
+	store     *probes.Store
+	checks    *assume.Checks
+	aborts    []*abortRun
+	loads     []*loadRun
+	probes    []*probeRun
+	blocks    []*blockRun
+	windows   []FaultWindow
+	timeline  []experiments.Event
+	seq       uint64
+	started   time.Time
+	history   time.Time // the oldest point filled in from before the start
+	lastHalt  time.Time
+	snapSeq   uint64
+	aborted   string // why a guardrail aborted the run, "" if none
+	schedule  *scheduleRun
+	ending    bool // the session is halting everything to end
+	overrides overrides
+	// injectorTimeout bounds every injector call and the final wait.
+	injectorTimeout time.Duration
 	// faultErrors counts faults that could not start or halt.
 	faultErrors int
+	// The halt-all under way: when it was asked, by whom and why, the
+	// blocks not yet halted, and how many were.
+	haltAllAsked  time.Time
+	haltAllBy     string
+	haltAllWhy    string
+	haltAllLeft   map[string]bool
+	haltAllDone   int
+	haltAllFailed int
 
-	cmds      chan Command           // the operator's and the schedule's: never dropped
-	events    chan experiments.Event // from outside (process exits, command output): lossy
+	cmds      chan Command // the operator's and the schedule's: never dropped
+	events    chan experiments.Event
+	results   chan result // from the drivers
+	quit      chan struct{}
 	snaps     chan Snapshot
 	done      chan struct{}
 	final     Snapshot
@@ -68,6 +85,7 @@ type probeRun struct {
 	spec    experiments.Probe
 	probe   probes.Probe
 	poller  *probes.Poller
+	fn      func(time.Time) (float64, error) // instead of the poller (WithProbeFunc)
 	lastAt  time.Time
 	healthy bool
 	err     string
@@ -79,32 +97,9 @@ type abortRun struct {
 	since time.Time // when the condition started to hold, zero if it does not
 }
 
-// Option configures a session.
-type Option func(*Session)
-
-// WithRecorder records, before a fault that outlives gameday acts (a
-// paused process, a command, a toxic), what must be reverted, so that
-// gameday recover can revert it after a crash.
-func WithRecorder(r inject.RevertRecorder) Option { return func(s *Session) { s.recorder = r } }
-
-// WithSink records the game day into k as it goes (a journal): the
-// experiment at the start, every event, every interval's snapshot, and
-// the final snapshot. The caller closes k after Run returns.
-func WithSink(k Sink) Option { return func(s *Session) { s.sinks = append(s.sinks, k) } }
-
-// WithMetrics publishes the session's state and its loads' requests on m
-// (none when m is nil).
-func WithMetrics(m *Metrics) Option {
-	return func(s *Session) {
-		if m != nil {
-			s.metrics = m
-			s.sinks = append(s.sinks, m)
-		}
-	}
+func (a *abortRun) measure(now time.Time, obs assume.Observations) float64 {
+	return assume.Measure(&a.spec.Assumption, now, obs)
 }
-
-// WithLogger sends the session's structured logs to l (secrets redacted).
-func WithLogger(l *slog.Logger) Option { return func(s *Session) { s.log = l } }
 
 const timelineCap = 200
 
@@ -117,16 +112,19 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 	defer func() { err = redactErr(exp, err) }()
 	s := &Session{
 		exp: exp, env: env,
-		log:    slog.New(slog.DiscardHandler),
-		now:    time.Now,
-		cmds:   make(chan Command, 256),
-		events: make(chan experiments.Event, 256),
-		snaps:  make(chan Snapshot, 1),
-		done:   make(chan struct{}),
+		log:             slog.New(slog.DiscardHandler),
+		clock:           realClock{},
+		injectorTimeout: DefaultInjectorTimeout,
+		cmds:            make(chan Command, 256),
+		events:          make(chan experiments.Event, 256),
+		quit:            make(chan struct{}),
+		snaps:           make(chan Snapshot, 1),
+		done:            make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.results = make(chan result, 4*len(exp.Blocks)+16)
 	s.log = slog.New(redactHandler{inner: s.log.Handler(), exp: exp})
 	capacity := max(int(exp.ChartWindow()/exp.SamplingInterval())+16, 1200)
 	s.store = probes.NewStore(capacity)
@@ -159,6 +157,10 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 		s.loads = append(s.loads, lr)
 	}
 	for _, p := range exp.Probes {
+		if fn, ok := s.overrides.probes[p.Name]; ok {
+			s.probes = append(s.probes, &probeRun{spec: p, fn: fn, healthy: true})
+			continue
+		}
 		pr, err := buildProbe(exp, p)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("probe %q: %w", p.Name, err))
@@ -183,6 +185,9 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 	return s, nil
 }
 
+// now is the session's time.
+func (s *Session) now() time.Time { return s.clock.Now() }
+
 // Snapshots delivers a snapshot after every interval. A slow reader only
 // misses intermediate snapshots: the newest one always replaces an unread
 // one. The channel is closed after the final snapshot.
@@ -190,8 +195,9 @@ func (s *Session) Snapshots() <-chan Snapshot { return s.snaps }
 
 // Do sends a command to the session. A control command (trigger, halt,
 // halt all, intensity, note) is never dropped: Do waits while the queue is
-// full, and returns at once when the session has ended. An event from
-// outside (CmdEvent) is dropped, and logged, when the session is swamped.
+// full (the loop empties it at once: it never waits itself), and returns
+// at once when the session has ended. An event from outside (CmdEvent)
+// is dropped, and logged, when the session is swamped.
 func (s *Session) Do(c Command) {
 	if c.Kind == CmdEvent {
 		select {
@@ -211,40 +217,45 @@ func (s *Session) Do(c Command) {
 // Done is closed when Run has returned.
 func (s *Session) Done() <-chan struct{} { return s.done }
 
-// Final returns the last snapshot, taken after every fault was halted.
-// It is valid once Done is closed.
+// Final returns the last snapshot, taken after every fault was halted
+// (or given up on). It is valid once Done is closed.
 func (s *Session) Final() Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.final
 }
 
-// Close halts every fault and stops what the session started (proxies,
-// processes). Run calls it; call it yourself only for a session that never
-// ran. It is idempotent.
+// Close stops what the session started (proxies, processes), for a
+// session that never ran: one that ran has halted its faults and closed
+// its parts when Run returned. It is idempotent.
 func (s *Session) Close() {
-	s.closeOnce.Do(func() {
-		s.haltAll("session ended")
-		s.parts.close()
-	})
+	s.closeOnce.Do(s.parts.close)
 }
 
-// Run runs the session until ctx is done. Whatever ends it (ctx, a panic
-// in the session), every fault is halted before Run returns.
+// Run runs the session until ctx is done (or its schedule is over).
+// Whatever ends it (ctx, the schedule, a panic in the session), every
+// fault is halted before Run returns: all at once, each waited for at
+// most the injector timeout (30 s); one that did not stop in time is left
+// in the state file for `gameday recover`, and the final snapshot says
+// which.
 func (s *Session) Run(ctx context.Context) (err error) {
 	defer close(s.done)
 	defer close(s.snaps)
 	partsCtx, stopParts := context.WithCancel(context.Background())
 	var running sync.WaitGroup
+	for _, b := range s.blocks {
+		go b.drv.run(s.quit)
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("session panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
 			err = fmt.Errorf("session panic: %v", r)
 		}
-		s.haltAll("session ended")
+		s.end()
+		close(s.quit)
 		stopParts()
 		running.Wait()
-		s.closeOnce.Do(s.parts.close) // what Close does, but the faults are halted already
+		s.closeOnce.Do(s.parts.close)
 		final := s.snapshot(s.now())
 		final.Ended = true
 		s.mu.Lock()
@@ -271,16 +282,18 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		}(l)
 	}
 	for _, p := range s.probes {
-		running.Add(1)
-		go func(p *probeRun) { defer running.Done(); p.poller.Run(partsCtx) }(p)
+		if p.poller != nil {
+			running.Add(1)
+			go func(p *probeRun) { defer running.Done(); p.poller.Run(partsCtx) }(p)
+		}
 	}
 	for name, p := range s.parts.procs {
 		running.Add(1)
 		go func(name string, p *inject.Process) { defer running.Done(); s.watch(partsCtx, name, p) }(name, p)
 	}
-	s.addEvent(experiments.Event{Time: s.started, Kind: experiments.EventStarted, Subject: s.exp.Name, Text: "session started"})
+	s.addEvent(experiments.Event{Time: s.started, Kind: experiments.EventStarted, Subject: s.exp.Name, By: BySession, Text: "session started"})
 
-	ticks := time.NewTicker(s.exp.SamplingInterval())
+	ticks := s.clock.NewTicker(s.exp.SamplingInterval())
 	defer ticks.Stop()
 	for {
 		select {
@@ -288,16 +301,43 @@ func (s *Session) Run(ctx context.Context) (err error) {
 			return nil
 		case c := <-s.cmds:
 			s.handle(c)
+			s.publish(s.snapshot(s.now())) // what it did shows at once: a block starting…
+		case r := <-s.results:
+			s.onResult(r)
+			// Say at once that a block went on or off; the next tick
+			// judges it.
+			s.publish(s.snapshot(s.now()))
 		case e := <-s.events:
 			s.handle(Command{Kind: CmdEvent, Event: e})
-		case now := <-ticks.C:
+		case now := <-ticks.C():
+			s.drain()
 			s.step(now)
+			if s.schedule != nil && s.schedule.over {
+				return nil
+			}
 		}
 	}
 }
 
-// step samples every series, drives curves and sequences, judges the
-// assumptions and guardrails and publishes.
+// drain takes in what is queued (commands, injector results, events)
+// before a tick is judged, so that the tick sees them.
+func (s *Session) drain() {
+	for {
+		select {
+		case c := <-s.cmds:
+			s.handle(c)
+		case r := <-s.results:
+			s.onResult(r)
+		case e := <-s.events:
+			s.handle(Command{Kind: CmdEvent, Event: e})
+		default:
+			return
+		}
+	}
+}
+
+// step samples every series, drives curves, sequences and the schedule,
+// judges the assumptions and guardrails and publishes.
 func (s *Session) step(now time.Time) {
 	elapsed := now.Sub(s.started)
 	for _, l := range s.loads {
@@ -314,6 +354,9 @@ func (s *Session) step(now time.Time) {
 		s.addEvent(e)
 	}
 	s.guard(now)
+	if s.schedule != nil {
+		s.schedule.step(s, now)
+	}
 	snap := s.snapshot(now)
 	for _, k := range s.sinks {
 		k.Sample(&snap)
@@ -322,8 +365,17 @@ func (s *Session) step(now time.Time) {
 }
 
 func (s *Session) sampleProbe(p *probeRun, now time.Time) {
-	r, ok := p.poller.Latest()
-	if !ok || !r.At.After(p.lastAt) {
+	var r probes.Reading
+	if p.fn != nil {
+		r.Value, r.Err = p.fn(now)
+		r.At = now
+	} else {
+		var ok bool
+		if r, ok = p.poller.Latest(); !ok {
+			return
+		}
+	}
+	if !r.At.After(p.lastAt) {
 		return
 	}
 	p.lastAt = r.At
@@ -368,10 +420,12 @@ func (o sessionObs) LoadWindow(series string, now time.Time, d time.Duration, pc
 	return l.gen.Window(now, d, pct...), true
 }
 
+// phase is what the checks need to know of the faults: how many are (or
+// may be) on, and when the last one went off.
 func (s *Session) phase() assume.FaultPhase {
 	ph := assume.FaultPhase{LastHalt: s.lastHalt}
 	for _, b := range s.blocks {
-		if b.active {
+		if b.active() {
 			ph.Active++
 		}
 	}
@@ -383,6 +437,9 @@ func (s *Session) addEvent(e experiments.Event) {
 	e.Seq = s.seq
 	if e.Time.IsZero() {
 		e.Time = s.now()
+	}
+	if !e.Asked.IsZero() && !e.Asked.Before(e.Time) {
+		e.Asked = time.Time{} // done when asked: one time says it
 	}
 	e.Text = s.exp.Redact(e.Text)
 	if e.Kind == experiments.EventFaultError {
@@ -400,7 +457,7 @@ func (s *Session) addEvent(e experiments.Event) {
 	if e.Bad() {
 		level = slog.LevelWarn
 	}
-	s.log.Log(context.Background(), level, "event", "kind", string(e.Kind), "subject", e.Subject, "text", e.Text)
+	s.log.Log(context.Background(), level, "event", "kind", string(e.Kind), "subject", e.Subject, "by", e.By, "text", e.Text)
 }
 
 // publish hands snap to the reader, replacing an unread older one.

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
@@ -17,8 +18,11 @@ type Snapshot struct {
 	Description string
 	Now         time.Time
 	Started     time.Time
-	// Ended is set on the last snapshot, after every fault was halted.
-	Ended bool
+	// Ending is set while the session halts everything to end; Ended on
+	// the last snapshot, once every fault was halted (or given up on:
+	// see Stuck).
+	Ending bool
+	Ended  bool
 	// Aborted says why a guardrail halted everything ("" if none did).
 	Aborted string
 	// Replay is set when the snapshot is played back from a journal.
@@ -48,12 +52,24 @@ type Snapshot struct {
 	FaultWindows []FaultWindow
 }
 
-// BlockState is a block and whether its fault is on.
+// BlockState is a block and where it stands.
 type BlockState struct {
 	experiments.Block
-	Index     int
-	Active    bool
-	Since     time.Time // when it went on (Active) or off
+	Index int
+	// Phase is where it stands: idle, starting, on, halting, or stuck (a
+	// halt failed: the fault may still be on).
+	Phase Phase
+	// Active: the fault is, or may be, on (on, halting, stuck).
+	Active bool
+	Since  time.Time // when it went on (Active) or off
+	// Asked is when the phase under way (starting, halting) was asked
+	// for, and By by whom; Err is why a start or a halt failed.
+	Asked time.Time
+	By    string
+	Err   string
+	// Busy: its injector has calls under way (a start, a stop, a change
+	// of intensity, a sequence's next step).
+	Busy      bool
 	Intensity float64
 	// Remaining is the time left before the block halts by itself: its
 	// duration, its sequence, or the guardrail's longest time on.
@@ -98,6 +114,29 @@ func (s *Snapshot) ActiveFaults() int {
 	return n
 }
 
+// Stuck counts the blocks whose halt failed: their fault may still be on.
+func (s *Snapshot) Stuck() int {
+	n := 0
+	for _, b := range s.Blocks {
+		if b.Phase == PhaseStuck {
+			n++
+		}
+	}
+	return n
+}
+
+// Waiting names the blocks whose injector has been starting or halting
+// for at least d, and for how long: "slow command (halting 3s)".
+func (s *Snapshot) Waiting(d time.Duration) []string {
+	var out []string
+	for _, b := range s.Blocks {
+		if (b.Phase == PhaseStarting || b.Phase == PhaseHalting) && s.Now.Sub(b.Asked) >= d {
+			out = append(out, fmt.Sprintf("%s (%s %s)", b.Name, b.Phase, experiments.FormatDuration(s.Now.Sub(b.Asked).Seconds())))
+		}
+	}
+	return out
+}
+
 // Elapsed is the time since the session started.
 func (s *Snapshot) Elapsed() time.Duration {
 	if s.Started.IsZero() {
@@ -136,6 +175,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	snap := Snapshot{
 		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description,
 		Now: now, Started: s.started, Aborted: s.aborted, FaultErrors: s.faultErrors,
+		Ending:      s.ending || s.schedule != nil && s.schedule.over,
 		Assumptions: s.checks.States(),
 		Charts:      s.exp.Charts,
 		Series:      map[string][]probes.Point{},
@@ -144,10 +184,13 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	}
 	limit := s.maxFaultDuration()
 	for _, b := range s.blocks { // built in the order of their Index
-		st := BlockState{Block: b.spec, Index: b.index, Active: b.active, Since: b.since}
-		if b.active {
-			on := now.Sub(b.since)
+		st := BlockState{Block: b.spec, Index: b.index, Phase: b.phase, Active: b.active(), Since: b.since,
+			Asked: b.asked, By: b.by, Err: b.err, Busy: b.outstanding > 0}
+		if b.active() {
 			st.Intensity = b.intensity
+		}
+		if b.phase == PhaseOn {
+			on := now.Sub(b.since)
 			st.Remaining, st.Guarded = limit-on, true
 			if b.lasts > 0 && b.lasts-on < st.Remaining {
 				st.Remaining, st.Guarded = b.lasts-on, false
