@@ -109,6 +109,9 @@ func (m *TimelineModel) draw() {
 			}
 		case e.Kind == experiments.EventPhase:
 			text = st.Bold.Render(e.Subject) + ": " + e.Text
+		case e.Subject == "all" || e.Subject == "":
+		case e.Kind == experiments.EventInfo || e.Kind == experiments.EventOutput:
+			text = st.Bold.Render(e.Subject) + ": " + e.Text
 		case v != "":
 			text = st.Bold.Render(e.Subject) + " " + v + ": " + e.Text
 		}

@@ -281,6 +281,7 @@ func (s *Session) onStart(b *blockRun, r result, ev experiments.Event) {
 		s.openWindow(b, r.done)
 		ev.Kind, ev.Text = experiments.EventFaultStarted, b.spec.Summary()
 	case r.cancelled:
+		ev.Asked = b.asked // the halt's
 		ev.Kind, ev.Text = experiments.EventInfo, "start cancelled by the halt"
 		if !errors.Is(r.err, context.Canceled) {
 			ev.Text += ": " + r.err.Error()
@@ -320,8 +321,11 @@ func (s *Session) settleHaltAll(block string, ok bool) {
 		return
 	}
 	now := s.now()
-	text := fmt.Sprintf("%s: %d fault(s) halted in %s", s.haltAllWhy, s.haltAllDone-s.haltAllFailed,
-		experiments.FormatDuration(now.Sub(s.haltAllAsked).Seconds()))
+	took := "in " + experiments.FormatDuration(now.Sub(s.haltAllAsked).Seconds())
+	if now.Sub(s.haltAllAsked) < 100*time.Millisecond {
+		took = "within 0.1s"
+	}
+	text := fmt.Sprintf("%s: %d fault(s) halted %s", s.haltAllWhy, s.haltAllDone-s.haltAllFailed, took)
 	kind := experiments.EventInfo
 	if s.haltAllFailed > 0 {
 		kind = experiments.EventFaultError
