@@ -2,69 +2,9 @@ package experiments
 
 import (
 	"fmt"
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 )
-
-// Describe renders what a fault does, for the catalog and the timeline.
-func (f Fault) Describe() string {
-	scope := ""
-	if f.Method != "" || f.PathPrefix != "" || len(f.Header) > 0 {
-		var parts []string
-		for _, s := range []string{f.Method, f.PathPrefix} {
-			if s != "" {
-				parts = append(parts, s)
-			}
-		}
-		for _, h := range slices.Sorted(maps.Keys(f.Header)) {
-			parts = append(parts, h+": "+f.Header[h])
-		}
-		scope = " (" + strings.Join(parts, " ") + ")"
-	}
-	dir := ""
-	if f.Direction != "" {
-		dir = " " + f.Direction
-	}
-	pct := UnitPercent.Format(f.EffectiveProbability() * 100)
-	switch f.Kind {
-	case FaultLatency:
-		d := UnitMillis.Format(Millis(f.Delay))
-		if f.Jitter > 0 {
-			d += " ± " + UnitMillis.Format(Millis(f.Jitter))
-		}
-		return fmt.Sprintf("%s delay on %s%s%s", d, f.Target, dir, scope)
-	case FaultError:
-		return fmt.Sprintf("%s answered %d on %s%s", pct, f.StatusCode(), f.Target, scope)
-	case FaultAbort:
-		return fmt.Sprintf("%s of requests to %s reset%s", pct, f.Target, scope)
-	case FaultBlackhole:
-		return fmt.Sprintf("traffic to %s held%s%s", f.Target, dir, scope)
-	case FaultBandwidth:
-		return fmt.Sprintf("%s limited to %s/s%s", f.Target, formatBytes(f.Rate), dir)
-	case FaultReset:
-		return fmt.Sprintf("connections to %s reset after %s", f.Target, FormatDuration(f.Delay.Seconds()))
-	case FaultSlowClose:
-		return fmt.Sprintf("closes on %s delayed by %s", f.Target, FormatDuration(f.Delay.Seconds()))
-	case FaultDataLimit:
-		return fmt.Sprintf("connections to %s closed after %s%s", f.Target, formatBytes(f.Bytes), dir)
-	case FaultSlicing:
-		return fmt.Sprintf("data to %s cut into %s pieces%s", f.Target, formatBytes(f.SliceSize), dir)
-	case FaultPause:
-		return fmt.Sprintf("process %s paused (SIGSTOP)", f.Target)
-	case FaultKill:
-		if f.Restart {
-			return fmt.Sprintf("process %s killed, restarted on halt", f.Target)
-		}
-		return fmt.Sprintf("process %s killed", f.Target)
-	case FaultCommand:
-		if f.Start != nil {
-			return "runs " + strings.Join(f.Start.Argv, " ")
-		}
-	}
-	return string(f.Kind) + " on " + f.Target
-}
 
 // EffectiveProbability is the share of requests or connections the
 // fault acts on: Probability, or 1 when the file does not say.

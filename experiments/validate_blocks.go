@@ -2,66 +2,8 @@ package experiments
 
 import (
 	"slices"
-	"sort"
 	"strings"
 )
-
-// OnProxy reports whether faults of kind k act on a proxy (gameday's own
-// or a Toxiproxy server's).
-func (k FaultKind) OnProxy() bool { return faultSpecs[k].target == "proxy" }
-
-// faultSpec says what a fault kind acts on and which parameters it takes,
-// per protocol for proxy faults ("" for the others).
-type faultSpec struct {
-	target   string // "proxy", "process" or "" (no target)
-	params   map[string][]string
-	required []string
-	about    string
-}
-
-var faultSpecs = map[FaultKind]faultSpec{
-	FaultLatency: {"proxy", stream([]string{"delay", "jitter", "direction", "probability"}, "delay", "jitter", "match"), []string{"delay"},
-		"add delay ± jitter to requests (http) or to data (tcp)"},
-	FaultError: {"proxy", map[string][]string{ProtoHTTP: {"status", "probability", "match"}}, nil,
-		"answer an error status instead of forwarding (default 503, every request)"},
-	FaultAbort: {"proxy", map[string][]string{ProtoHTTP: {"probability", "match"}}, nil,
-		"reset the connection mid-request"},
-	FaultBlackhole: {"proxy", stream([]string{"direction", "probability"}, "match"), nil,
-		"hold requests (http) or data (tcp) until halted"},
-	FaultBandwidth: {"proxy", stream([]string{"rate", "direction", "probability"}), []string{"rate"},
-		"limit the bytes per second"},
-	FaultReset: {"proxy", stream([]string{"delay", "direction", "probability"}), nil,
-		"reset connections (after delay)"},
-	FaultSlowClose: {"proxy", stream([]string{"delay", "probability"}), []string{"delay"},
-		"delay the close of connections"},
-	FaultDataLimit: {"proxy", stream([]string{"bytes", "direction", "probability"}), []string{"bytes"},
-		"close a connection after so many bytes"},
-	FaultSlicing: {"proxy", stream([]string{"size", "variation", "delay", "direction", "probability"}), []string{"size"},
-		"cut data into small pieces, delayed"},
-	FaultPause:   {"process", map[string][]string{"": {}}, nil, "stop the process (SIGSTOP), continue it on halt"},
-	FaultKill:    {"process", map[string][]string{"": {"restart"}}, nil, "kill the process (SIGKILL); restart it on halt"},
-	FaultCommand: {"", map[string][]string{"": {"start", "revert"}}, []string{"start", "revert"}, "run a command, and its revert command on halt"},
-}
-
-// stream gives the parameters of a byte-stream fault to gameday's tcp
-// proxies and to proxies on a Toxiproxy server (as toxics), plus those of
-// http proxies when the fault has an http form.
-func stream(tcp []string, http ...string) map[string][]string {
-	m := map[string][]string{ProtoTCP: tcp, ProtoToxiproxy: tcp}
-	if len(http) > 0 {
-		m[ProtoHTTP] = http
-	}
-	return m
-}
-
-func faultKindNames() []string {
-	out := make([]string, 0, len(faultSpecs))
-	for k := range faultSpecs {
-		out = append(out, string(k))
-	}
-	sort.Strings(out)
-	return out
-}
 
 // proxy finds a proxy target (gameday's own, or one on a Toxiproxy
 // server, as protocol "toxiproxy").
@@ -164,7 +106,7 @@ func (c *checker) loadNames() []string {
 
 func (c *checker) fault(b *Block) {
 	f := b.Fault
-	spec, ok := faultSpecs[f.Kind]
+	spec, ok := faultKinds[f.Kind]
 	if !ok {
 		return // the kind itself was reported
 	}
@@ -293,67 +235,4 @@ func (c *checker) cycles() {
 			visit(b.Name)
 		}
 	}
-}
-
-// KindInfo describes a fault kind for `gameday blocks`.
-type KindInfo struct {
-	Kind   FaultKind
-	On     string // "http proxy", "tcp proxy", "http or tcp proxy", "process", "nothing"
-	About  string
-	Params []ParamInfo
-}
-
-// ParamInfo is one parameter of a fault kind and its default.
-type ParamInfo struct{ Name, About string }
-
-var paramAbout = map[string]string{
-	"delay":       "duration; latency: the delay; reset: after; slow-close: by; slicing: between pieces",
-	"jitter":      "duration, default 0: ± uniform spread",
-	"match":       "{method, path, headers}, default every request",
-	"status":      "HTTP status, default 503",
-	"probability": "default 100%: per request (http), per connection (tcp)",
-	"direction":   "upstream, downstream or both; default downstream",
-	"rate":        "bandwidth like 100KB/s",
-	"bytes":       "size like 64KB",
-	"size":        "size of a piece, like 16B",
-	"variation":   "size, default 0: ± spread of a piece",
-	"restart":     "bool, default false: start the process again on halt",
-	"start":       "command to start the fault (argv, or {command, shell, timeout})",
-	"revert":      "command to revert it, run on halt and by gameday recover",
-}
-
-// FaultKinds lists the fault kinds with their parameters.
-func FaultKinds() []KindInfo {
-	var out []KindInfo
-	for _, name := range faultKindNames() {
-		spec := faultSpecs[FaultKind(name)]
-		info := KindInfo{Kind: FaultKind(name), About: spec.about, On: spec.target}
-		seen := map[string]bool{}
-		var protos []string
-		for proto, ps := range spec.params {
-			if proto != "" {
-				protos = append(protos, proto)
-			}
-			for _, p := range ps {
-				if !seen[p] {
-					seen[p] = true
-					about := paramAbout[p]
-					if slices.Contains(spec.required, p) {
-						about = "required; " + about
-					}
-					info.Params = append(info.Params, ParamInfo{Name: p, About: about})
-				}
-			}
-		}
-		sort.Strings(protos)
-		switch {
-		case spec.target == "proxy":
-			info.On = strings.Join(protos, " or ") + " proxy"
-		case spec.target == "":
-			info.On = "no target"
-		}
-		sort.Slice(info.Params, func(i, j int) bool { return info.Params[i].Name < info.Params[j].Name })
-		out = append(out, info)
-	}
-	return out
 }

@@ -91,12 +91,7 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 		return nil
 	}
 	if !applies(&s.Assumption, phase) {
-		if s.Status == StatusViolated {
-			s.ViolatedFor += now.Sub(s.Since)
-		}
-		if s.Status != StatusInactive {
-			s.Status, s.Since = StatusInactive, now
-		}
+		s.Move(StatusInactive, now)
 		s.Value, s.HasValue = v, !math.IsNaN(v)
 		return nil
 	}
@@ -105,36 +100,26 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 		if phase.Active > 0 {
 			s.BlindFor += since
 		}
-		s.Value, s.HasValue = math.NaN(), false
-		if s.Status == StatusViolated {
-			s.ViolatedFor += now.Sub(s.Since)
-		}
-		if s.Status != StatusWaiting {
-			s.Status, s.Since = StatusWaiting, now
+		s.Observe(v)
+		if s.Move(StatusWaiting, now) {
 			return []experiments.Event{{Time: now, Kind: experiments.EventNoData, Subject: s.Name,
 				Text: "no data for " + s.Series}}
 		}
 		return nil
 	}
-	s.Value, s.HasValue = v, true
-	if math.IsNaN(s.Worst) || s.Worse(v, s.Worst) {
-		s.Worst = v
-	}
+	s.Observe(v)
 	holds := s.Holds(v)
 	switch {
-	case !holds && s.Status != StatusViolated:
-		s.Status, s.Since = StatusViolated, now
-		s.Violations++
+	case !holds && s.Move(StatusViolated, now):
 		return []experiments.Event{{Time: now, Kind: experiments.EventViolated, Subject: s.Name,
 			Text: fmt.Sprintf("%s, threshold %s", s.Unit.Format(v), s.Condition())}}
 	case holds && s.Status == StatusViolated:
 		lasted := now.Sub(s.Since)
-		s.ViolatedFor += lasted
-		s.Status, s.Since = StatusHolding, now
+		s.Move(StatusHolding, now)
 		return []experiments.Event{{Time: now, Kind: experiments.EventRestored, Subject: s.Name,
 			Text: fmt.Sprintf("%s, after %s violated", s.Unit.Format(v), experiments.FormatDuration(lasted.Seconds()))}}
-	case holds && s.Status != StatusHolding:
-		s.Status, s.Since = StatusHolding, now
+	case holds:
+		s.Move(StatusHolding, now)
 	}
 	return nil
 }

@@ -60,6 +60,37 @@ type AssumptionState struct {
 	lastEval time.Time
 }
 
+// Move puts the state into status to at time at: the one transition of
+// an assumption's state, used live, in replay and in reports. Leaving a
+// violation adds its time to ViolatedFor; entering one counts it. It
+// reports whether the status changed.
+func (s *AssumptionState) Move(to Status, at time.Time) bool {
+	if to == s.Status {
+		return false
+	}
+	if s.Status == StatusViolated {
+		s.ViolatedFor += at.Sub(s.Since)
+	}
+	if to == StatusViolated {
+		s.Violations++
+	}
+	s.Status, s.Since = to, at
+	return true
+}
+
+// Observe takes a value in (NaN: none): the current one, and the worst
+// so far.
+func (s *AssumptionState) Observe(v float64) {
+	if math.IsNaN(v) {
+		s.Value, s.HasValue = math.NaN(), false
+		return
+	}
+	s.Value, s.HasValue = v, true
+	if math.IsNaN(s.Worst) || s.Worse(v, s.Worst) {
+		s.Worst = v
+	}
+}
+
 // Elapsed returns how long the state has been in its status.
 func (s *AssumptionState) Elapsed(now time.Time) time.Duration {
 	if s.Since.IsZero() {

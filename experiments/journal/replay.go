@@ -91,22 +91,12 @@ func (r *Replay) build() {
 			if !ok {
 				continue
 			}
-			if c.Status != st.Status {
-				if st.Status == assume.StatusViolated {
-					st.ViolatedFor += s.T.Sub(st.Since)
-				}
-				if c.Status == assume.StatusViolated {
-					st.Violations++
-				}
-				st.Status, st.Since = c.Status, s.T
-			}
-			st.Value, st.HasValue = math.NaN(), false
+			st.Move(c.Status, s.T)
+			v := math.NaN()
 			if c.Value != nil {
-				st.Value, st.HasValue = *c.Value, true
-				if math.IsNaN(st.Worst) || st.Worse(*c.Value, st.Worst) {
-					st.Worst = *c.Value
-				}
+				v = *c.Value
 			}
+			st.Observe(v)
 		}
 		r.frames = append(r.frames, frame{t: s.T, states: append([]assume.AssumptionState(nil), states...),
 			active: s.Active, loads: s.Loads, events: ev})

@@ -50,13 +50,16 @@ func (a *analysis) assumption(c *journal.Check) Assumption {
 			st.Status = assume.StatusHolding // unless a violation is still open, below
 		}
 		for _, ep := range a.eps[c.Name] {
-			st.Violations++
+			st.Move(assume.StatusViolated, ep.start)
 			if ep.ended == "" {
-				st.Status, st.Since = assume.StatusViolated, ep.start
 				open = ep.end.Sub(ep.start)
 				continue
 			}
-			st.ViolatedFor += ep.end.Sub(ep.start)
+			after := assume.StatusHolding
+			if ep.ended == experiments.EventNoData {
+				after = assume.StatusWaiting
+			}
+			st.Move(after, ep.end)
 			if x := ep.act; ep.ended == experiments.EventRestored && x != nil && !x.stop.IsZero() && !ep.end.Before(x.stop) {
 				out.RecoveryS = append(out.RecoveryS, round3(ep.end.Sub(x.stop).Seconds()))
 			}

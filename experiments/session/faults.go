@@ -3,8 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
 
@@ -45,53 +43,34 @@ func (s *Session) buildInjector(b experiments.Block, path string) (inject.Inject
 
 func (s *Session) faultInjector(b experiments.Block, path string) (inject.Injector, error) {
 	f := b.Fault
-	prob := f.EffectiveProbability()
-	proxyFault := f.Kind.OnProxy()
-	if hp, ok := s.parts.http[f.Target]; ok && proxyFault {
-		hf := inject.HTTPFault{Method: f.Method, PathPrefix: f.PathPrefix}
-		if len(f.Header) > 0 {
-			hf.Header = http.Header{}
-			for k, v := range f.Header {
-				hf.Header.Set(k, v)
+	named := func(err error) error { return fmt.Errorf("block %q: %w", b.Name, err) }
+	if f.Kind.OnProxy() {
+		if hp, ok := s.parts.http[f.Target]; ok {
+			hf, err := f.HTTPFault()
+			if err != nil {
+				return nil, named(err)
 			}
+			return inject.NewHTTPFault(hp, hf), nil
 		}
-		switch f.Kind {
-		case experiments.FaultLatency:
-			hf.Delay, hf.Jitter = f.Delay, f.Jitter
-		case experiments.FaultError:
-			hf.ErrorStatus, hf.ErrorProbability = f.StatusCode(), prob
-		case experiments.FaultBlackhole:
-			hf.Blackhole = true
-		case experiments.FaultAbort:
-			hf.AbortProbability = prob
-		default:
-			return nil, fmt.Errorf("block %q: %s is not a fault of http proxies", b.Name, f.Kind)
+		if tp, ok := s.parts.tcp[f.Target]; ok {
+			tf, err := f.TCPFault()
+			if err != nil {
+				return nil, named(err)
+			}
+			return inject.NewTCPFault(tp, tf), nil
 		}
-		return inject.NewHTTPFault(hp, hf), nil
-	}
-	if tp, ok := s.parts.tcp[f.Target]; ok && proxyFault {
-		tf := inject.TCPFault{Kind: inject.TCPFaultKind(f.Kind), Direction: inject.Direction(f.Direction),
-			Probability: &prob, Latency: f.Delay, Jitter: f.Jitter, Rate: f.Rate, Delay: f.Delay,
-			Bytes: f.Bytes, SliceSize: int(f.SliceSize), SliceVariation: int(f.SliceVariation)}
-		if f.Kind == experiments.FaultLatency {
-			tf.Delay = 0
-		} else {
-			tf.Latency = 0
+		if t, ok := s.parts.toxi[f.Target]; ok {
+			tf, err := f.ToxicFault(t)
+			if err != nil {
+				return nil, named(err)
+			}
+			x := inject.NewToxic(b.Name, tf)
+			if err := x.Validate(); err != nil {
+				return nil, named(err)
+			}
+			return s.recorded(x, path), nil
 		}
-		if f.Kind == experiments.FaultSlicing {
-			tf.SliceDelay, tf.Delay = f.Delay, 0
-		}
-		if err := tf.Validate(); err != nil {
-			return nil, fmt.Errorf("block %q: %w", b.Name, err)
-		}
-		return inject.NewTCPFault(tp, tf), nil
-	}
-	if t, ok := s.parts.toxi[f.Target]; ok && proxyFault {
-		x := inject.NewToxic(b.Name, toxicFault(t, f, prob))
-		if err := x.Validate(); err != nil {
-			return nil, fmt.Errorf("block %q: %w", b.Name, err)
-		}
-		return s.recorded(x, path), nil
+		return nil, fmt.Errorf("block %q: no proxy named %q for a %s fault", b.Name, f.Target, f.Kind)
 	}
 	switch f.Kind {
 	case experiments.FaultPause, experiments.FaultKill:
@@ -108,40 +87,7 @@ func (s *Session) faultInjector(b experiments.Block, path string) (inject.Inject
 		out := func(stream, line string) { s.output(name, stream, line) }
 		return s.recorded(inject.NewCommandFault(name, commandSpec(s.exp, f.Start), commandSpec(s.exp, f.Revert), out), path), nil
 	}
-	return nil, fmt.Errorf("block %q: no proxy named %q for a %s fault", b.Name, f.Target, f.Kind)
-}
-
-// toxicFault turns a fault on a Toxiproxy target into a toxic.
-func toxicFault(t experiments.ToxiproxyTarget, f *experiments.Fault, prob float64) inject.ToxicFault {
-	proxy := t.Proxy
-	if proxy == "" {
-		proxy = t.Name
-	}
-	stream := f.Direction
-	if stream == "" {
-		stream = "downstream"
-	}
-	msec := func(d time.Duration) int64 { return d.Milliseconds() }
-	tf := inject.ToxicFault{Server: t.Server, Proxy: proxy, Stream: stream, Toxicity: prob, Attributes: map[string]int64{}}
-	switch f.Kind {
-	case experiments.FaultLatency:
-		tf.Type, tf.Attributes["latency"], tf.Attributes["jitter"] = "latency", msec(f.Delay), msec(f.Jitter)
-	case experiments.FaultBandwidth:
-		tf.Type, tf.Attributes["rate"] = "bandwidth", max(f.Rate/1000, 1) // KB/s
-	case experiments.FaultBlackhole:
-		tf.Type, tf.Attributes["timeout"] = "timeout", 0 // hold until removed
-	case experiments.FaultReset:
-		tf.Type, tf.Attributes["timeout"] = "reset_peer", msec(f.Delay)
-	case experiments.FaultSlowClose:
-		tf.Type, tf.Attributes["delay"] = "slow_close", msec(f.Delay)
-	case experiments.FaultDataLimit:
-		tf.Type, tf.Attributes["bytes"] = "limit_data", f.Bytes
-	case experiments.FaultSlicing:
-		tf.Type = "slicer"
-		tf.Attributes["average_size"], tf.Attributes["size_variation"] = f.SliceSize, f.SliceVariation
-		tf.Attributes["delay"] = f.Delay.Microseconds()
-	}
-	return tf
+	return nil, fmt.Errorf("block %q: no injector for a %s fault", b.Name, f.Kind)
 }
 
 // recording is an injector whose fault outlives gameday (a toxic, a
