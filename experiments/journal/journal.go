@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
@@ -119,64 +118,6 @@ type End struct {
 	Aborted     string                   `json:"aborted,omitempty"`
 	Assumptions []assume.AssumptionFinal `json:"assumptions"`
 }
-
-// Writer writes a journal as the session runs.
-type Writer struct {
-	f       io.WriteCloser
-	w       *bufio.Writer
-	err     error // the first write error: the file is lost from there
-	skipped int   // records that could not be encoded (and were left out)
-	gameday string
-}
-
-// Create creates the journal file at path; gameday is the version of
-// gameday that runs, for the header.
-func Create(path, gameday string) (*Writer, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	return NewWriter(f, gameday), nil
-}
-
-// NewWriter writes a journal to w, which it closes at the end; gameday is
-// the version of gameday that runs, for the header.
-func NewWriter(w io.WriteCloser, gameday string) *Writer {
-	return &Writer{f: w, w: bufio.NewWriterSize(w, 64<<10), gameday: gameday}
-}
-
-// put writes a record. One that cannot be encoded is left out (and
-// counted) rather than ending the journal; a write error ends it.
-func (j *Writer) put(v any) {
-	if j.err != nil {
-		return
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		j.skipped++
-		return
-	}
-	if _, j.err = j.w.Write(append(b, '\n')); j.err != nil {
-		return
-	}
-}
-
-// flush writes out the interval: after a kill -9, what was flushed is in
-// the file.
-func (j *Writer) flush() {
-	if j.err == nil {
-		j.err = j.w.Flush()
-	}
-}
-
-// Close flushes and closes the journal.
-func (j *Writer) Close() error {
-	j.flush()
-	return errors.Join(j.err, j.f.Close())
-}
-
-// Err is the first write error, if any.
-func (j *Writer) Err() error { return j.err }
 
 // Read reads a journal back. A journal cut short by a crash reads
 // up to its last whole line, with End nil.

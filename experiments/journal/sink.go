@@ -13,27 +13,24 @@ var _ session.Sink = (*Writer)(nil)
 
 // Begin writes the header: the experiment and when it started.
 func (j *Writer) Begin(e *experiments.Experiment, started time.Time) {
-	j.put(HeaderOf(e, started, j.gameday))
-	j.flush()
+	j.put(HeaderOf(e, started, j.gameday), true)
 }
 
 // Event writes an event of the timeline.
-func (j *Writer) Event(e experiments.Event) { j.put(EventRecord{Type: "event", Event: e}) }
+func (j *Writer) Event(e experiments.Event) { j.put(EventRecord{Type: "event", Event: e}, false) }
 
 // Sample writes the interval, and flushes it: what every series got at
 // the snapshot's time, each assumption's state, the active blocks and the
 // loads' rates.
 func (j *Writer) Sample(snap *session.Snapshot) {
-	j.put(sampleOf(snap))
-	j.flush()
+	j.put(sampleOf(snap), true)
 }
 
 // End writes the end record: the verdict and each assumption's outcome.
 func (j *Writer) End(final *session.Snapshot) {
 	finals := final.Finals()
 	j.put(End{Type: "end", T: final.Now, Verdict: assume.Verdict(finals, final.Aborted), Aborted: final.Aborted,
-		Assumptions: finals})
-	j.flush()
+		Assumptions: finals}, true)
 }
 
 func sampleOf(snap *session.Snapshot) Sample {
