@@ -46,7 +46,7 @@ blocks:
 	startedAt := time.Now()
 	t0 := elapsedOf(t, screen)
 	time.Sleep(2500 * time.Millisecond)
-	screen = p.waitFor("the cockpit drawing during the slow start", 5*time.Second, func(s string) bool {
+	p.waitFor("the cockpit drawing during the slow start", 5*time.Second, func(s string) bool {
 		return strings.Contains(line(s, "1 slow start"), "starting…") && elapsedOf(t, s) >= t0+2
 	})
 
@@ -66,7 +66,7 @@ blocks:
 	if reverted > time.Second {
 		t.Errorf("the fast faults were reverted %v after halt all, want within 1 s", reverted)
 	}
-	screen = p.waitFor("the slow start cancelled and reverted", 10*time.Second, func(s string) bool {
+	p.waitFor("the slow start cancelled and reverted", 10*time.Second, func(s string) bool {
 		return strings.Contains(s, "start cancelled") && exists("slow-reverted") && strings.Contains(s, "ALL HALTED")
 	})
 

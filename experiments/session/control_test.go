@@ -97,7 +97,9 @@ func TestHaltAllDoesNotWaitForASlowInjector(t *testing.T) {
 		if r.isOn() || len(r.stopped) != 1 {
 			t.Fatalf("%s: still on, calls %v", name, r.history())
 		}
-		if took := r.stopped[0].Sub(asked); took > time.Second {
+		took := r.stopped[0].Sub(asked)
+		t.Logf("%s reverted %v after halt all, while one start and one stop hang", name, took)
+		if took > time.Second {
 			t.Errorf("%s was reverted %v after halt all, want within 1 s", name, took)
 		}
 	}

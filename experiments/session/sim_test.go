@@ -238,9 +238,6 @@ func (s *sim) do(c session.Command) {
 	})
 }
 
-// elapsed is the sim time since the start.
-func (s *sim) elapsed() time.Duration { return s.clk.Now().Sub(simStart) }
-
 // allEvents are the events so far, none lost.
 func (s *sim) allEvents() []experiments.Event {
 	s.sink.mu.Lock()
