@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 var _ Injector = (*ToxicInjector)(nil)
@@ -37,12 +38,13 @@ func (r ToxicRef) String() string {
 // it, up to no limit in practice at 0. Toxicity stays as given. timeout
 // and reset_peer have no strength: Update only checks its argument.
 //
-// Every request is bounded by the call's ctx (and by 30 s when ctx has no
-// deadline): a call returns when ctx ends, with an error that says the
-// server did not answer. A create given up on may still happen on the
-// server: its toxic counts as on (its record stays), and the next Stop,
-// or Start, deletes it first; after a Stop that failed, the next Stop
-// tries again.
+// Every request is bounded by the call's ctx (and by 30 s): a call
+// returns when ctx ends, with an error that says the server did not
+// answer. A create given up on may still happen on the server: its toxic
+// counts as on (its record stays), and the next Stop, or Start, deletes
+// it first; after a Stop that failed, the next Stop tries again. Stop
+// cancels an Update in flight (its intensity no longer matters) rather
+// than wait behind it.
 //
 // With a RevertRecorder set, each toxic is recorded {toxic, ref} under
 // "toxic/SERVER/PROXY/NAME" before it is created and forgotten once it
@@ -54,8 +56,9 @@ type ToxicInjector struct {
 	token  string // SessionToken, in the toxics' names
 
 	reverting
-	intensity float64 // wanted
-	applied   float64 // what the live toxics have
+	updates   sync.Map // *context.CancelFunc of each Update in flight, for Stop
+	intensity float64  // wanted
+	applied   float64  // what the live toxics have
 	// live are the streams whose toxic exists, or may exist (a create
 	// given up on, a delete that failed): their records exist.
 	live []string
@@ -188,6 +191,10 @@ func (x *ToxicInjector) Update(ctx context.Context, intensity float64) error {
 	if !isProbability(intensity) {
 		return fmt.Errorf("inject: toxic fault %q: intensity %v is not within 0..1", x.name, intensity)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	x.updates.Store(&cancel, nil)
+	defer x.updates.Delete(&cancel)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.intensity = intensity
@@ -205,11 +212,12 @@ func (x *ToxicInjector) Update(ctx context.Context, intensity float64) error {
 	return nil
 }
 
-// Stop deletes the toxics (a toxic already gone is fine), also those a
-// Start gave up on, and forgets their records. Once it has succeeded, a
+// Stop cancels an Update in flight, deletes the toxics (a toxic already
+// gone is fine), also those a Start gave up on, and forgets their records. Once it has succeeded, a
 // second call does nothing and returns nil; after a failed deletion (its
 // record stays for recover), a second call tries to delete what is left.
 func (x *ToxicInjector) Stop(ctx context.Context) error {
+	x.updates.Range(func(k, _ any) bool { (*k.(*context.CancelFunc))(); return true })
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if err := x.removeAll(ctx); err != nil {

@@ -16,8 +16,8 @@ import (
 	"time"
 )
 
-// toxiRequestTimeout bounds a request to a Toxiproxy server whose ctx
-// has no deadline of its own.
+// toxiRequestTimeout bounds every request to a Toxiproxy server, also
+// under a ctx with a later deadline (or none).
 const toxiRequestTimeout = 30 * time.Second
 
 // toxiHTTP makes every request to Toxiproxy servers. It has no timeout of
@@ -79,14 +79,10 @@ func (a toxiAPI) proxies(ctx context.Context) ([]string, error) {
 }
 
 // do sends one request and returns the answer's body, or a *toxiAnswer
-// for an answer other than 2xx. ctx bounds it, and toxiRequestTimeout
-// when ctx has no deadline.
+// for an answer other than 2xx. ctx bounds it, and toxiRequestTimeout.
 func (a toxiAPI) do(ctx context.Context, method, path string, body any) ([]byte, error) {
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, toxiRequestTimeout)
-		defer cancel()
-	}
+	ctx, cancel := context.WithTimeout(ctx, toxiRequestTimeout)
+	defer cancel()
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -172,14 +168,17 @@ func toxicError(ctx context.Context, ref ToxicRef, op string, err error) error {
 			}
 			return fmt.Errorf("%s: cannot reach the Toxiproxy server (is it running, and is %s its API address?): %w", ref, ref.Server, err)
 		case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
-			msg := fmt.Sprintf("%s: the Toxiproxy server at %s did not answer the %s in time", ref, ref.Server, op)
+			msg, cause := fmt.Sprintf("%s: the Toxiproxy server at %s did not answer the %s in time", ref, ref.Server, op), context.DeadlineExceeded
+			if !errors.Is(err, context.DeadlineExceeded) {
+				msg, cause = fmt.Sprintf("%s: the %s was cancelled before the Toxiproxy server at %s answered", ref, op, ref.Server), context.Canceled
+			}
 			switch op {
 			case "create":
 				msg += "; the toxic may exist all the same: a Stop, or `gameday recover`, deletes it"
 			case "delete":
 				msg += "; the toxic may still be on: halt again, or run `gameday recover`"
 			}
-			return fmt.Errorf("%s: %w", msg, context.Cause(ctx))
+			return fmt.Errorf("%s: %w", msg, cause)
 		}
 		return fmt.Errorf("%s: the server did not answer as a Toxiproxy server does: %w", ref, err)
 	}

@@ -156,3 +156,36 @@ func TestToxicUpdateHonoursCtx(t *testing.T) {
 		t.Errorf("toxics %v", got)
 	}
 }
+
+// TestToxicStopCancelsUpdate: a halt does not wait behind an Update that
+// waits for a server that does not answer (with no deadline of its own,
+// it would wait 30 s).
+func TestToxicStopCancelsUpdate(t *testing.T) {
+	ts := newToxiServer(t)
+	x := started(t, inject.NewToxic("stuck", latencyFault(ts.URL, 100)))
+	ts.requests()
+	ts.late.Store(true)
+	updated := make(chan error, 1)
+	go func() { updated <- x.Update(context.Background(), 0.5) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !slices.ContainsFunc(ts.requests(), func(r string) bool { return strings.HasPrefix(r, "POST ") }) {
+		if time.Now().After(deadline) {
+			t.Fatal("the Update never reached the server")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	ts.late.Store(false) // the server answers again, but not that request
+	err := within(t, "Stop", x.Stop)
+	if err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	select {
+	case err := <-updated:
+		wantErr(t, "Update", err, "the update was cancelled before the Toxiproxy server at "+ts.URL+" answered", "context canceled")
+	case <-time.After(10 * time.Second):
+		t.Error("the Update did not return")
+	}
+	if got := ts.toxicNames(t); len(got) != 0 {
+		t.Errorf("toxics %v", got)
+	}
+}
