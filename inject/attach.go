@@ -25,8 +25,8 @@ func AttachProcess(name string, pid int) (*Process, error) {
 	if name == "" {
 		return nil, errors.New("inject: attach process: empty name")
 	}
-	if pid <= 0 {
-		return nil, fmt.Errorf("inject: attach process %q: pid %d is not a process ID", name, pid)
+	if pid <= 1 {
+		return nil, fmt.Errorf("inject: attach process %q: pid %d is not a process gameday may act on", name, pid)
 	}
 	if pid == os.Getpid() {
 		return nil, fmt.Errorf("inject: attach process %q: pid %d is gameday itself", name, pid)

@@ -207,8 +207,9 @@ func TestAttachErrors(t *testing.T) {
 		want   string
 	}{
 		{"empty name", func() (*inject.Process, error) { return inject.AttachProcess("", os.Getppid()) }, "empty name"},
-		{"pid 0", func() (*inject.Process, error) { return inject.AttachProcess("x", 0) }, "pid 0 is not a process ID"},
-		{"negative pid", func() (*inject.Process, error) { return inject.AttachProcess("x", -3) }, "not a process ID"},
+		{"pid 0", func() (*inject.Process, error) { return inject.AttachProcess("x", 0) }, "pid 0 is not a process gameday may act on"},
+		{"pid 1", func() (*inject.Process, error) { return inject.AttachProcess("x", 1) }, "pid 1 is not a process gameday may act on"},
+		{"negative pid", func() (*inject.Process, error) { return inject.AttachProcess("x", -3) }, "pid -3 is not a process gameday may act on"},
 		{"itself", func() (*inject.Process, error) { return inject.AttachProcess("x", os.Getpid()) }, "gameday itself"},
 		{"no such process", func() (*inject.Process, error) { return inject.AttachProcess("x", 1<<30) }, "no process has pid"},
 		{"no pid file", func() (*inject.Process, error) { return inject.AttachPIDFile("x", filepath.Join(dir, "none")) }, "no such file"},

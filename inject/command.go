@@ -247,9 +247,11 @@ func (l *lineLog) read(stream string, r io.Reader) {
 // on and a revert command that takes it off. Commands have no intensity:
 // Update only checks its argument.
 //
-// With a RevertRecorder set, Start records {command, revert} before it
-// runs the start command, and the record is forgotten once the revert
-// command has succeeded; a failed revert leaves it for `gameday recover`.
+// With a RevertRecorder set, Start records {command, revert} under
+// "command/NAME" before it runs the start command, and the record is
+// forgotten once the revert command has succeeded; a failed revert leaves
+// it for `gameday recover`. The record holds the revert's argv, which
+// recover runs but never prints (see Revert.Shown).
 type CommandInjector struct {
 	name          string
 	start, revert CommandSpec
@@ -299,7 +301,7 @@ func (x *CommandInjector) Start(ctx context.Context) error {
 		return err
 	}
 	revert := x.revert
-	r := Revert{Kind: RevertCommand, Command: &revert, Note: fmt.Sprintf("command fault %q started: run its revert", x.name)}
+	r := Revert{Kind: RevertCommand, Command: &revert, Target: x.name, Note: fmt.Sprintf("command fault %q started: run its revert", x.name)}
 	if err := x.record(x.key(), r); err != nil {
 		return fmt.Errorf("inject: command fault %q: not started: cannot record its revert: %w", x.name, err)
 	}

@@ -14,15 +14,17 @@ var _ Injector = (*KillInjector)(nil)
 // (Process.Restart) and waits for its ready line; without, the process
 // stays dead. Only a process gameday started can be restarted.
 //
-// With a RevertRecorder set, Start records {killed, PID} before the
-// SIGKILL and Stop forgets it once the process runs again (with restart)
-// or at once (without): a record left behind tells `gameday recover` that
-// a process was killed and not brought back, which it can only report.
+// With a RevertRecorder set, Start records {killed, PID, start time}
+// under "kill/PID@START" before the SIGKILL, and Stop forgets it once the
+// process runs again (with restart) or at once (without): a record left
+// behind tells `gameday recover` that a process was killed and not
+// brought back, which it can only report.
 type KillInjector struct {
 	proc    *Process
 	restart bool
 	reverting
-	killed *Incarnation // the run Start killed
+	killed    *Incarnation // the run Start killed
+	killedKey string       // and the key of its record
 }
 
 // NewKill returns the injector that kills p on Start and, with restart,
@@ -30,8 +32,6 @@ type KillInjector struct {
 func NewKill(p *Process, restart bool) *KillInjector {
 	return &KillInjector{proc: p, restart: restart}
 }
-
-func (x *KillInjector) key() string { return "kill/" + x.proc.name }
 
 // Start kills the process and waits, within ctx, for it to be gone. It is
 // an error if the process has exited already, or if restart was asked for
@@ -56,7 +56,10 @@ func (x *KillInjector) Start(ctx context.Context) error {
 	if x.restart {
 		note += " to be restarted"
 	}
-	if err := x.record(x.key(), Revert{Kind: RevertKilled, PID: inc.pid, Group: inc.group, Note: note}); err != nil {
+	start, _ := procStartTime(inc.pid)
+	key := processKey("kill", inc.pid, start)
+	r := Revert{Kind: RevertKilled, PID: inc.pid, Group: inc.group, StartTime: start, Target: inc.name, Note: note}
+	if err := x.record(key, r); err != nil {
 		return fmt.Errorf("inject: kill %q (pid %d): not killed: cannot record it: %w", inc.name, inc.pid, err)
 	}
 	wasStopping := inc.stopping.Swap(true) // the exit is the fault's, not a crash
@@ -65,10 +68,10 @@ func (x *KillInjector) Start(ctx context.Context) error {
 		// gone on its own just now: the fault's effect is there all the same
 	case err != nil:
 		inc.stopping.Store(wasStopping)
-		_ = x.forget(x.key()) // nothing was killed
+		_ = x.forget(key) // nothing was killed
 		return fmt.Errorf("inject: kill %q (pid %d): %v: %w", inc.name, inc.pid, syscall.SIGKILL, err)
 	}
-	x.started, x.killed = true, inc
+	x.started, x.killed, x.killedKey = true, inc, key
 	switch err := inc.exitWithin(ctx, killWait); {
 	case err == errStillRunning:
 		return fmt.Errorf("inject: kill %q (pid %d): did not exit within %v of SIGKILL", inc.name, inc.pid, killWait)
@@ -104,7 +107,7 @@ func (x *KillInjector) Stop(ctx context.Context) error {
 				return err // it names the process and says "restart"
 			}
 		}
-		if err := x.forget(x.key()); err != nil {
+		if err := x.forget(x.killedKey); err != nil {
 			return fmt.Errorf("inject: kill %q: cannot forget its revert record: %w", inc.name, err)
 		}
 		x.killed = nil

@@ -42,6 +42,7 @@ func TestKillRestart(t *testing.T) {
 	p := startChild(t, childSpec(t, "serve"))
 	first := p.Incarnation()
 	oldPID, oldURL := p.PID(), p.ReadyLine()
+	oldKey := fmt.Sprintf("kill/%d@%d", oldPID, startTime(t, oldPID)) // what it acts on
 	rec := newRecorder()
 	kill := inject.NewKill(p, true)
 	kill.SetRecorder(rec)
@@ -91,7 +92,7 @@ func TestKillRestart(t *testing.T) {
 	if p.PID() != newPID {
 		t.Errorf("a second Stop restarted it again: pid %d", p.PID())
 	}
-	want := []string{fmt.Sprintf("record kill/child-serve killed pid=%d group=true", oldPID), "forget kill/child-serve"}
+	want := []string{fmt.Sprintf("record %s killed pid=%d group=true", oldKey, oldPID), "forget " + oldKey}
 	if got := rec.calls(); !slices.Equal(got, want) {
 		t.Errorf("calls %q, want %q", got, want)
 	}

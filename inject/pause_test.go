@@ -43,7 +43,7 @@ func TestPause(t *testing.T) {
 	steps := []struct {
 		intensity float64
 		paused    bool
-	}{{0, false}, {0.3, true}, {0, false}, {1, true}}
+	}{{0, false}, {1, true}, {0, false}, {1, true}}
 	for _, s := range steps {
 		update(t, pause, s.intensity)
 		waitState(t, p.PID(), 'T', !s.paused)
@@ -155,9 +155,11 @@ func TestPauseRecorder(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, pid, 'T', false)
-	rv := rec.pending()["pause/child-serve"]
-	if rv.Kind != inject.RevertSIGCONT || rv.PID != pid || !rv.Group || !strings.Contains(rv.Note, "child-serve") {
-		t.Errorf("recorded %+v", rv)
+	key := fmt.Sprintf("pause/%d@%d", pid, startTime(t, pid))
+	rv := rec.pending()[key]
+	if rv.Kind != inject.RevertSIGCONT || rv.PID != pid || !rv.Group || rv.StartTime != startTime(t, pid) ||
+		rv.Target != "child-serve" || !strings.Contains(rv.Note, "child-serve") {
+		t.Errorf("recorded %+v under %q; pending %v", rv, key, rec.pending())
 	}
 	rec.check = nil // the child is paused now; the next checks are by the log
 	update(t, pause, 0)
@@ -167,8 +169,8 @@ func TestPauseRecorder(t *testing.T) {
 	waitState(t, pid, 'T', false)
 	stop(t, pause)
 	stop(t, pause)
-	rec2 := fmt.Sprintf("record pause/child-serve sigcont pid=%d group=true", pid)
-	if got, want := rec.calls(), []string{rec2, "forget pause/child-serve", rec2, "forget pause/child-serve"}; !slices.Equal(got, want) {
+	rec2 := fmt.Sprintf("record %s sigcont pid=%d group=true", key, pid)
+	if got, want := rec.calls(), []string{rec2, "forget " + key, rec2, "forget " + key}; !slices.Equal(got, want) {
 		t.Errorf("calls\n%q\nwant\n%q", got, want)
 	}
 	if len(rec.pending()) != 0 {

@@ -462,8 +462,12 @@ func (inc *Incarnation) signal(sig syscall.Signal) error {
 
 // signalPID sends sig to the process group -pid when group is set, and to
 // pid alone when not, or when the group is gone (the process left it).
-// It returns ESRCH when there is no such process.
+// It returns ESRCH when there is no such process. It never signals a pid
+// below 2: kill(2) reads 0, -1 and -N as "many processes", and 1 is init.
 func signalPID(pid int, group bool, sig syscall.Signal) error {
+	if pid <= 1 {
+		return fmt.Errorf("pid %d: gameday never signals it", pid)
+	}
 	var err error = syscall.ESRCH
 	if group {
 		err = syscall.Kill(-pid, sig)

@@ -162,7 +162,9 @@ func TestProcessStartFailures(t *testing.T) {
 		wantIs  error
 	}{
 		{name: "exits before ready", mode: "early-exit", want: []string{"child-early-exit", "exited before", "exit status 2", "fatal: missing config"}},
-		{name: "ready timeout", mode: "silent", timeout: 500 * time.Millisecond, want: []string{"child-silent", "did not print", "killed", "pid="}},
+		// 3 s: time enough for a race-built child on a loaded machine to
+		// write the stderr line ("pid=") that the error must quote.
+		{name: "ready timeout", mode: "silent", timeout: 3 * time.Second, want: []string{"child-silent", "did not print", "killed", "pid="}},
 		{name: "context ends", mode: "silent", ctxWait: 500 * time.Millisecond, want: []string{"child-silent", "killed"}, wantIs: context.DeadlineExceeded},
 	}
 	for _, tt := range tests {

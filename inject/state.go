@@ -1,6 +1,7 @@
 package inject
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,32 +25,37 @@ var _ RevertRecorder = (*StateFile)(nil)
 // temporary file, fsynced, renamed over the old one, and its directory
 // fsynced, so that a crash leaves either the old or the new content.
 // Changes take an flock on PATH.lock, so several gameday processes (and
-// several StateFile values in one process) can share one file; each entry
-// names the gameday process that recorded it.
+// several StateFile values in one process) can share one file.
+//
+// An entry is named by its owner (the gameday process that recorded it)
+// and its key: two gamedays never clash over a key, and a dead one's
+// entries stay for `gameday recover`. What two gamedays may not do is act
+// on the same thing (pause one process, put one toxic): Record refuses
+// that, and says who holds it.
+//
+// The file and its directory must belong to this user and not be
+// writable by others (a directory in a world-writable one, such as /tmp,
+// must not be open to others at all): recover acts on what the file says,
+// so a file someone else can write is refused, with what to do about it.
 //
 // A command revert is stored without its environment's values, which may
 // be secrets: only their names are kept (Revert.EnvNames), and Recover
-// runs the command with its own environment. Argv is stored as it is.
+// runs the command with its own environment. Argv is stored as it is, but
+// never printed: see Revert.Shown.
 type StateFile struct {
 	path string
-	self owner
+	self Owner
 
 	mu sync.Mutex // one change at a time in this value; the flock orders the rest
-}
-
-// owner is a gameday process: its PID and start time (see procStartTime).
-type owner struct {
-	pid   int
-	start uint64
 }
 
 // PendingRevert is one entry of a state file.
 type PendingRevert struct {
 	Key      string    `json:"key"`
-	Revert   Revert    `json:"revert"`
+	Owner    Owner     `json:"owner"`              // the gameday that recorded it
+	TakenBy  *Owner    `json:"taken_by,omitempty"` // the gameday recover reverting it, if any
 	Recorded time.Time `json:"recorded"`
-	PID      int       `json:"pid"`                 // the gameday that recorded it, or that took it over to revert it
-	PIDStart uint64    `json:"pid_start,omitempty"` // when that process started (see Revert.StartTime)
+	Revert   Revert    `json:"revert"`
 }
 
 type stateDoc struct {
@@ -57,26 +63,39 @@ type stateDoc struct {
 	Entries []PendingRevert `json:"entries"`
 }
 
+// Versions of the file. Version 1 named an entry by its key alone and its
+// owner by PID and start time; version 2 names an entry by (owner, key),
+// its owner also by executable and boot, and adds Revert.Shown and
+// Revert.Target. A version 1 file is read and rewritten as version 2.
 const (
-	stateVersion  = 1
+	stateVersion  = 2
 	stateLockWait = 30 * time.Second // how long a change waits for another process's
 )
 
 // DefaultStatePath returns $XDG_STATE_HOME/gameday/state.json, or else
-// ~/.local/state/gameday/state.json.
+// ~/.local/state/gameday/state.json, or else (no home directory) a
+// directory of this user's own in the temporary directory,
+// $TMPDIR/gameday-UID/state.json, which OpenStateFile creates with mode
+// 0700 and refuses if someone else could have made or entered it.
 func DefaultStatePath() string {
 	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) { // the spec ignores a relative one
 		return filepath.Join(d, "gameday", "state.json")
 	}
-	if home, err := os.UserHomeDir(); err == nil {
+	if home, err := os.UserHomeDir(); err == nil && filepath.IsAbs(home) {
 		return filepath.Join(home, ".local", "state", "gameday", "state.json")
 	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("gameday-%d", os.Getuid()), "state.json")
+	return tempStatePath()
+}
+
+// tempStatePath is the state file of a user without a home directory.
+func tempStatePath() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("gameday-%d", os.Geteuid()), "state.json")
 }
 
 // OpenStateFile returns the state file at path, creating its directory
-// (the file itself appears at the first Record). It is an error if the
-// file exists and cannot be read as a state file.
+// with mode 0700 (the file itself appears at the first Record). It is an
+// error if the file exists and cannot be read as a state file, or if the
+// file or its directory is not this user's alone (see StateFile).
 func OpenStateFile(path string) (*StateFile, error) {
 	if path == "" {
 		return nil, errors.New("inject: state file: empty path")
@@ -84,8 +103,7 @@ func OpenStateFile(path string) (*StateFile, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("inject: state file %s: %w", path, err)
 	}
-	s := &StateFile{path: path, self: owner{pid: os.Getpid()}}
-	s.self.start, _ = procStartTime(s.self.pid)
+	s := &StateFile{path: path, self: self()}
 	if _, err := s.Pending(); err != nil {
 		return nil, err
 	}
@@ -95,34 +113,68 @@ func OpenStateFile(path string) (*StateFile, error) {
 // Path returns the file's path.
 func (s *StateFile) Path() string { return s.path }
 
-func (s *StateFile) owns(e PendingRevert) bool {
-	return e.PID == s.self.pid && e.PIDStart == s.self.start
-}
+// Owner returns the gameday process this StateFile records as.
+func (s *StateFile) Owner() Owner { return s.self }
+
+func (s *StateFile) owns(e PendingRevert) bool { return e.Owner.is(s.self) }
 
 // Record writes r under key, with this process as its owner, and returns
-// once it is on disk. It refuses a key that another gameday process
-// recorded (running, or dead and not yet recovered): that fault is on.
+// once it is on disk; an entry of this process under key is replaced. It
+// refuses r if another entry acts on the same thing (see Revert.Subject):
+// another gameday's, running or dead and not yet recovered, or another
+// key of this one (two faults on one process would undo each other).
 func (s *StateFile) Record(key string, r Revert) error {
 	if key == "" {
 		return fmt.Errorf("inject: state file %s: record: empty key", s.path)
 	}
-	e := PendingRevert{Key: key, Revert: storable(r), Recorded: time.Now(), PID: s.self.pid, PIDStart: s.self.start}
+	e := PendingRevert{Key: key, Owner: s.self, Recorded: time.Now(), Revert: storable(r)}
+	subject := r.Subject()
 	return s.change(func(d *stateDoc) (bool, error) {
-		i := slices.IndexFunc(d.Entries, func(o PendingRevert) bool { return o.Key == key })
-		if i < 0 {
-			d.Entries = append(d.Entries, e)
-			slices.SortFunc(d.Entries, func(a, b PendingRevert) int { return strings.Compare(a.Key, b.Key) })
+		mine := -1
+		for i, o := range d.Entries {
+			if s.owns(o) && o.Key == key {
+				mine = i
+				continue
+			}
+			if subject == "" || o.Revert.Subject() != subject {
+				continue
+			}
+			if s.owns(o) && o.Revert.Kind != r.Kind {
+				continue // a pause and a kill of one process, in one gameday: its own business
+			}
+			return false, s.conflict(key, subject, o)
+		}
+		if mine >= 0 {
+			d.Entries[mine] = e
 			return true, nil
 		}
-		if old := d.Entries[i]; !s.owns(old) {
-			when := old.Recorded.Format(time.DateTime)
-			if sameProcess(old.PID, old.PIDStart) {
-				return false, fmt.Errorf("record %s: gameday pid %d, still running, has had this fault on since %s: halt it there first", key, old.PID, when)
-			}
-			return false, fmt.Errorf("record %s: gameday pid %d, which has exited, left this fault on at %s: run `gameday recover` first", key, old.PID, when)
-		}
-		d.Entries[i] = e
+		d.Entries = append(d.Entries, e)
+		sortEntries(d.Entries)
 		return true, nil
+	})
+}
+
+// conflict says why key cannot be recorded: o acts on subject already.
+func (s *StateFile) conflict(key, subject string, o PendingRevert) error {
+	when, what := o.Recorded.Format(time.DateTime), o.Revert.effect()
+	switch {
+	case s.owns(o):
+		return fmt.Errorf("record %s: this gameday has %s already (%s, since %s): two faults on one %s would undo each other; halt that one first",
+			key, what, o.Key, when, strings.Fields(subject)[0])
+	case o.Owner.Running():
+		return fmt.Errorf("record %s: another game day, %s (still running), has had %s since %s (%s): "+
+			"two game days acting on it would undo each other's faults; halt it there first, or pick another target",
+			key, o.Owner, what, when, o.Key)
+	case o.TakenBy != nil && o.TakenBy.Running():
+		return fmt.Errorf("record %s: %s: gameday recover (pid %d) is reverting it; try again once it is done", key, what, o.TakenBy.PID)
+	}
+	return fmt.Errorf("record %s: %s, which has exited, left %s at %s (%s): run `gameday recover` first",
+		key, o.Owner, what, when, o.Key)
+}
+
+func sortEntries(es []PendingRevert) {
+	slices.SortFunc(es, func(a, b PendingRevert) int {
+		return cmp.Or(strings.Compare(a.Key, b.Key), cmp.Compare(a.Owner.PID, b.Owner.PID), cmp.Compare(a.Owner.Start, b.Owner.Start))
 	})
 }
 
@@ -143,18 +195,23 @@ func storable(r Revert) Revert {
 	return r
 }
 
-// Forget removes the entry under key once its fault is reverted. A key
-// that is not there is fine; an entry owned by another gameday process
-// (which took it over in a forced Recover) is left to it.
+// Forget removes this process's entry under key once its fault is
+// reverted. A key that is not there is fine; another gameday's entries
+// under the same key are left alone.
 func (s *StateFile) Forget(key string) error {
+	return s.remove(s.self, key)
+}
+
+// remove removes the entry of owner o under key.
+func (s *StateFile) remove(o Owner, key string) error {
 	return s.change(func(d *stateDoc) (bool, error) {
 		n := len(d.Entries)
-		d.Entries = slices.DeleteFunc(d.Entries, func(e PendingRevert) bool { return e.Key == key && s.owns(e) })
+		d.Entries = slices.DeleteFunc(d.Entries, func(e PendingRevert) bool { return e.Key == key && e.Owner.is(o) })
 		return len(d.Entries) != n, nil
 	})
 }
 
-// Pending returns the entries, ordered by key.
+// Pending returns the entries, ordered by key, then owner.
 func (s *StateFile) Pending() ([]PendingRevert, error) {
 	var out []PendingRevert
 	err := s.change(func(d *stateDoc) (bool, error) {
@@ -184,15 +241,24 @@ func (s *StateFile) change(fn func(d *stateDoc) (changed bool, err error)) error
 	return nil
 }
 
-// locked runs fn holding s.mu and an exclusive flock on PATH.lock.
+// locked runs fn holding s.mu and an exclusive flock on PATH.lock, once
+// the directory and the lock file have passed checkPrivate.
 func (s *StateFile) locked(fn func() error) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f, err := os.OpenFile(s.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err := checkStateDir(filepath.Dir(s.path)); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(s.path+".lock", os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return err
 	}
 	defer f.Close() // also releases the lock
+	if fi, err := f.Stat(); err != nil {
+		return err
+	} else if err := checkPrivate("lock file", f.Name(), fi, false); err != nil {
+		return err
+	}
 	fd := int(f.Fd())
 	deadline := time.Now().Add(stateLockWait)
 	for wait := time.Millisecond; ; wait = min(2*wait, 10*time.Millisecond) {
@@ -212,20 +278,40 @@ func (s *StateFile) locked(fn func() error) error {
 	return fn()
 }
 
+// read reads the file (none yet: no entries), after checkPrivate, and
+// migrates a version 1 file.
 func (s *StateFile) read() (stateDoc, error) {
 	d := stateDoc{Version: stateVersion}
-	b, err := os.ReadFile(s.path)
-	if errors.Is(err, os.ErrNotExist) || err == nil && len(b) == 0 {
+	fi, err := os.Lstat(s.path)
+	if errors.Is(err, os.ErrNotExist) {
 		return d, nil
 	}
 	if err != nil {
 		return d, err
 	}
-	if err := json.Unmarshal(b, &d); err != nil {
+	if err := checkPrivate("state file", s.path, fi, false); err != nil {
+		return d, err
+	}
+	b, err := os.ReadFile(s.path)
+	if err != nil || len(b) == 0 {
+		return d, err
+	}
+	var head struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
 		return d, fmt.Errorf("not a gameday state file (%v): move it aside, and revert by hand what it lists", err)
 	}
-	if d.Version > stateVersion {
-		return d, fmt.Errorf("written by a newer gameday (version %d; this one reads %d)", d.Version, stateVersion)
+	switch v := head.Version; {
+	case v > stateVersion:
+		return d, fmt.Errorf("written by a newer gameday (version %d; this one reads up to %d)", v, stateVersion)
+	case v == 1:
+		return readV1(b)
+	case v != stateVersion:
+		return d, fmt.Errorf("not a gameday state file (version %d): move it aside, and revert by hand what it lists", v)
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		return d, fmt.Errorf("not a gameday state file (%v): move it aside, and revert by hand what it lists", err)
 	}
 	return d, nil
 }

@@ -111,9 +111,9 @@ func TestRecoverNeverSignalsAnotherProcess(t *testing.T) {
 	}
 	// The PID of a paused process, now another process (another start time);
 	// one with no start time recorded; one that has exited.
-	record(t, st, "pause/reused", inject.Revert{Kind: inject.RevertSIGCONT, PID: pid, StartTime: startTime(t, pid) + 1})
-	record(t, st, "pause/unknown", inject.Revert{Kind: inject.RevertSIGCONT, PID: pid})
-	record(t, st, "pause/gone", inject.Revert{Kind: inject.RevertSIGCONT, PID: gone.Process.Pid, StartTime: 12345})
+	record(t, st, "pause/reused", inject.Revert{Kind: inject.RevertSIGCONT, PID: pid, StartTime: startTime(t, pid) + 1, Target: "reused"})
+	record(t, st, "pause/unknown", inject.Revert{Kind: inject.RevertSIGCONT, PID: pid, Target: "unknown"})
+	record(t, st, "pause/gone", inject.Revert{Kind: inject.RevertSIGCONT, PID: gone.Process.Pid, StartTime: 12345, Target: "gone"})
 
 	out, err := recoverState(t, path, inject.RecoverOptions{})
 	if err != nil {
@@ -149,7 +149,12 @@ func TestRecoverCommands(t *testing.T) {
 	record(t, st, "command/env", inject.Revert{Kind: inject.RevertCommand, Command: &inject.CommandSpec{
 		Argv: []string{`printf %s "$GAMEDAY_STATE_TEST_SECRET" > ` + envOut}, Shell: true,
 		Env: []string{"GAMEDAY_STATE_TEST_SECRET=s3cret", "GAMEDAY_STATE_TEST_UNSET=x"}}})
-	record(t, st, "kill/payments", inject.Revert{Kind: inject.RevertKilled, PID: 4321})
+	record(t, st, "kill/payments", inject.Revert{Kind: inject.RevertKilled, PID: 4321, Target: "payments"})
+	// Arguments are never printed: Shown is, when the session set it.
+	record(t, st, "command/shown", inject.Revert{Kind: inject.RevertCommand, Shown: "true --token ***",
+		Command: &inject.CommandSpec{Argv: []string{"true", "--token", "s3cret-arg"}}})
+	record(t, st, "command/unshown", inject.Revert{Kind: inject.RevertCommand,
+		Command: &inject.CommandSpec{Argv: []string{"true", "--token", "s3cret-arg"}}})
 
 	t.Setenv("GAMEDAY_STATE_TEST_SECRET", "from-recover") // the value is taken from here, not stored
 	out, err := recoverState(t, path, inject.RecoverOptions{})
@@ -163,9 +168,14 @@ func TestRecoverCommands(t *testing.T) {
 	if b, _ := os.ReadFile(envOut); string(b) != "from-recover" {
 		t.Errorf("the revert command saw %q", b)
 	}
+	if strings.Contains(out.String(), "s3cret") || strings.Contains(err.Error(), "oops >&2") || strings.Contains(out.String(), flag) {
+		t.Errorf("recover printed a command's arguments:\n%s\n%v", out, err)
+	}
 	for _, want := range [][]string{
-		{"ran revert command: touch " + flag},
-		{"ran revert command: sh -c"},
+		{"ran revert command: touch (1 more argument not shown)"},
+		{"ran revert command: sh -c (script not shown)"},
+		{"ran revert command: true --token ***"},
+		{"ran revert command: true (2 more arguments not shown)"},
 		{"command/env: GAMEDAY_STATE_TEST_UNSET not set here"},
 		{"process payments (pid 4321) was killed", "nothing can undo"},
 		{"stderr: oops"},
@@ -205,7 +215,7 @@ func TestRecoverToxic(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "recover toxic/down") || !strings.Contains(err.Error(), "cannot reach") {
 		t.Errorf("Recover: %v", err)
 	}
-	if want := "deleted toxic gameday-lat-downstream on proxy echo at " + ts.URL; !out.has(want) {
+	if want := "deleted toxic " + tname("lat-downstream") + " on proxy echo at " + ts.URL; !out.has(want) {
 		t.Errorf("report\n%s\nwant a line with %q", out, want)
 	}
 	if !out.has("toxic gameday-gone-downstream", "gone already") {
@@ -228,13 +238,17 @@ func startOwner(t testing.TB, path, key, touch string) *inject.Process {
 	return startChild(t, spec)
 }
 
+// TestRecoverLeavesLiveOwners: two real gameday processes record the same
+// key (a command fault of one name): (owner, key) names an entry, so they
+// do not clash. One dies; Recover reverts its entry, and only with Force
+// the live one's.
 func TestRecoverLeavesLiveOwners(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	st := openState(t, path)
 	liveFlag, deadFlag := filepath.Join(dir, "live-reverted"), filepath.Join(dir, "dead-reverted")
-	live := startOwner(t, path, "command/live", liveFlag)
-	dead := startOwner(t, path, "command/dead", deadFlag)
+	live := startOwner(t, path, "command/same", liveFlag)
+	dead := startOwner(t, path, "command/same", deadFlag)
 	if err := dead.Stop(0); err != nil { // SIGKILL: gameday crashed
 		t.Fatal(err)
 	}
@@ -243,41 +257,61 @@ func TestRecoverLeavesLiveOwners(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p) != 2 || p[0].PID != dead.PID() || p[1].PID != live.PID() {
+	owners := map[int]bool{}
+	for _, e := range p {
+		owners[e.Owner.PID] = e.Key == "command/same"
+	}
+	if len(p) != 2 || !owners[dead.PID()] || !owners[live.PID()] {
 		t.Fatalf("pending %+v", p)
 	}
-	// Neither key can be taken while its fault is on.
-	err = st.Record("command/live", inject.Revert{Kind: inject.RevertKilled})
-	if err == nil || !strings.Contains(err.Error(), "gameday pid "+strconv.Itoa(live.PID())+", still running") {
-		t.Errorf("Record of a live owner's key: %v", err)
+	// This gameday may record that key too, and forgets only its own.
+	record(t, st, "command/same", inject.Revert{Kind: inject.RevertCommand, Command: &inject.CommandSpec{Argv: []string{"true"}}})
+	if keys := pendingKeys(t, st); len(keys) != 3 {
+		t.Errorf("pending %v, want three entries under one key", keys)
 	}
-	err = st.Record("command/dead", inject.Revert{Kind: inject.RevertKilled})
-	if err == nil || !strings.Contains(err.Error(), "has exited") || !strings.Contains(err.Error(), "gameday recover") {
-		t.Errorf("Record of a dead owner's key: %v", err)
+	if err := st.Forget("command/same"); err != nil {
+		t.Fatal(err)
+	}
+	if keys := pendingKeys(t, st); len(keys) != 2 {
+		t.Errorf("after Forget: pending %v, want the other two", keys)
+	}
+	for _, e := range mustPending(t, st) {
+		if e.Owner.PID == live.PID() && e.Orphaned() || e.Owner.PID == dead.PID() && !e.Orphaned() {
+			t.Errorf("%s of pid %d: Orphaned %v", e.Key, e.Owner.PID, e.Orphaned())
+		}
 	}
 
 	out, err := recoverState(t, path, inject.RecoverOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "command/live: still owned by running gameday pid " + strconv.Itoa(live.PID()); !out.has(want) {
+	if want := "command/same: still owned by running gameday pid " + strconv.Itoa(live.PID()); !out.has(want) {
 		t.Errorf("report\n%s\nwant a line with %q", out, want)
 	}
 	if exists(liveFlag) || !exists(deadFlag) {
 		t.Errorf("reverted: live %v (want false), dead %v (want true)", exists(liveFlag), exists(deadFlag))
 	}
-	if keys := pendingKeys(t, st); !slices.Equal(keys, []string{"command/live"}) {
-		t.Errorf("pending %v", keys)
+	if p := mustPending(t, st); len(p) != 1 || p[0].Owner.PID != live.PID() {
+		t.Errorf("pending %+v", p)
 	}
 
 	out, err = recoverState(t, path, inject.RecoverOptions{Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !out.has("command/live", "forced") || !exists(liveFlag) {
+	if !out.has("command/same", "forced") || !exists(liveFlag) {
 		t.Errorf("forced: reverted %v, report\n%s", exists(liveFlag), out)
 	}
 	if keys := pendingKeys(t, st); len(keys) != 0 {
 		t.Errorf("pending %v", keys)
 	}
+}
+
+func mustPending(t testing.TB, st *inject.StateFile) []inject.PendingRevert {
+	t.Helper()
+	p, err := st.Pending()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -2,6 +2,7 @@ package inject_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,13 +24,21 @@ import (
 //	own     records stateKeyEnv (a revert that touches stateTouchEnv),
 //	        prints READY and sleeps
 //	hammer  records child/00..child/29, forgets the odd ones, and exits
+//	pause   attaches to pid $GAMEDAY_STATE_TEST_PID as "payments", pauses
+//	        it (a PauseInjector recording in the file), prints READY and
+//	        sleeps; exits 1 with the error if it cannot pause it
+//	toxic   starts a latency toxic "lat" on the proxy "echo" of the
+//	        Toxiproxy server $GAMEDAY_STATE_TEST_SERVER, prints READY and
+//	        sleeps
 //
 // It is checked in init, before TestMain.
 const (
-	stateChildEnv = "GAMEDAY_STATE_TEST_CHILD"
-	stateFileEnv  = "GAMEDAY_STATE_TEST_FILE"
-	stateKeyEnv   = "GAMEDAY_STATE_TEST_KEY"
-	stateTouchEnv = "GAMEDAY_STATE_TEST_TOUCH"
+	stateChildEnv  = "GAMEDAY_STATE_TEST_CHILD"
+	stateFileEnv   = "GAMEDAY_STATE_TEST_FILE"
+	stateKeyEnv    = "GAMEDAY_STATE_TEST_KEY"
+	stateTouchEnv  = "GAMEDAY_STATE_TEST_TOUCH"
+	statePIDEnv    = "GAMEDAY_STATE_TEST_PID"
+	stateServerEnv = "GAMEDAY_STATE_TEST_SERVER"
 )
 
 func init() {
@@ -56,7 +65,7 @@ func stateChild(mode string) int {
 	case "hammer":
 		for i := range 30 {
 			key := fmt.Sprintf("child/%02d", i)
-			if err := st.Record(key, inject.Revert{Kind: inject.RevertKilled, PID: i + 1}); err != nil {
+			if err := st.Record(key, inject.Revert{Kind: inject.RevertKilled}); err != nil {
 				fmt.Fprintln(os.Stderr, err)
 				return 1
 			}
@@ -67,6 +76,31 @@ func stateChild(mode string) int {
 				}
 			}
 		}
+	case "pause":
+		pid, _ := strconv.Atoi(os.Getenv(statePIDEnv))
+		p, err := inject.AttachProcess("payments", pid)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		x := inject.NewPause(p)
+		x.SetRecorder(st)
+		if err := x.Start(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println("READY")
+		time.Sleep(childLifetime)
+	case "toxic":
+		x := inject.NewToxic("lat", inject.ToxicFault{Server: os.Getenv(stateServerEnv), Proxy: "echo", Type: "latency",
+			Attributes: map[string]int64{"latency": 10}})
+		x.SetRecorder(st)
+		if err := x.Start(context.Background()); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Println("READY")
+		time.Sleep(childLifetime)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", mode)
 		return 1
@@ -139,8 +173,10 @@ func TestStateFileRoundTrip(t *testing.T) {
 		t.Fatalf("pending %+v", p)
 	}
 	for _, e := range p {
-		if e.PID != os.Getpid() || e.PIDStart != startTime(t, os.Getpid()) || e.Recorded.Before(before.Add(-time.Second)) || time.Since(e.Recorded) > time.Minute {
-			t.Errorf("%s: pid %d start %d recorded %v", e.Key, e.PID, e.PIDStart, e.Recorded)
+		exe, _ := os.Executable()
+		if e.Owner.PID != os.Getpid() || e.Owner.Start != startTime(t, os.Getpid()) || e.Owner.Exe != exe || e.Owner.Boot == "" ||
+			e.TakenBy != nil || e.Recorded.Before(before.Add(-time.Second)) || time.Since(e.Recorded) > time.Minute {
+			t.Errorf("%s: owner %+v taken by %v recorded %v", e.Key, e.Owner, e.TakenBy, e.Recorded)
 		}
 	}
 	if got := p[1].Revert; got.Kind != pause.Kind || got.PID != 1234 || !got.Group || got.StartTime != 98765 || got.Note != "paused" {
@@ -255,7 +291,7 @@ func TestStateFileConcurrent(t *testing.T) {
 					continue
 				}
 				key := fmt.Sprintf("g%d/%02d", g, i)
-				if err := st.Record(key, inject.Revert{Kind: inject.RevertKilled, PID: i + 1}); err != nil {
+				if err := st.Record(key, inject.Revert{Kind: inject.RevertKilled}); err != nil {
 					errs <- err
 					return
 				}

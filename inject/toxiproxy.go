@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	toxiclient "github.com/Shopify/toxiproxy/v2/client"
+	"slices"
+	"sync"
 )
 
 var _ Injector = (*ToxicInjector)(nil)
@@ -25,36 +25,43 @@ func (r ToxicRef) String() string {
 // Toxiproxy server, through its HTTP API:
 //
 //	gameday ──HTTP API──▶ toxiproxy-server ─┬─ proxy "redis" ─▶ upstream
-//	                                        └─ toxic gameday-NAME-STREAM
+//	                                        └─ toxic gameday-TOKEN-NAME-STREAM
 //
-// Start creates the toxic "gameday-NAME-STREAM"; Update changes its
-// attributes in place (one request per toxic); Stop deletes it. Intensity
-// i scales the attributes that measure the fault's strength, from the
-// values given (at 1) to no effect (at 0): latency and jitter (latency),
-// delay (slow_close, and slicer's delay between slices) are multiplied by
-// i; rate (bandwidth) and bytes (limit_data) are divided by it, up to no
-// limit in practice at 0. Toxicity stays as given. timeout and reset_peer
-// have no strength: Update only checks its argument.
+// Start creates the toxic "gameday-TOKEN-NAME-STREAM", where TOKEN is the
+// gameday process's SessionToken, so that two gamedays that run a fault
+// of one name on one server do not collide; Update changes its
+// attributes in place (one request per toxic); Stop deletes it.
+// Intensity i scales the attributes that measure the fault's strength,
+// from the values given (at 1) to no effect (at 0): latency and jitter
+// (latency), delay (slow_close, and slicer's delay between slices) are
+// multiplied by i; rate (bandwidth) and bytes (limit_data) are divided by
+// it, up to no limit in practice at 0. Toxicity stays as given. timeout
+// and reset_peer have no strength: Update only checks its argument.
 //
-// The Toxiproxy client takes no context: every request is bounded by its
-// own 30 s timeout. Start and Update wait for the answer; Stop gives up
-// waiting when ctx ends (the record, if any, stays for recover).
+// Every request is bounded by the call's ctx (and by 30 s): a call
+// returns when ctx ends, with an error that says the server did not
+// answer. A create given up on may still happen on the server: its toxic
+// counts as on (its record stays), and the next Stop, or Start, deletes
+// it first; after a Stop that failed, the next Stop tries again. Stop
+// cancels an Update in flight (its intensity no longer matters) rather
+// than wait behind it.
 //
-// With a RevertRecorder set, each toxic is recorded {toxic, ref} before
-// it is created and forgotten once it is deleted.
+// With a RevertRecorder set, each toxic is recorded {toxic, ref} under
+// "toxic/SERVER/PROXY/NAME" before it is created and forgotten once it
+// is deleted.
 type ToxicInjector struct {
 	name   string
 	fault  ToxicFault
 	server string // fault.Server, normalized
-	client *toxiclient.Client
+	token  string // SessionToken, in the toxics' names
 
 	reverting
+	updates   sync.Map // *context.CancelFunc of each Update in flight, for Stop
 	intensity float64  // wanted
 	applied   float64  // what the live toxics have
-	live      []string // streams whose toxic exists
-	// stuck are streams whose toxic a Stop failed to delete: their revert
-	// record stays until a delete succeeds, even if a later Start fails.
-	stuck map[string]bool
+	// live are the streams whose toxic exists, or may exist (a create
+	// given up on, a delete that failed): their records exist.
+	live []string
 }
 
 // NewToxic returns the injector of fault f, named name (letters, digits
@@ -64,9 +71,7 @@ func NewToxic(name string, f ToxicFault) *ToxicInjector {
 	if err != nil {
 		server = f.Server // Start reports it
 	}
-	c := toxiclient.NewClient(server)
-	c.UserAgent = "gameday"
-	return &ToxicInjector{name: name, fault: f, server: server, client: c, intensity: 1}
+	return &ToxicInjector{name: name, fault: f, server: server, token: SessionToken(), intensity: 1}
 }
 
 // Validate reports whether the fault can be started.
@@ -94,8 +99,14 @@ func (x *ToxicInjector) streams() []string {
 	return []string{x.fault.Stream}
 }
 
+// ToxicName returns the name of the toxic on stream ("upstream" or
+// "downstream"): gameday-TOKEN-NAME-STREAM.
+func (x *ToxicInjector) ToxicName(stream string) string {
+	return "gameday-" + x.token + "-" + x.name + "-" + stream
+}
+
 func (x *ToxicInjector) ref(stream string) ToxicRef {
-	return ToxicRef{Server: x.server, Proxy: x.fault.Proxy, Name: "gameday-" + x.name + "-" + stream}
+	return ToxicRef{Server: x.server, Proxy: x.fault.Proxy, Name: x.ToxicName(stream)}
 }
 
 func (x *ToxicInjector) key(stream string) string {
@@ -103,14 +114,12 @@ func (x *ToxicInjector) key(stream string) string {
 	return "toxic/" + r.Server + "/" + r.Proxy + "/" + r.Name
 }
 
-func (x *ToxicInjector) proxy() *toxiclient.Proxy {
-	p := x.client.NewProxy()
-	p.Name = x.fault.Proxy
-	return p
-}
+func (x *ToxicInjector) api() toxiAPI { return toxiAPI{server: x.server} }
 
-// Start creates the toxics. If one cannot be created, Start deletes those
-// it created and returns an error that says why and what to do.
+// Start creates the toxics, after deleting any that an earlier Start gave
+// up on. If one cannot be created, Start deletes those it created (while
+// ctx lasts; what is left, Stop deletes) and returns an error that says
+// why and what to do.
 func (x *ToxicInjector) Start(ctx context.Context) error {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -120,48 +129,60 @@ func (x *ToxicInjector) Start(ctx context.Context) error {
 	if err := x.Validate(); err != nil {
 		return err
 	}
+	if err := x.removeAll(ctx); err != nil {
+		return fmt.Errorf("inject: toxic fault %q: not started: what an earlier start left could not be deleted: %w", x.name, err)
+	}
 	for _, s := range x.streams() {
 		var err error
 		if cerr := ctx.Err(); cerr != nil {
 			err = fmt.Errorf("inject: toxic fault %q: not started: %w", x.name, cerr)
 		} else {
-			err = x.create(s)
+			err = x.create(ctx, s)
 		}
-		if err != nil {
-			return errors.Join(err, x.removeAll(context.WithoutCancel(ctx)))
+		if err == nil {
+			continue
 		}
+		if ctx.Err() == nil {
+			return errors.Join(err, x.removeAll(ctx))
+		}
+		if slices.ContainsFunc(x.live, func(o string) bool { return o != s }) {
+			err = fmt.Errorf("%w (the toxics it created stay recorded: the next Stop, or `gameday recover`, deletes them)", err)
+		}
+		return err
 	}
 	x.started = true
 	return nil
 }
 
-// create records and creates the toxic of one stream. Called with x.mu held.
-func (x *ToxicInjector) create(stream string) error {
+// create records and creates the toxic of one stream. A create that the
+// server did not do (it answered with an error, or could not be reached)
+// is forgotten; one given up on stays live. Called with x.mu held.
+func (x *ToxicInjector) create(ctx context.Context, stream string) error {
 	ref := x.ref(stream)
-	r := Revert{Kind: RevertToxic, Toxic: &ref, Note: fmt.Sprintf("%s %s put by gameday fault %q", x.fault.Type, ref, x.name)}
+	r := Revert{Kind: RevertToxic, Toxic: &ref, Target: x.name, Note: fmt.Sprintf("%s %s put by gameday fault %q", x.fault.Type, ref, x.name)}
 	if err := x.record(x.key(stream), r); err != nil {
 		return fmt.Errorf("inject: %s: not created: cannot record how to delete it: %w", ref, err)
 	}
-	toxicity := float32(x.fault.Toxicity)
+	toxicity := x.fault.Toxicity
 	if toxicity == 0 {
 		toxicity = 1
 	}
-	_, err := x.proxy().AddToxic(ref.Name, x.fault.Type, stream, toxicity, x.fault.attrsAt(x.intensity))
-	if err != nil {
-		err = fmt.Errorf("inject: %w", toxicError(x.client, ref, err))
-		// Forget the record made for this start, unless an earlier toxic of
-		// this name may still be on the server (a failed delete): recover
-		// must still find it.
-		if !x.stuck[stream] {
-			if ferr := x.forget(x.key(stream)); ferr != nil {
-				err = errors.Join(err, ferr)
-			}
-		}
-		return err
-	}
 	x.live = append(x.live, stream)
-	x.applied = x.intensity
-	return nil
+	err := x.api().create(ctx, ref.Proxy, toxicBody{Name: ref.Name, Type: x.fault.Type, Stream: stream,
+		Toxicity: toxicity, Attributes: x.fault.attrsAt(x.intensity)})
+	if err == nil {
+		x.applied = x.intensity
+		return nil
+	}
+	undone := answered(err) || notSent(err)
+	err = fmt.Errorf("inject: %w", toxicError(ctx, ref, "create", err))
+	if undone {
+		x.live = slices.DeleteFunc(x.live, func(s string) bool { return s == stream })
+		if ferr := x.forget(x.key(stream)); ferr != nil {
+			err = errors.Join(err, ferr)
+		}
+	}
+	return err
 }
 
 // Update sets the intensity: one request per live toxic, none if the
@@ -170,6 +191,10 @@ func (x *ToxicInjector) Update(ctx context.Context, intensity float64) error {
 	if !isProbability(intensity) {
 		return fmt.Errorf("inject: toxic fault %q: intensity %v is not within 0..1", x.name, intensity)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	x.updates.Store(&cancel, nil)
+	defer x.updates.Delete(&cancel)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.intensity = intensity
@@ -179,20 +204,27 @@ func (x *ToxicInjector) Update(ctx context.Context, intensity float64) error {
 	}
 	attrs := x.fault.attrsAt(intensity)
 	for _, s := range x.live {
-		if _, err := x.proxy().UpdateToxic(x.ref(s).Name, -1, attrs); err != nil { // -1: toxicity as is
-			return fmt.Errorf("inject: %w", toxicError(x.client, x.ref(s), err))
+		if err := x.api().update(ctx, x.fault.Proxy, x.ref(s).Name, attrs); err != nil {
+			return fmt.Errorf("inject: %w", toxicError(ctx, x.ref(s), "update", err))
 		}
 	}
 	x.applied = intensity
 	return nil
 }
 
-// Stop deletes the toxics (a toxic already gone is fine) and forgets
-// their records. Once it has succeeded, a second call does nothing and
-// returns nil; after a failed deletion (its record stays for recover), a
-// second call tries to delete what is left.
+// Stop cancels an Update in flight, deletes the toxics (a toxic already
+// gone is fine), also those a Start gave up on, and forgets their records. Once it has succeeded, a
+// second call does nothing and returns nil; after a failed deletion (its
+// record stays for recover), a second call tries to delete what is left.
 func (x *ToxicInjector) Stop(ctx context.Context) error {
-	return x.stopOnce(func() error { return x.removeAll(ctx) })
+	x.updates.Range(func(k, _ any) bool { (*k.(*context.CancelFunc))(); return true })
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if err := x.removeAll(ctx); err != nil {
+		return err
+	}
+	x.started = false
+	return nil
 }
 
 // removeAll deletes the live toxics; those it could not delete stay
@@ -203,14 +235,9 @@ func (x *ToxicInjector) removeAll(ctx context.Context) error {
 	for _, s := range x.live {
 		if _, err := deleteToxic(ctx, x.ref(s)); err != nil {
 			errs = append(errs, fmt.Errorf("inject: %w", err))
-			if x.stuck == nil {
-				x.stuck = map[string]bool{}
-			}
-			x.stuck[s] = true
 			left = append(left, s)
 			continue
 		}
-		delete(x.stuck, s)
 		if err := x.forget(x.key(s)); err != nil {
 			errs = append(errs, fmt.Errorf("inject: %s: deleted, but cannot forget its revert record: %w", x.ref(s), err))
 		}

@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	toxiclient "github.com/Shopify/toxiproxy/v2/client"
 )
 
 // ToxicFault is a toxic to put on a proxy of an existing Toxiproxy server.
@@ -96,7 +94,8 @@ func (f ToxicFault) Validate() error {
 	return errors.Join(errs...)
 }
 
-// toxiServer returns the server's API address as the client wants it.
+// toxiServer returns the server's API address as requests want it:
+// http://host:port, with no path.
 func toxiServer(s string) (string, error) {
 	if strings.TrimSpace(s) == "" {
 		return "", errors.New("no server: want the Toxiproxy API's address, such as http://127.0.0.1:8474")
@@ -112,9 +111,9 @@ func toxiServer(s string) (string, error) {
 }
 
 // attrsAt returns the attributes at intensity i.
-func (f ToxicFault) attrsAt(i float64) toxiclient.Attributes {
+func (f ToxicFault) attrsAt(i float64) map[string]int64 {
 	tt := toxicTypes[f.Type]
-	out := toxiclient.Attributes{}
+	out := map[string]int64{}
 	for k, v := range f.Attributes {
 		switch {
 		case slices.Contains(tt.scaled, k):

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/Shopify/toxiproxy/v2"
@@ -24,6 +25,10 @@ type toxiServer struct {
 
 	mu   sync.Mutex
 	reqs []string // "METHOD PATH" of every API request
+
+	// late, when set, makes the API do each request and then never
+	// answer it (until the client gives up): a server that hangs.
+	late atomic.Bool
 }
 
 func newToxiServer(t testing.TB) *toxiServer {
@@ -36,6 +41,11 @@ func newToxiServer(t testing.TB) *toxiServer {
 		ts.mu.Lock()
 		ts.reqs = append(ts.reqs, r.Method+" "+r.URL.Path)
 		ts.mu.Unlock()
+		if ts.late.Load() {
+			routes.ServeHTTP(httptest.NewRecorder(), r)
+			<-r.Context().Done()
+			return
+		}
 		routes.ServeHTTP(w, r)
 	}))
 	t.Cleanup(func() {

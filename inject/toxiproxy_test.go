@@ -11,6 +11,9 @@ import (
 	"github.com/gameday-dev/gameday/inject"
 )
 
+// tname returns the name of this process's toxic "gameday-TOKEN-"+rest.
+func tname(rest string) string { return "gameday-" + inject.SessionToken() + "-" + rest }
+
 func latencyFault(server string, ms int64) inject.ToxicFault {
 	return inject.ToxicFault{Server: server, Proxy: "echo", Type: "latency", Attributes: map[string]int64{"latency": ms}}
 }
@@ -23,7 +26,7 @@ func TestToxicLatency(t *testing.T) {
 	}
 	x := inject.NewToxic("lat", latencyFault(ts.URL, 200))
 	started(t, x)
-	if got := ts.toxicNames(t); !slices.Equal(got, []string{"gameday-lat-downstream"}) {
+	if got := ts.toxicNames(t); !slices.Equal(got, []string{tname("lat-downstream")}) {
 		t.Fatalf("toxics %v", got)
 	}
 	if d := tcpMedianRoundTrip(t, c, 3); d < 190*time.Millisecond {
@@ -32,10 +35,10 @@ func TestToxicLatency(t *testing.T) {
 
 	ts.requests()
 	update(t, x, 0.25) // 50 ms, on the live connection
-	if got := ts.requests(); !slices.Equal(got, []string{"PATCH /proxies/echo/toxics/gameday-lat-downstream"}) {
-		t.Errorf("Update made requests %q, want one PATCH", got)
+	if got := ts.requests(); !slices.Equal(got, []string{"POST /proxies/echo/toxics/" + tname("lat-downstream")}) {
+		t.Errorf("Update made requests %q, want one POST", got)
 	}
-	if a := ts.toxics(t)["gameday-lat-downstream"].Attributes; a["latency"] != 50.0 {
+	if a := ts.toxics(t)[tname("lat-downstream")].Attributes; a["latency"] != 50.0 {
 		t.Errorf("attributes at 0.25: %v", a)
 	}
 	if d := tcpMedianRoundTrip(t, c, 5); d < 45*time.Millisecond || d > 170*time.Millisecond {
@@ -64,7 +67,7 @@ func TestToxicUpdateBeforeStart(t *testing.T) {
 	x := inject.NewToxic("lat", latencyFault(ts.URL, 400))
 	update(t, x, 0.5)
 	started(t, x)
-	if a := ts.toxics(t)["gameday-lat-downstream"].Attributes; a["latency"] != 200.0 {
+	if a := ts.toxics(t)[tname("lat-downstream")].Attributes; a["latency"] != 200.0 {
 		t.Errorf("started at 0.5 with attributes %v", a)
 	}
 }
@@ -98,7 +101,7 @@ func TestToxicScaling(t *testing.T) {
 			x := inject.NewToxic(strings.ReplaceAll(tt.typ, "_", "-"), inject.ToxicFault{
 				Server: ts.URL, Proxy: "echo", Type: tt.typ, Stream: "upstream", Toxicity: 0.5, Attributes: tt.attrs})
 			started(t, x)
-			name := "gameday-" + strings.ReplaceAll(tt.typ, "_", "-") + "-upstream"
+			name := tname(strings.ReplaceAll(tt.typ, "_", "-") + "-upstream")
 			given := map[string]float64{}
 			for k, v := range tt.attrs {
 				given[k] = float64(v)
@@ -118,8 +121,8 @@ func TestToxicScaling(t *testing.T) {
 					if len(reqs) != 0 {
 						t.Errorf("at %v: requests %q", i, reqs)
 					}
-				case len(reqs) != 1 || !strings.HasPrefix(reqs[0], "PATCH "):
-					t.Errorf("at %v: requests %q, want one PATCH", i, reqs)
+				case len(reqs) != 1 || !strings.HasPrefix(reqs[0], "POST "):
+					t.Errorf("at %v: requests %q, want one POST", i, reqs)
 				}
 				for k, v := range want {
 					if tox.Attributes[k] != v {
@@ -175,18 +178,18 @@ func TestToxicStartErrors(t *testing.T) {
 
 func TestToxicLeftover(t *testing.T) {
 	ts := newToxiServer(t)
-	ts.addToxic(t, "gameday-x-downstream", "latency", "downstream", toxiclient.Attributes{"latency": 1})
+	ts.addToxic(t, tname("x-downstream"), "latency", "downstream", toxiclient.Attributes{"latency": 1})
 	rec := newRecorder()
 	x := inject.NewToxic("x", inject.ToxicFault{Server: ts.URL, Proxy: "echo", Type: "latency", Stream: "both",
 		Attributes: map[string]int64{"latency": 10}})
 	x.SetRecorder(rec)
 	err := x.Start(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "exists already") || !strings.Contains(err.Error(), "gameday recover") ||
-		!strings.Contains(err.Error(), "curl -X DELETE "+ts.URL+"/proxies/echo/toxics/gameday-x-downstream") {
+		!strings.Contains(err.Error(), "curl -X DELETE "+ts.URL+"/proxies/echo/toxics/"+tname("x-downstream")) {
 		t.Fatalf("Start over a leftover toxic: %v", err)
 	}
 	// The upstream toxic was created, then deleted; the leftover is not ours to delete.
-	if got := ts.toxicNames(t); !slices.Equal(got, []string{"gameday-x-downstream"}) {
+	if got := ts.toxicNames(t); !slices.Equal(got, []string{tname("x-downstream")}) {
 		t.Errorf("toxics %v", got)
 	}
 	if len(rec.pending()) != 0 {
@@ -201,7 +204,7 @@ func TestToxicStopTwice(t *testing.T) {
 	started(t, x)
 	p := ts.client.NewProxy()
 	p.Name = "echo"
-	if err := p.RemoveToxic("gameday-x-downstream"); err != nil { // someone deleted it
+	if err := p.RemoveToxic(tname("x-downstream")); err != nil { // someone deleted it
 		t.Fatal(err)
 	}
 	stop(t, x)
@@ -227,19 +230,19 @@ func TestToxicRecorder(t *testing.T) {
 		Attributes: map[string]int64{"latency": 10}})
 	x.SetRecorder(rec)
 	started(t, x)
-	if got := ts.toxicNames(t); !slices.Equal(got, []string{"gameday-x-downstream", "gameday-x-upstream"}) {
+	if got := ts.toxicNames(t); !slices.Equal(got, []string{tname("x-downstream"), tname("x-upstream")}) {
 		t.Errorf("toxics %v", got)
 	}
-	keyUp := "toxic/" + ts.URL + "/echo/gameday-x-upstream"
+	keyUp := "toxic/" + ts.URL + "/echo/" + tname("x-upstream")
 	rv := rec.pending()[keyUp]
 	if rv.Kind != inject.RevertToxic || rv.Toxic == nil ||
-		*rv.Toxic != (inject.ToxicRef{Server: ts.URL, Proxy: "echo", Name: "gameday-x-upstream"}) {
+		*rv.Toxic != (inject.ToxicRef{Server: ts.URL, Proxy: "echo", Name: tname("x-upstream")}) {
 		t.Errorf("recorded %+v", rv)
 	}
 	update(t, x, 0.5) // no record for an update
 	stop(t, x)
 	stop(t, x)
-	keyDown := "toxic/" + ts.URL + "/echo/gameday-x-downstream"
+	keyDown := "toxic/" + ts.URL + "/echo/" + tname("x-downstream")
 	want := []string{"record " + keyUp + " toxic pid=0 group=false", "record " + keyDown + " toxic pid=0 group=false",
 		"forget " + keyUp, "forget " + keyDown}
 	if got := rec.calls(); !slices.Equal(got, want) {

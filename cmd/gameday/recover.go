@@ -25,11 +25,18 @@ func newRecoverCmd() *cobra.Command {
 		Use:   "recover",
 		Short: "Revert faults left behind by a gameday that died",
 		Long: `recover reverts every fault recorded in the state file as not yet
-reverted: it resumes paused processes (SIGCONT, only if the process is
-still the one that was paused), runs revert commands and removes
+reverted: it resumes paused processes, runs revert commands and removes
 Toxiproxy toxics. It reports each action, leaves alone what a running
 gameday still owns (unless --force), and exits 0 when nothing is left to
-revert, 2 when something could not be reverted.`,
+revert, 2 when something could not be reverted.
+
+It trusts nothing it did not write: it refuses a state file or directory
+that another user owns or can write; it sends SIGCONT only to a process
+that gameday recorded, that still has the recorded start time (in this
+boot) and that runs as you, never to pid 1 or below, and to a process
+group only when gameday made that group. Revert commands are shown
+without their arguments (or as the session recorded them, secrets
+masked).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runRecover(cmd.OutOrStdout(), force)
@@ -81,7 +88,7 @@ func openState() (*inject.StateFile, error) {
 	var orphans []string
 	for _, p := range pending {
 		if p.Orphaned() {
-			orphans = append(orphans, fmt.Sprintf("  %s (recorded %s by gameday pid %d)", p.Key, p.Recorded.Format(time.RFC3339), p.PID))
+			orphans = append(orphans, fmt.Sprintf("  %s (recorded %s by gameday pid %d, which has exited)", p.Key, p.Recorded.Format(time.RFC3339), p.Owner.PID))
 		}
 	}
 	if len(orphans) > 0 {
