@@ -251,9 +251,12 @@ type Fault struct {
 	SliceSize      int64
 	SliceVariation int64
 	Restart        bool
-	Start          *CommandSpec
-	Revert         *CommandSpec
-	src            *source
+	// Period is a pause's cycle below full intensity: paused
+	// intensity × Period of every Period (0: inject.DefaultPausePeriod).
+	Period time.Duration
+	Start  *CommandSpec
+	Revert *CommandSpec
+	src    *source
 }
 
 // CommandSpec is a command run as argv (through /bin/sh -c only when

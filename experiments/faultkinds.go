@@ -132,8 +132,9 @@ var faultKinds = map[FaultKind]kindRow{
 				"delay": f.Delay.Microseconds()}
 		},
 	},
-	FaultPause: {target: "process", about: "stop the process (SIGSTOP), continue it on halt",
-		params: map[string][]string{"": {}},
+	FaultPause: {target: "process", about: "stop the process (SIGSTOP), continue it on halt; below full intensity, paused that share of each period",
+		params: map[string][]string{"": {"period"}},
+		docs:   map[string]string{"period": "duration, default 1s: at intensity x (+ and -, a curve) the process is paused x of each period"},
 		describe: func(f *Fault, _, _ string) string {
 			return fmt.Sprintf("process %s paused (SIGSTOP)", f.Target)
 		},

@@ -101,7 +101,7 @@ func TestParseErrors(t *testing.T) {
 		{"fault on the wrong protocol", base + "  - {name: bw, fault: {kind: bandwidth, target: api, rate: 1MB/s}}\n",
 			[]string{`17:30: block "bw": bandwidth is not a fault of http proxies (proxy "api" is http)`}},
 		{"parameter that does not apply", base + "  - {name: p, fault: {kind: pause, target: worker, delay: 1s}}\n",
-			[]string{`17:59: block "p": delay does not apply to a pause fault (it takes no parameters)`}},
+			[]string{`17:59: block "p": delay does not apply to a pause fault (it takes period)`}},
 		{"threshold unit", strings.Replace(base, "below: 250ms", "below: 250", 1),
 			[]string{`13:58: assumption "p99": p99 of checkout is a duration, so the threshold must be a duration, like 250ms`}},
 		{"missing key", base + "  - {fault: {kind: pause, target: worker}}\n",

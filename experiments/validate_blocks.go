@@ -3,6 +3,8 @@ package experiments
 import (
 	"slices"
 	"strings"
+
+	"github.com/gameday-dev/gameday/inject"
 )
 
 // proxy finds a proxy target (gameday's own, or one on a Toxiproxy
@@ -168,6 +170,11 @@ func (c *checker) fault(b *Block) {
 	}
 	if f.src.has("jitter") && f.Jitter > f.Delay {
 		c.errf(f.src.at("jitter"), "block %q: jitter %v is more than the delay %v", b.Name, f.Jitter, f.Delay)
+	}
+	if f.src.has("period") {
+		if err := (inject.PauseConfig{Period: f.Period}).Validate(); err != nil {
+			c.errf(f.src.at("period"), "block %q: %v", b.Name, err)
+		}
 	}
 }
 

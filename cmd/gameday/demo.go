@@ -21,7 +21,7 @@ type demoFlags struct {
 	out          string
 }
 
-func newDemoCmd() *cobra.Command {
+func newDemoCmd(g *globals) *cobra.Command {
 	var f demoFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -31,7 +31,7 @@ processes, puts gameday's fault proxies between them, drives checkout load
 at it and opens the cockpit. Pick a block, press enter to trigger it, x to
 halt it, ! to halt everything, q to quit.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(f) },
+		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(g, f) },
 	}
 	fl := cmd.Flags()
 	fl.Float64Var(&f.rate, "rate", 50, "checkout requests per second")
@@ -49,7 +49,7 @@ func defaultLogPath(what string) string {
 	return filepath.Join(os.TempDir(), "gameday", what+".log")
 }
 
-func runDemo(f demoFlags) (err error) {
+func runDemo(g *globals, f demoFlags) (err error) {
 	if _, err := shop.ParseResilience(f.resilience); err != nil {
 		return usageError{fmt.Errorf("--resilience: %w", err)}
 	}
@@ -60,17 +60,17 @@ func runDemo(f demoFlags) (err error) {
 	if err != nil {
 		return startError{fmt.Errorf("finding my own executable: %w", err)}
 	}
-	state, err := openState()
+	state, err := g.openState()
 	if err != nil {
 		return err // faults of a dead gameday come first
 	}
 	if f.headless {
-		return runDemoHeadless(f, exe, state)
+		return runDemoHeadless(g, f, exe, state)
 	}
 	if err := needTerminal(); err != nil {
 		return err
 	}
-	live, err := startLive(state, f.logFile)
+	live, err := startLive(g, state, f.logFile)
 	if err != nil {
 		return err
 	}
@@ -103,8 +103,8 @@ func runDemo(f demoFlags) (err error) {
 }
 
 // runDemoHeadless runs the demo's schedule without the cockpit.
-func runDemoHeadless(f demoFlags, exe string, state *inject.StateFile) error {
-	r, err := openRun(state, f.logFile)
+func runDemoHeadless(g *globals, f demoFlags, exe string, state *inject.StateFile) error {
+	r, err := openRun(g, state, f.logFile)
 	if err != nil {
 		return err
 	}

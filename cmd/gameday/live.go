@@ -31,8 +31,8 @@ type liveRun struct {
 
 // startLive opens the run. In the cockpit, ctrl+c is a key, not a signal:
 // the signals come from kill, or SIGHUP from a terminal that closed.
-func startLive(state *inject.StateFile, logPath string) (*liveRun, error) {
-	r, err := openRun(state, logPath)
+func startLive(g *globals, state *inject.StateFile, logPath string) (*liveRun, error) {
+	r, err := openRun(g, state, logPath)
 	if err != nil {
 		return nil, err
 	}

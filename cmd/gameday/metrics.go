@@ -15,13 +15,10 @@ import (
 	"github.com/gameday-dev/gameday/experiments/session"
 )
 
-// metricsAddr is where gameday serves its own /metrics ("" = nowhere; a
-// bare ":port" listens on loopback only).
-var metricsAddr string
-
-// serveMetrics serves gameday's metrics on metricsAddr, on a registry of
-// their own. It returns nil metrics when no address was given.
-func serveMetrics(log *slog.Logger) (*session.Metrics, func(), error) {
+// serveMetrics serves gameday's metrics on addr ("" = nowhere; a bare
+// ":port" listens on loopback only), on a registry of their own. It
+// returns nil metrics when no address was given.
+func serveMetrics(metricsAddr string, log *slog.Logger) (*session.Metrics, func(), error) {
 	if metricsAddr == "" {
 		return nil, func() {}, nil
 	}

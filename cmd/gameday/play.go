@@ -16,7 +16,7 @@ type playFlags struct {
 	out        string
 }
 
-func newPlayCmd() *cobra.Command {
+func newPlayCmd(g *globals) *cobra.Command {
 	var f playFlags
 	cmd := &cobra.Command{
 		Use:   "play FILE",
@@ -25,7 +25,7 @@ func newPlayCmd() *cobra.Command {
 probes, and opens the cockpit: pick a block, enter triggers it, x halts it,
 ! halts everything, q quits. Every fault is halted on the way out.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(args[0], f) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(g, args[0], f) },
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.matrixCase, "case", 1, "which case of the file's matrix to play (see gameday validate --expand)")
@@ -34,7 +34,7 @@ probes, and opens the cockpit: pick a block, enter triggers it, x halts it,
 	return cmd
 }
 
-func runPlay(file string, f playFlags) (err error) {
+func runPlay(g *globals, file string, f playFlags) (err error) {
 	exps, err := experiments.LoadFile(file)
 	if err != nil {
 		return usageError{err}
@@ -43,14 +43,14 @@ func runPlay(file string, f playFlags) (err error) {
 		return usageError{fmt.Errorf("--case %d: %s has %d case(s)", f.matrixCase, file, len(exps))}
 	}
 	exp := exps[f.matrixCase-1]
-	state, err := openState()
+	state, err := g.openState()
 	if err != nil {
 		return err // faults of a dead gameday come first
 	}
 	if err := needTerminal(); err != nil {
 		return err
 	}
-	live, err := startLive(state, f.logFile)
+	live, err := startLive(g, state, f.logFile)
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,6 @@ func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env,
 		}
 		return err
 	}
-	defer sess.stopMetrics()
 	final, err := live.run(sess.Session)
 	live.cleanup()
 	printVerdicts(os.Stdout, final)

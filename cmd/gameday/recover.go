@@ -15,11 +15,7 @@ import (
 	"github.com/gameday-dev/gameday/inject"
 )
 
-// statePath is where gameday records faults that outlive it (a flag of
-// the root command).
-var statePath = inject.DefaultStatePath()
-
-func newRecoverCmd() *cobra.Command {
+func newRecoverCmd(g *globals) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "recover",
@@ -39,14 +35,14 @@ without their arguments (or as the session recorded them, secrets
 masked).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runRecover(cmd.OutOrStdout(), force)
+			return runRecover(cmd.OutOrStdout(), g.statePath, force)
 		},
 	}
 	cmd.Flags().BoolVar(&force, "force", false, "also revert faults that a running gameday owns")
 	return cmd
 }
 
-func runRecover(w io.Writer, force bool) error {
+func runRecover(w io.Writer, statePath string, force bool) error {
 	sf, err := inject.OpenStateFile(statePath)
 	if err != nil {
 		return startError{err}
@@ -76,8 +72,8 @@ func runRecover(w io.Writer, force bool) error {
 
 // openState opens the state file for a game day and refuses to start
 // while it holds faults that a dead gameday left on.
-func openState() (*inject.StateFile, error) {
-	sf, err := inject.OpenStateFile(statePath)
+func (g *globals) openState() (*inject.StateFile, error) {
+	sf, err := inject.OpenStateFile(g.statePath)
 	if err != nil {
 		return nil, startError{fmt.Errorf("state file: %w", err)}
 	}

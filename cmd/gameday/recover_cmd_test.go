@@ -11,21 +11,12 @@ import (
 	"github.com/gameday-dev/gameday/inject"
 )
 
-// useStatePath points the state-file flag at path for one test.
-func useStatePath(t *testing.T, path string) {
-	t.Helper()
-	old := statePath
-	statePath = path
-	t.Cleanup(func() { statePath = old })
-}
-
 // TestRecoverCmdShowsNoArguments: gameday recover prints a revert
 // command as the session showed it (secrets masked), or its program
 // alone, never its arguments.
 func TestRecoverCmdShowsNoArguments(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
-	useStatePath(t, path)
 	sf, err := inject.OpenStateFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +34,7 @@ func TestRecoverCmdShowsNoArguments(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := runRecover(&out, false); err != nil {
+	if err := runRecover(&out, path, false); err != nil {
 		t.Fatalf("recover: %v\n%s", err, out.String())
 	}
 	got := out.String()
@@ -71,14 +62,14 @@ func TestRecoverCmdRefusesAnUnsafeStateFile(t *testing.T) {
 	if err := os.Chmod(dir, 0o777); err != nil {
 		t.Fatal(err)
 	}
-	useStatePath(t, filepath.Join(dir, "state.json"))
+	path := filepath.Join(dir, "state.json")
 	var out bytes.Buffer
-	err := runRecover(&out, false)
+	err := runRecover(&out, path, false)
 	var se startError
 	if err == nil || !errors.As(err, &se) || !strings.Contains(err.Error(), dir) || !strings.Contains(err.Error(), "chmod go-w "+dir) {
 		t.Errorf("recover on a world-writable directory: %v (%T)", err, err)
 	}
-	if _, err := openState(); err == nil || !strings.Contains(err.Error(), "chmod go-w") {
+	if _, err := (&globals{statePath: path}).openState(); err == nil || !strings.Contains(err.Error(), "chmod go-w") {
 		t.Errorf("openState: %v", err)
 	}
 }

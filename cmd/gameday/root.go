@@ -1,10 +1,19 @@
 package main
 
 import (
+	"github.com/gameday-dev/gameday/inject"
 	"github.com/spf13/cobra"
 )
 
+// globals are the root command's flags, passed down to the commands that
+// use them.
+type globals struct {
+	statePath   string // where gameday records faults that outlive it
+	metricsAddr string // where gameday serves its own /metrics ("" = nowhere)
+}
+
 func newRootCmd() *cobra.Command {
+	g := &globals{statePath: inject.DefaultStatePath()}
 	root := &cobra.Command{
 		Use:   "gameday",
 		Short: "A terminal cockpit for chaos-engineering game days",
@@ -19,10 +28,10 @@ Start with the built-in demo (nothing else to install):
 		Version:       version(),
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.PersistentFlags().StringVar(&statePath, "state-file", statePath,
+	root.PersistentFlags().StringVar(&g.statePath, "state-file", g.statePath,
 		"where gameday records faults that outlive it, for gameday recover")
-	root.PersistentFlags().StringVar(&metricsAddr, "metrics-addr", "",
+	root.PersistentFlags().StringVar(&g.metricsAddr, "metrics-addr", "",
 		"serve gameday's own Prometheus /metrics here, e.g. :9464 (loopback) or 0.0.0.0:9464")
-	root.AddCommand(newDemoCmd(), newPlayCmd(), newValidateCmd(), newBlocksCmd(), newRunCmd(), newReportCmd(), newReplayCmd(), newRecoverCmd(), newShopCmd())
+	root.AddCommand(newDemoCmd(g), newPlayCmd(g), newValidateCmd(), newBlocksCmd(), newRunCmd(g), newReportCmd(), newReplayCmd(), newRecoverCmd(g), newShopCmd())
 	return root
 }

@@ -22,7 +22,7 @@ type runFlags struct {
 	logFile    string
 }
 
-func newRunCmd() *cobra.Command {
+func newRunCmd(g *globals) *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:   "run FILE",
@@ -33,7 +33,7 @@ fit for CI logs, writes the journal and the report into --out, and exits 0
 when every assumption held, 1 when one did not or a guardrail aborted, 2
 on bad input or a fault that could not be started or reverted.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runHeadless(cmd.OutOrStdout(), args[0], f) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runHeadless(cmd.OutOrStdout(), g, args[0], f) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "", "directory for the journal and the report (summary.json, junit.xml, report.md, report.html)")
@@ -44,7 +44,7 @@ on bad input or a fault that could not be started or reverted.`,
 	return cmd
 }
 
-func runHeadless(w io.Writer, file string, f runFlags) error {
+func runHeadless(w io.Writer, g *globals, file string, f runFlags) error {
 	exps, err := experiments.LoadFile(file)
 	if err != nil {
 		return usageError{err}
@@ -67,11 +67,11 @@ func runHeadless(w io.Writer, file string, f runFlags) error {
 		}
 		return nil
 	}
-	state, err := openState()
+	state, err := g.openState()
 	if err != nil {
 		return err
 	}
-	r, err := openRun(state, f.logFile)
+	r, err := openRun(g, state, f.logFile)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,6 @@ func runCase(r *gamedayRun, w io.Writer, e *experiments.Experiment, env session.
 	if err != nil {
 		return caseResult{}, err
 	}
-	defer sess.stopMetrics()
 	res, err := session.RunSchedule(r.ctx, sess.Session, func(line string) { fmt.Fprintln(w, "  "+line) })
 	if cerr := sess.closeJournal(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("journal: %w", cerr))

@@ -17,20 +17,27 @@ import (
 // the state file, the log and the signal watch.
 type gamedayRun struct {
 	*signalWatch
-	state   *inject.StateFile
-	log     *slog.Logger
-	logFile *os.File
+	state       *inject.StateFile
+	log         *slog.Logger
+	logFile     *os.File
+	metrics     *session.Metrics // nil without --metrics-addr
+	stopMetrics func()
 }
 
 // openRun opens the log at logPath and starts watching signals. The state
 // file comes opened (openState), so that a dead gameday's faults are the
 // first thing said.
-func openRun(state *inject.StateFile, logPath string) (*gamedayRun, error) {
+func openRun(g *globals, state *inject.StateFile, logPath string) (*gamedayRun, error) {
 	f, err := openLog(logPath)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--log-file: %w", err)}
 	}
 	r := &gamedayRun{state: state, logFile: f, log: slog.New(slog.NewJSONHandler(f, nil))}
+	// Before anything starts: a bad --metrics-addr is said at once.
+	if r.metrics, r.stopMetrics, err = serveMetrics(g.metricsAddr, r.log); err != nil {
+		_ = f.Close()
+		return nil, err
+	}
 	r.signalWatch = watchSignals(func(s os.Signal) {
 		r.log.Warn("signal: halting every fault and stopping", "signal", s.String())
 	})
@@ -40,6 +47,7 @@ func openRun(state *inject.StateFile, logPath string) (*gamedayRun, error) {
 
 func (r *gamedayRun) close() {
 	r.stop()
+	r.stopMetrics()
 	r.log.Info("gameday stopped")
 	_ = r.logFile.Close()
 }
@@ -56,33 +64,27 @@ func openLog(path string) (*os.File, error) {
 // and state file, gameday's metrics, and a journal when --out is set.
 type runSession struct {
 	*session.Session
-	journal     *journal.Writer // nil without --out
-	stopMetrics func()
+	journal *journal.Writer // nil without --out
 }
 
 // newSession builds e's session, with its journal in dir ("" = none).
 // The caller stops the metrics and closes the journal.
 func (r *gamedayRun) newSession(e *experiments.Experiment, env session.Env, dir string) (*runSession, error) {
-	m, stopMetrics, err := serveMetrics(r.log)
-	if err != nil {
-		return nil, err
-	}
-	s := &runSession{stopMetrics: stopMetrics}
-	opts := []session.Option{session.WithLogger(r.log), session.WithRecorder(r.state), session.WithMetrics(m)}
+	s := &runSession{}
+	opts := []session.Option{session.WithLogger(r.log), session.WithRecorder(r.state), session.WithMetrics(r.metrics)}
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			stopMetrics()
 			return nil, usageError{fmt.Errorf("--out: %w", err)}
 		}
+		var err error
 		if s.journal, err = journal.Create(filepath.Join(dir, "journal.jsonl"), version()); err != nil {
-			stopMetrics()
 			return nil, usageError{fmt.Errorf("--out: %w", err)}
 		}
 		opts = append(opts, session.WithSink(s.journal))
 	}
+	var err error
 	if s.Session, err = session.NewSession(e, env, opts...); err != nil {
 		_ = s.closeJournal()
-		stopMetrics()
 		return nil, startError{err}
 	}
 	return s, nil

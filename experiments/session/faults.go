@@ -79,7 +79,7 @@ func (s *Session) faultInjector(b experiments.Block, path string) (inject.Inject
 			return nil, fmt.Errorf("block %q: no process named %q", b.Name, f.Target)
 		}
 		if f.Kind == experiments.FaultPause {
-			return s.recorded(inject.NewPause(p), path), nil
+			return s.recorded(inject.NewPauseWith(p, inject.PauseConfig{Period: f.Period}), path), nil
 		}
 		return s.recorded(inject.NewKill(p, f.Restart), path), nil
 	case experiments.FaultCommand:
@@ -101,17 +101,30 @@ type recording interface {
 // under the block's path (none without a recorder).
 func (s *Session) recorded(x recording, path string) inject.Injector {
 	if s.recorder != nil {
-		x.SetRecorder(prefixed{inner: s.recorder, prefix: path + "/"})
+		x.SetRecorder(prefixed{inner: s.recorder, prefix: path + "/", exp: s.exp})
 	}
 	return x
 }
 
+// prefixed puts the block's path in front of the keys, and fills in how
+// a revert command shows to people, with the experiment's secrets masked.
 type prefixed struct {
 	inner  inject.RevertRecorder
 	prefix string
+	exp    *experiments.Experiment
 }
 
-func (p prefixed) Record(key string, r inject.Revert) error { return p.inner.Record(p.prefix+key, r) }
+func (p prefixed) Record(key string, r inject.Revert) error {
+	if r.Command != nil && r.Shown == "" {
+		shown := *r.Command // masked before it is quoted, so that quoting cannot hide a secret
+		shown.Argv = make([]string, len(r.Command.Argv))
+		for i, a := range r.Command.Argv {
+			shown.Argv[i] = p.exp.Redact(a)
+		}
+		r.Shown = shown.String()
+	}
+	return p.inner.Record(p.prefix+key, r)
+}
 
 func (p prefixed) Forget(key string) error { return p.inner.Forget(p.prefix + key) }
 
