@@ -17,15 +17,13 @@ type decoder struct {
 	file   string
 	errs   *FileErrors
 	sub    *substituter
-	budget *int // nodes left to visit: aliases cannot blow it up
+	budget *budget // nodes left to visit (aliases cannot blow it up), hints
 }
-
-const nodeBudget = 200_000
 
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Col: n.Column} }
 
 func (d *decoder) errf(n *yaml.Node, format string, args ...any) {
-	*d.errs = append(*d.errs, FileError{Pos: d.pos(n), Msg: fmt.Sprintf(format, args...)})
+	*d.errs = append(*d.errs, FileError{Pos: d.pos(n), Msg: fmt.Sprintf(format, shortArgs(args)...)})
 }
 
 // resolve follows an alias to its anchor and spends the node budget. Once
@@ -38,20 +36,32 @@ func (d *decoder) resolve(n *yaml.Node) *yaml.Node {
 	if n == nil || n.Kind == yaml.AliasNode {
 		return exhausted
 	}
-	if *d.budget--; *d.budget == 0 {
-		d.errf(n, "the file is too large or its aliases expand too far (more than %d nodes)", nodeBudget)
+	if d.budget.nodes--; d.budget.nodes == 0 {
+		d.errf(n, "too large: the file and its aliases expand to more than %d nodes (across every case of its matrix and every include)", maxNodes)
 	}
-	if *d.budget <= 0 {
+	if d.budget.nodes <= 0 {
 		return exhausted
 	}
 	return n
+}
+
+// skip spends the budget on a subtree that is not decoded (an unknown
+// key's value), so that aliases there cannot expand without bound either.
+func (d *decoder) skip(n *yaml.Node) {
+	n = d.resolve(n)
+	for _, c := range n.Content {
+		if d.over() {
+			return
+		}
+		d.skip(c)
+	}
 }
 
 // exhausted stands for every node once the budget is spent.
 var exhausted = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!exhausted"}
 
 // over reports whether decoding has stopped.
-func (d *decoder) over() bool { return *d.budget <= 0 }
+func (d *decoder) over() bool { return d.budget.nodes <= 0 }
 
 func kindName(n *yaml.Node) string {
 	switch n.Kind {
@@ -63,7 +73,7 @@ func kindName(n *yaml.Node) string {
 		if n.Tag == "!!null" {
 			return "nothing"
 		}
-		return fmt.Sprintf("%q", n.Value)
+		return fmt.Sprintf("%q", excerpt(n.Value))
 	}
 	return "something else"
 }
@@ -119,11 +129,19 @@ func (t *table[T]) decode(d *decoder, n *yaml.Node, v *T) map[string]*yaml.Node 
 		d.errf(n, "%s: want a mapping of keys (%s), got %s", t.where(), strings.Join(t.names(), ", "), kindName(n))
 		return present
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
+	pairs, merged := d.mergePairs(n)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		k, val := pairs[i], pairs[i+1]
+		if merged[i] && present[k.Value] != nil {
+			continue // a key written in the mapping wins over a merged one
+		}
 		f := t.field(k.Value)
 		if f == nil {
-			d.errf(k, "%s: unknown key %q%s; valid keys: %s", t.where(), k.Value, suggest(k.Value, t.names()), strings.Join(t.names(), ", "))
+			d.skip(val)
+			if t.path == "" && strings.HasPrefix(k.Value, "x-") {
+				continue // an extension key: a place for anchors (x-defaults: &defaults ...)
+			}
+			d.errf(k, "%s: unknown key %q%s; valid keys: %s", t.where(), k.Value, d.budget.suggest(k.Value, t.names()), listText(strings.Join(t.names(), ", ")))
 			continue
 		}
 		if _, dup := present[k.Value]; dup {
@@ -160,6 +178,52 @@ func (t *table[T]) field(key string) *field[T] {
 func (t *table[T]) names() []string {
 	_, ks := t.keys()
 	return ks
+}
+
+// mergePairs returns the key/value pairs of mapping n with those of its
+// merge keys (<<: *anchor, or <<: [*a, *b]) after them, as YAML 1.1
+// merges them: keys written in n win, then earlier merged mappings over
+// later ones. merged marks the pairs that came from a merge.
+func (d *decoder) mergePairs(n *yaml.Node) ([]*yaml.Node, map[int]bool) {
+	var own, from []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if k.Tag != "!!merge" && k.Value != "<<" {
+			own = append(own, k, n.Content[i+1])
+			continue
+		}
+		v := d.resolve(n.Content[i+1])
+		srcs := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			srcs = v.Content
+		}
+		for _, m := range srcs {
+			m = d.resolve(m)
+			if m.Kind != yaml.MappingNode {
+				d.errf(m, "<< merges mappings: want an alias of a mapping (<<: *defaults) or a list of them, got %s", kindName(m))
+				continue
+			}
+			mp, _ := d.mergePairs(m)
+			from = append(from, mp...)
+		}
+	}
+	if len(from) == 0 {
+		return own, nil
+	}
+	merged := map[int]bool{}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(own); i += 2 {
+		seen[own[i].Value] = true
+	}
+	for i := 0; i+1 < len(from); i += 2 {
+		if seen[from[i].Value] {
+			continue
+		}
+		seen[from[i].Value] = true
+		merged[len(own)] = true
+		own = append(own, from[i], from[i+1])
+	}
+	return own, merged
 }
 
 // scalar returns n's value after substitution, or false with an error.
@@ -199,6 +263,13 @@ func (d *decoder) name(n *yaml.Node) string {
 func parsed[T any](d *decoder, n *yaml.Node, want string, parse func(string) (T, error)) T {
 	s, ok := d.scalar(n, want)
 	if !ok {
+		var zero T
+		return zero
+	}
+	if len(s) > maxQuote {
+		// No number, duration, size or rate is this long: say so without
+		// quoting it.
+		d.errf(n, "want %s, got %d characters", want, len(s))
 		var zero T
 		return zero
 	}
@@ -288,7 +359,7 @@ func (d *decoder) bandwidth(n *yaml.Node) int64 {
 
 // oneOf reads a word from a fixed set.
 func (d *decoder) oneOf(n *yaml.Node, words ...string) string {
-	s, ok := d.scalar(n, "one of "+quoteList(words))
+	s, ok := d.scalar(n, "one of "+string(quoteList(words)))
 	if !ok {
 		return ""
 	}
@@ -297,7 +368,7 @@ func (d *decoder) oneOf(n *yaml.Node, words ...string) string {
 			return s
 		}
 	}
-	d.errf(n, "%q is not valid here: want %s%s", s, quoteList(words), suggest(s, words))
+	d.errf(n, "%q is not valid here: want %s%s", s, quoteList(words), d.budget.suggest(s, words))
 	return ""
 }
 

@@ -60,7 +60,7 @@ func (d *decoder) method(n *yaml.Node) string {
 			return m
 		}
 	}
-	d.errf(n, "%q is not an HTTP method: want %s%s", s, quoteList(methods), suggest(up, methods))
+	d.errf(n, "%q is not an HTTP method: want %s%s", s, quoteList(methods), d.budget.suggest(up, methods))
 	return ""
 }
 
@@ -118,9 +118,6 @@ func (d *decoder) readFile(n *yaml.Node) string {
 	return string(b)
 }
 
-// maxFileSize bounds the files an experiment reads (catalogs, bodies).
-const maxFileSize = 16 << 20
-
 // readSmallFile reads a regular file of at most maxFileSize bytes.
 func readSmallFile(p string) ([]byte, error) {
 	st, err := os.Stat(p)
@@ -136,7 +133,7 @@ func readSmallFile(p string) ([]byte, error) {
 		return nil, fmt.Errorf("the file is empty")
 	}
 	if st.Size() > maxFileSize {
-		return nil, fmt.Errorf("larger than %d MB", maxFileSize>>20)
+		return nil, fmt.Errorf("too large: %d MB; at most %d MB", st.Size()>>20, maxFileSize>>20)
 	}
 	return os.ReadFile(p)
 }

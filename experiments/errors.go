@@ -63,19 +63,80 @@ func (es FileErrors) sorted() FileErrors {
 }
 
 // suggest returns " (did you mean "x"?)" for the candidate closest to s,
-// or "" when none is close.
-func suggest(s string, candidates []string) string {
-	best, bestD := "", 1<<30
+// or "" when none is close, or when the file's budget for suggestions
+// is spent (a file with thousands of unknown names gets its errors, not
+// a quadratic search).
+func (b *budget) suggest(s string, candidates []string) string {
+	const longest = 64 // runes: longer names get no suggestion
+	if b == nil || b.hints <= 0 || len(s) > 4*longest {
+		return ""
+	}
+	ls := strings.ToLower(s)
+	rs := len([]rune(ls))
+	if rs > longest {
+		return ""
+	}
+	limit := max(2, len(s)/3)
+	best, bestD := "", limit+1
 	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
+		if len(c) > 4*longest {
+			continue
+		}
+		lc := strings.ToLower(c)
+		rc := len([]rune(lc))
+		if rc > longest || rc-rs > limit || rs-rc > limit {
+			continue // too far apart in length to be close
+		}
+		if b.hints -= (rs + 1) * (rc + 1); b.hints < 0 {
+			break
+		}
+		if d := editDistance(ls, lc); d < bestD {
 			best, bestD = c, d
 		}
 	}
-	limit := max(2, len(s)/3)
-	if best == "" || bestD > limit {
+	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// excerpt shortens a piece of input for an error message: at most
+// maxQuote characters, and a count of what was left out.
+func excerpt(s string) string {
+	r := []rune(s)
+	if len(r) <= maxQuote {
+		return s
+	}
+	return fmt.Sprintf("%s… (%d more characters)", string(r[:maxQuote-1]), len(r)-maxQuote+1)
+}
+
+// listText is a list that an error message says (valid keys, declared
+// names): made by gameday, not quoted input, so shortArgs leaves it whole.
+type listText string
+
+// shortArgs shortens the string arguments of an error message (see
+// excerpt), so that no error echoes a huge value. Lists gameday makes
+// (listText) are left whole.
+func shortArgs(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			out[i] = excerpt(v)
+		case []string:
+			if len(v) > 20 {
+				v = append(v[:20:20], fmt.Sprintf("… (%d more)", len(v)-20))
+			}
+			short := make([]string, len(v))
+			for j, s := range v {
+				short[j] = excerpt(s)
+			}
+			out[i] = short
+		default:
+			out[i] = a
+		}
+	}
+	return out
 }
 
 // editDistance is the Levenshtein distance of a and b.
@@ -100,17 +161,20 @@ func editDistance(a, b string) int {
 	return prev[len(rb)]
 }
 
-// quoteList renders names for a message: "a", "b" or "c".
-func quoteList(names []string) string {
+// quoteList renders names for a message: "a", "b" or "c" (the first 20).
+func quoteList(names []string) listText {
+	if len(names) > 20 {
+		names = append(names[:20:20], fmt.Sprintf("… %d more", len(names)-20))
+	}
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
+		q[i] = fmt.Sprintf("%q", excerpt(n))
 	}
 	switch len(q) {
 	case 0:
-		return "(none)"
+		return listText("(none)")
 	case 1:
-		return q[0]
+		return listText(q[0])
 	}
-	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+	return listText(strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1])
 }

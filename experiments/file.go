@@ -1,8 +1,10 @@
 package experiments
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -50,6 +52,17 @@ type include struct {
 // matrix, or one when it has none. Every problem is reported, each as
 // FILE:LINE:COLUMN and what was expected, in a FileErrors.
 func LoadFile(path string, opts ...LoadOption) ([]*Experiment, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	if st.Size() > maxFileSize {
+		return nil, FileErrors{{Pos: Pos{File: path, Line: 1, Col: 1},
+			Msg: fmt.Sprintf("too large: %d MB; an experiment file may have at most %d MB", st.Size()>>20, maxFileSize>>20)}}
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -65,13 +78,20 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 		opt(&o)
 	}
 	var errs FileErrors
+	if len(data) > maxFileSize {
+		errs = append(errs, FileError{Pos: Pos{File: path, Line: 1, Col: 1},
+			Msg: fmt.Sprintf("too large: %d MB; an experiment file may have at most %d MB", len(data)>>20, maxFileSize>>20)})
+		return nil, errs
+	}
 	root := parseYAML(path, data, &errs)
 	if root == nil {
 		return nil, errs.sorted()
 	}
-	budget := nodeBudget
-	pre := &decoder{file: path, errs: &errs, budget: &budget,
-		sub: &substituter{vars: o.vars, env: o.env, params: map[string]bool{}, used: map[string]bool{}}}
+	// One budget for the whole file: every case of its matrix, every
+	// include.
+	budget := newBudget()
+	pre := &decoder{file: path, errs: &errs, budget: budget,
+		sub: &substituter{vars: o.vars, env: o.env, params: map[string]bool{}, used: map[string]bool{}, hint: budget}}
 	secrets := secretNames(pre, root)
 	params, cases := matrixCases(pre, root)
 	if len(errs) > 0 {
@@ -82,16 +102,18 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 	var out []*Experiment
 	var secretValues []string
 	for _, c := range cases {
-		budget := nodeBudget
+		if budget.nodes <= 0 {
+			break // said once; the other cases would only say it again
+		}
 		sub := &substituter{vars: o.vars, env: o.env, matrix: c.values, params: params,
-			secrets: secrets, used: used}
-		d := &decoder{file: path, errs: &errs, sub: sub, budget: &budget}
+			secrets: secrets, used: used, hint: budget}
+		d := &decoder{file: path, errs: &errs, sub: sub, budget: budget}
 		doc := &fileDoc{exp: &Experiment{File: path, Case: c.name}}
 		rootTable.decode(d, root, doc)
 		readIncludes(d, doc, map[string]bool{abs(path): true}, catalogs)
 		doc.exp.Secrets = sub.values
 		secretValues = append(secretValues, sub.values...)
-		check(doc.exp, &errs)
+		check(doc.exp, &errs, budget)
 		hideSecrets(doc.exp)
 		out = append(out, doc.exp)
 	}
@@ -138,24 +160,46 @@ func nearRef(data []byte, line int) bool {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+var unknownAnchorRE = regexp.MustCompile(`unknown anchor '(.*)' referenced`)
+
 // parseYAML parses data into its root mapping node, or reports why not.
+// A file holds one document: a second one is an error, not ignored.
 func parseYAML(path string, data []byte, errs *FileErrors) *yaml.Node {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		err = nil // an empty file: said below
+	}
+	if err == nil {
+		var next yaml.Node
+		if derr := dec.Decode(&next); derr == nil {
+			*errs = append(*errs, FileError{Pos: Pos{File: path, Line: next.Line, Col: next.Column},
+				Msg: "a second YAML document: a file holds one experiment (use matrix: for variants, include: for shared blocks)"})
+			return nil
+		}
+	}
+	if err != nil {
 		msg := err.Error()
-		line := 1
+		line, col := 1, 1
 		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 			line, _ = strconv.Atoi(m[1])
 			msg = m[2]
 		} else {
 			msg = strings.TrimPrefix(msg, "yaml: ")
 		}
+		msg = excerpt(msg) // yaml.v3 may quote the input
+		if m := unknownAnchorRE.FindStringSubmatch(msg); m != nil {
+			// yaml.v3 does not say where: the first use of the alias does.
+			line, col = aliasUse(data, m[1])
+			msg = fmt.Sprintf("unknown anchor %q referenced: define it (&%s) before its use (*%s)", excerpt(m[1]), excerpt(m[1]), excerpt(m[1]))
+		}
 		// yaml.v3 reports flow collections where they started; a ${NAME}
 		// unquoted inside one is the usual cause.
 		if strings.Contains(msg, "did not find expected") && nearRef(data, line) {
 			msg += ` (a ${NAME} inside {...} or [...] must be quoted: "${NAME}")`
 		}
-		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: line, Col: 1}, Msg: "not valid YAML: " + msg})
+		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: line, Col: col}, Msg: "not valid YAML: " + msg})
 		return nil
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
@@ -164,11 +208,27 @@ func parseYAML(path string, data []byte, errs *FileErrors) *yaml.Node {
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
+		// Never quote it: it may be any file (a path given by mistake).
+		got := map[yaml.Kind]string{yaml.SequenceNode: "a list", yaml.ScalarNode: "text that is not YAML keys"}[root.Kind]
+		if got == "" {
+			got = "something else"
+		}
 		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: root.Line, Col: root.Column},
-			Msg: "want a mapping of keys (name:, load:, blocks: ...) at the top of the file, got " + kindName(root)})
+			Msg: "want a mapping of keys (name:, load:, blocks: ...) at the top of the file, got " + got})
 		return nil
 	}
 	return root
+}
+
+// aliasUse finds where *name is first used in data, 1-based; 1:1 if not
+// found.
+func aliasUse(data []byte, name string) (line, col int) {
+	for i, l := range strings.Split(string(data), "\n") {
+		if c := strings.Index(l, "*"+name); c >= 0 {
+			return i + 1, c + 1
+		}
+	}
+	return 1, 1
 }
 
 // rootKey returns the value node of a top-level key.

@@ -16,6 +16,7 @@ type substituter struct {
 	secrets map[string]bool   // names whose values are secret
 	used    map[string]bool   // matrix parameters referenced
 	values  []string          // secret values substituted so far
+	hint    *budget           // for suggestions
 }
 
 // expand substitutes s; the error says which reference failed.
@@ -41,7 +42,7 @@ func (sb *substituter) expand(s string) (string, error) {
 		}
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
-			return "", fmt.Errorf("unclosed ${ in %q: write ${NAME}, or $$ for a literal $", s)
+			return "", fmt.Errorf("unclosed ${ in %q: write ${NAME}, or $$ for a literal $", excerpt(s))
 		}
 		ref := s[i+2 : i+end]
 		v, err := sb.lookup(ref)
@@ -69,7 +70,7 @@ func (sb *substituter) lookup(ref string) (string, error) {
 			if len(names) == 0 {
 				return "", fmt.Errorf("${%s}: the file has no matrix", name)
 			}
-			return "", fmt.Errorf("${%s}: no matrix parameter %q%s", name, p, suggest(p, names))
+			return "", fmt.Errorf("${%s}: no matrix parameter %q%s", excerpt(name), excerpt(p), sb.hint.suggest(p, names))
 		}
 		sb.used[p] = true
 		return sb.matrix[p], nil
@@ -82,6 +83,7 @@ func (sb *substituter) lookup(ref string) (string, error) {
 		if hasDef {
 			return def, nil
 		}
+		name = excerpt(name)
 		return "", fmt.Errorf("${%s}: the environment variable %s is not set (set it, or give a default: ${%s:-value})", name, name, name)
 	}
 	if sb.secrets[name] && v != "" {

@@ -11,8 +11,8 @@ import (
 // that exist, fault kinds on the right targets with their parameters, and
 // assumptions whose aggregations and units fit their series. It also fills
 // in the charts when the file has none.
-func check(e *Experiment, errs *FileErrors) {
-	c := &checker{e: e, errs: errs}
+func check(e *Experiment, errs *FileErrors, b *budget) {
+	c := &checker{e: e, errs: errs, hint: b}
 	c.names()
 	c.targets()
 	c.loads()
@@ -35,12 +35,22 @@ func check(e *Experiment, errs *FileErrors) {
 }
 
 type checker struct {
-	e    *Experiment
-	errs *FileErrors
+	e      *Experiment
+	errs   *FileErrors
+	hint   *budget
+	series []string // the experiment's series names, once asked for
 }
 
 func (c *checker) errf(p Pos, format string, args ...any) {
-	*c.errs = append(*c.errs, FileError{Pos: p, Msg: fmt.Sprintf(format, args...)})
+	*c.errs = append(*c.errs, FileError{Pos: p, Msg: fmt.Sprintf(format, shortArgs(args)...)})
+}
+
+// seriesNames are the experiment's series, listed once.
+func (c *checker) seriesNames() []string {
+	if c.series == nil {
+		c.series = c.e.seriesNames()
+	}
+	return c.series
 }
 
 // unique returns a function that reports a name given twice among the

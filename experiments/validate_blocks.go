@@ -67,7 +67,7 @@ func (c *checker) blocks() {
 			c.fault(b)
 		}
 		if b.Load != nil && b.Load.Target != "" && !slices.Contains(c.loadNames(), b.Load.Target) {
-			c.errf(b.Load.src.at("target"), "block %q: no load %q%s", b.Name, b.Load.Target, suggest(b.Load.Target, c.loadNames()))
+			c.errf(b.Load.src.at("target"), "block %q: no load %q%s", b.Name, b.Load.Target, c.hint.suggest(b.Load.Target, c.loadNames()))
 		}
 		if b.Curve != nil {
 			if !simple {
@@ -94,7 +94,7 @@ func (c *checker) blockRef(b *Block, name string, at Pos) {
 		return
 	}
 	if c.e.BlockIndex(name) < 0 {
-		c.errf(at, "block %q: no block %q%s", b.Name, name, suggest(name, c.blockNames()))
+		c.errf(at, "block %q: no block %q%s", b.Name, name, c.hint.suggest(name, c.blockNames()))
 	}
 }
 
@@ -180,18 +180,19 @@ func (c *checker) fault(b *Block) {
 
 func (c *checker) targetMissing(b *Block, f *Fault, kind string) {
 	names := c.targetNames(kind)
-	msg := suggest(f.Target, names)
+	msg := listText(c.hint.suggest(f.Target, names))
 	if msg == "" {
 		msg = namesHint(names)
 	}
 	c.errf(f.src.at("target"), "block %q: no %s %q%s", b.Name, kind, f.Target, msg)
 }
 
-func namesHint(names []string) string {
+func namesHint(names []string) listText {
 	if len(names) == 0 {
 		return " (the file declares none under targets)"
 	}
-	return " (declared: " + strings.Join(names, ", ") + ")"
+	short := shortArgs([]any{names})[0].([]string)
+	return listText(" (declared: " + strings.Join(short, ", ") + ")")
 }
 
 // cycles reports composite blocks that contain themselves.

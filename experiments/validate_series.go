@@ -108,7 +108,7 @@ func (c *checker) assumption(a *Assumption, what string) {
 	kind, u := c.e.Series(a.Series)
 	switch kind {
 	case seriesNone:
-		c.errf(a.src.at("series"), "%s %q: no series %q%s", what, a.Name, a.Series, suggest(a.Series, c.e.seriesNames()))
+		c.errf(a.src.at("series"), "%s %q: no series %q%s", what, a.Name, a.Series, c.hint.suggest(a.Series, c.seriesNames()))
 		return
 	case seriesLoad:
 		if a.Aggregate == "" {
@@ -175,7 +175,7 @@ func (c *checker) recoveries() {
 			k, ok := names[n]
 			switch {
 			case !ok:
-				c.errf(a.src.at("of"), "assumption %q: of names %q, which is not an assumption%s", a.Name, n, suggest(n, all))
+				c.errf(a.src.at("of"), "assumption %q: of names %q, which is not an assumption%s", a.Name, n, c.hint.suggest(n, all))
 			case k == AssumeRecovery:
 				c.errf(a.src.at("of"), "assumption %q: of names %q, a recovery check; name threshold assumptions", a.Name, n)
 			}
@@ -191,7 +191,7 @@ func (c *checker) schedule() {
 	for _, st := range s.Steps {
 		for _, b := range st.Blocks {
 			if c.e.BlockIndex(b) < 0 {
-				c.errf(st.src.at("blocks"), "schedule step: no block %q%s", b, suggest(b, c.blockNames()))
+				c.errf(st.src.at("blocks"), "schedule step: no block %q%s", b, c.hint.suggest(b, c.blockNames()))
 			}
 		}
 	}
@@ -216,7 +216,7 @@ func (c *checker) charts() {
 				kind, u := c.e.Series(s.Series)
 				switch {
 				case kind == seriesNone:
-					c.errf(ch.src.at("series"), "chart %q: no series %q%s", ch.Title, s.Series, suggest(s.Series, c.e.seriesNames()))
+					c.errf(ch.src.at("series"), "chart %q: no series %q%s", ch.Title, s.Series, c.hint.suggest(s.Series, c.seriesNames()))
 				case kind == seriesLoad:
 					c.errf(ch.src.at("series"), "chart %q: %q is a load; chart one of its series, like %s.p99", ch.Title, s.Series, s.Series)
 				case ch.Unit == "" && !ch.src.has("unit"):
