@@ -3,10 +3,12 @@ package experiments
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
 	"gopkg.in/yaml.v3"
 )
 
@@ -298,8 +300,8 @@ func (d *decoder) positiveDuration(n *yaml.Node) time.Duration {
 func (d *decoder) number(n *yaml.Node) float64 {
 	return parsed(d, n, "a number", func(s string) (float64, error) {
 		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			err = fmt.Errorf("want a number, got %q", s)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("want a finite number, got %q", s)
 		}
 		return v, err
 	})
@@ -350,8 +352,11 @@ func (d *decoder) rate(n *yaml.Node) float64 {
 func (d *decoder) bandwidth(n *yaml.Node) int64 {
 	return parsed(d, n, "a bandwidth like 100KB/s", func(s string) (int64, error) {
 		v, err := parseBandwidth(s)
-		if err == nil && v <= 0 {
+		switch {
+		case err == nil && v <= 0:
 			err = errors.New("want a bandwidth above 0, like 100KB/s")
+		case err == nil && v > maxBandwidth:
+			err = errors.New("want a bandwidth of at most 1024GiB/s")
 		}
 		return v, err
 	})
@@ -397,6 +402,26 @@ func (d *decoder) strList(n *yaml.Node, what string) []string {
 			out = append(out, s)
 		}
 	})
+	return out
+}
+
+// headers reads HTTP headers: names that are HTTP tokens, values without
+// control characters (a CR or LF would split the request).
+func (d *decoder) headers(n *yaml.Node) map[string]string {
+	out := d.strMap(n, "header names to values")
+	n = d.resolve(n)
+	if n.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !httpguts.ValidHeaderFieldName(k.Value) {
+			d.errf(k, "header name %q: want an HTTP token (letters, digits and !#$%%&'*+-.^_`|~, no spaces or colons)", k.Value)
+		}
+		if val, ok := out[k.Value]; ok && !httpguts.ValidHeaderFieldValue(val) {
+			d.errf(v, "header %q: the value holds a control character (CR, LF, NUL...): HTTP cannot carry it", k.Value)
+		}
+	}
 	return out
 }
 

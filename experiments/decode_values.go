@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -17,10 +19,48 @@ func (d *decoder) hostPort(n *yaml.Node) string {
 	if !ok {
 		return ""
 	}
-	if _, _, err := net.SplitHostPort(s); err != nil {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
 		d.errf(n, "want an address host:port, like 127.0.0.1:8080, got %q", s)
+		return s
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		d.errf(n, "port %q: want a number from 0 to 65535", port)
+	}
+	if host != "" && net.ParseIP(host) == nil && !validHostname(host) {
+		d.errf(n, "host %q: want an IP address or a host name", host)
 	}
 	return s
+}
+
+// listenAddr reads where a proxy listens: host:port, where a missing host
+// means loopback (127.0.0.1), as --metrics-addr does; any other host must
+// be written out, and the cockpit shows it.
+func (d *decoder) listenAddr(n *yaml.Node) string {
+	s := d.hostPort(n)
+	if host, port, err := net.SplitHostPort(s); err == nil && host == "" {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return s
+}
+
+// validHostname reports whether h is a DNS name: labels of letters,
+// digits and hyphens.
+func validHostname(h string) bool {
+	if len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // httpURL reads an http(s) URL.
@@ -36,16 +76,20 @@ func (d *decoder) httpURL(n *yaml.Node) string {
 	return s
 }
 
-// redactURL hides a password in a URL.
+// redactURL hides the user information of a URL (a password, a token),
+// whether it parses or not, and shortens it for an error.
 func redactURL(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			u.User = url.UserPassword(u.User.Username(), "xxxxx")
-			return u.String()
+	if u, err := url.Parse(s); err == nil {
+		if u.User != nil {
+			u.User = url.User("xxxxx")
 		}
+		return excerpt(u.String())
 	}
-	return s
+	return excerpt(userinfoRE.ReplaceAllString(s, "${1}xxxxx@"))
 }
+
+// userinfoRE finds the user information of a URL that may not parse.
+var userinfoRE = regexp.MustCompile(`^([^:/?#]*://)[^/?#]*@`)
 
 var methods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 

@@ -31,6 +31,7 @@ type Experiment struct {
 	Charts      []Chart
 	// Secrets are the values of secret variables, never to be printed.
 	Secrets []string
+	src     *source
 }
 
 // Targets are the parts of the system faults act on.
@@ -329,6 +330,15 @@ func (e *Experiment) ChartWindow() time.Duration {
 		return e.Window
 	}
 	return 3 * time.Minute
+}
+
+// MaxFaultDuration is the guardrail's longest time a block may stay on:
+// Guardrails.MaxFaultDuration, or 10m.
+func (e *Experiment) MaxFaultDuration() time.Duration {
+	if d := e.Guardrails.MaxFaultDuration; d > 0 {
+		return d
+	}
+	return 10 * time.Minute
 }
 
 // BlockIndex returns the index of the named block, or -1.

@@ -109,7 +109,7 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 			secrets: secrets, used: used, hint: budget}
 		d := &decoder{file: path, errs: &errs, sub: sub, budget: budget}
 		doc := &fileDoc{exp: &Experiment{File: path, Case: c.name}}
-		rootTable.decode(d, root, doc)
+		doc.exp.src = d.source(root, rootTable.decode(d, root, doc))
 		readIncludes(d, doc, map[string]bool{abs(path): true}, catalogs)
 		doc.exp.Secrets = sub.values
 		secretValues = append(secretValues, sub.values...)

@@ -29,6 +29,9 @@ func parseDuration(s string) (time.Duration, error) {
 	if d < 0 {
 		return 0, fmt.Errorf("%q is negative: want a duration of 0 or more", s)
 	}
+	if d > maxDuration {
+		return 0, fmt.Errorf("%q is longer than a day: want at most 24h", s)
+	}
 	return d, nil
 }
 
@@ -90,6 +93,9 @@ func parseBytes(s string) (int64, error) {
 	}
 	v, _ := strconv.ParseFloat(m[1], 64)
 	mult := map[string]float64{"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[m[2]]
+	if b := v * mult; b > maxBytes || math.IsInf(b, 0) {
+		return 0, fmt.Errorf("%q is too large: want at most 1024GiB", s)
+	}
 	return int64(v * mult), nil
 }
 
@@ -110,7 +116,7 @@ func relativeFactor(s string) (float64, bool) {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(t, "x")), 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0, false
 	}
 	return v, true

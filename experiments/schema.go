@@ -66,7 +66,7 @@ var targetsTable = table[Targets]{path: "targets", fields: []field[Targets]{
 var proxyTable = table[ProxyTarget]{path: "targets.proxies[]", fields: []field[ProxyTarget]{
 	{"name", true, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Name = d.name(n) }},
 	{"protocol", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Protocol = d.oneOf(n, ProtoHTTP, ProtoTCP) }},
-	{"listen", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Listen = d.hostPort(n) }},
+	{"listen", false, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Listen = d.listenAddr(n) }},
 	{"upstream", true, func(d *decoder, n *yaml.Node, p *ProxyTarget) { p.Upstream = d.str(n) }},
 }, src: func(p *ProxyTarget) **source { return &p.src }}
 
@@ -95,7 +95,7 @@ var loadTable = table[Load]{path: "load[]", fields: []field[Load]{
 	{"name", true, func(d *decoder, n *yaml.Node, l *Load) { l.Name = d.name(n) }},
 	{"url", true, func(d *decoder, n *yaml.Node, l *Load) { l.URL = d.httpURL(n) }},
 	{"method", false, func(d *decoder, n *yaml.Node, l *Load) { l.Method = d.method(n) }},
-	{"headers", false, func(d *decoder, n *yaml.Node, l *Load) { l.Header = d.strMap(n, "header names to values") }},
+	{"headers", false, func(d *decoder, n *yaml.Node, l *Load) { l.Header = d.headers(n) }},
 	{"body", false, func(d *decoder, n *yaml.Node, l *Load) { l.Body = d.str(n) }},
 	{"body_file", false, func(d *decoder, n *yaml.Node, l *Load) { l.Body = d.readFile(n) }},
 	{"body_template", false, func(d *decoder, n *yaml.Node, l *Load) {
@@ -153,7 +153,7 @@ var probeTable = table[Probe]{path: "probes[]", fields: []field[Probe]{
 	{"metric", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Metric = d.str(n) }},
 	{"labels", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Labels = d.strMap(n, "label names to values") }},
 	{"method", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Method = d.method(n) }},
-	{"headers", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Header = d.strMap(n, "header names to values") }},
+	{"headers", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Header = d.headers(n) }},
 	{"body", false, func(d *decoder, n *yaml.Node, p *Probe) { p.Body = d.str(n) }},
 	{"expect_status", false, func(d *decoder, n *yaml.Node, p *Probe) {
 		for _, s := range d.strList(n, "HTTP status codes") {
@@ -293,7 +293,7 @@ var matchTable = table[Fault]{path: "blocks[].fault.match", fields: []field[Faul
 			d.errf(n, "want a path prefix starting with /, got %q", f.PathPrefix)
 		}
 	}},
-	{"headers", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Header = d.strMap(n, "header names to values") }},
+	{"headers", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Header = d.headers(n) }},
 }}
 
 var commandTable = table[CommandSpec]{path: "blocks[].fault.start", fields: []field[CommandSpec]{

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/gameday-dev/gameday/probes"
 )
 
 // check validates what decoding alone cannot: names unique, references
@@ -28,10 +30,76 @@ func check(e *Experiment, errs *FileErrors, b *budget) {
 		}
 		c.assumption(&a.Assumption, "abort condition")
 	}
+	c.builds()
 	c.recoveries()
 	c.blocks()
 	c.schedule()
 	c.charts()
+	c.bounds()
+}
+
+// builds makes each load's and probe's configuration as the session
+// will, without starting anything: what the builders refuse is refused
+// here, with a position.
+func (c *checker) builds() {
+	for i := range c.e.Loads {
+		l := &c.e.Loads[i]
+		if err := probes.CheckLoad(l.LoadConfig(0, nil)); err != nil {
+			c.errf(l.src.at(""), "load %q: %v", l.Name, err)
+		}
+	}
+	for i := range c.e.Probes {
+		p := &c.e.Probes[i]
+		if _, err := p.Build(c.e); err != nil {
+			c.errf(p.src.at(""), "probe %q: %v", p.Name, err)
+		}
+	}
+}
+
+// bounds checks what one machine can hold: the sampling interval, the
+// points a series keeps, how many of each thing a file declares.
+func (c *checker) bounds() {
+	e := c.e
+	if e.Interval != 0 && (e.Interval < minInterval || e.Interval > maxInterval) {
+		c.errf(e.src.at("interval"), "interval %v: want between %v and %v", e.Interval, minInterval, maxInterval)
+		return
+	}
+	// The longest window anything keeps points for, over the interval.
+	longest, where := e.ChartWindow(), e.src.at("window")
+	for _, list := range [][]Assumption{e.Assumptions, abortsOf(e)} {
+		for _, a := range list {
+			if a.Window > longest {
+				longest, where = a.Window, a.src.at("window")
+			}
+		}
+	}
+	if n := int64(longest / e.SamplingInterval()); n > maxSeriesPoints {
+		c.errf(where, "a window of %v sampled every %v keeps %d points per series; at most %d: sample less often (interval) or look back less far",
+			longest, e.SamplingInterval(), n, maxSeriesPoints)
+	}
+	count := func(what string, n int) {
+		if n > maxItems {
+			c.errf(e.src.at(""), "%d %s: at most %d in one experiment; split it into several", n, what, maxItems)
+		}
+	}
+	count("proxies", len(e.Targets.Proxies)+len(e.Targets.Toxiproxy))
+	count("processes", len(e.Targets.Processes))
+	count("loads", len(e.Loads))
+	count("probes", len(e.Probes))
+	count("assumptions", len(e.Assumptions))
+	count("blocks", len(e.Blocks))
+	count("charts", len(e.Charts))
+	if e.Schedule != nil {
+		count("schedule steps", len(e.Schedule.Steps))
+	}
+}
+
+func abortsOf(e *Experiment) []Assumption {
+	out := make([]Assumption, len(e.Guardrails.Abort))
+	for i, a := range e.Guardrails.Abort {
+		out[i] = a.Assumption
+	}
+	return out
 }
 
 type checker struct {

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -176,7 +177,48 @@ func (c *checker) fault(b *Block) {
 			c.errf(f.src.at("period"), "block %q: %v", b.Name, err)
 		}
 	}
+	if f.src.has("probability") && f.Probability == 0 {
+		c.errf(f.src.at("probability"), "block %q: probability 0%%: the fault would never act; want above 0%%", b.Name)
+		return
+	}
+	if f.Kind == FaultSlicing && f.src.has("size") && f.SliceSize < 1 {
+		c.errf(f.src.at("size"), "block %q: a slice of %dB: want at least 1B", b.Name, f.SliceSize)
+		return
+	}
+	c.proxyFault(b, proto)
 }
+
+// proxyFault builds what the fault is on its proxy, as the session will
+// (without touching anything), so that what validates also starts.
+func (c *checker) proxyFault(b *Block, proto string) {
+	f := b.Fault
+	var err error
+	switch proto {
+	case ProtoHTTP:
+		_, err = f.HTTPFault()
+	case ProtoTCP:
+		_, err = f.TCPFault()
+	case ProtoToxiproxy:
+		for _, t := range c.e.Targets.Toxiproxy {
+			if t.Name == f.Target {
+				var tf inject.ToxicFault
+				if tf, err = f.ToxicFault(t); err == nil {
+					if !toxicNameRE.MatchString(b.Name) {
+						c.errf(b.src.at("name"), "block %q: its fault becomes a toxic named after it on a Toxiproxy server: want letters, digits and . _ : - only", b.Name)
+						return
+					}
+					err = inject.NewToxic(b.Name, tf).Validate()
+				}
+			}
+		}
+	}
+	if err != nil {
+		c.errf(f.src.at(""), "block %q: %v", b.Name, err)
+	}
+}
+
+// toxicNameRE is what Toxiproxy takes in a toxic's name.
+var toxicNameRE = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
 
 func (c *checker) targetMissing(b *Block, f *Fault, kind string) {
 	names := c.targetNames(kind)

@@ -188,11 +188,16 @@ func (c *checker) schedule() {
 	if s == nil {
 		return
 	}
-	for _, st := range s.Steps {
+	limit := c.e.MaxFaultDuration()
+	for i, st := range s.Steps {
 		for _, b := range st.Blocks {
 			if c.e.BlockIndex(b) < 0 {
 				c.errf(st.src.at("blocks"), "schedule step: no block %q%s", b, c.hint.suggest(b, c.blockNames()))
 			}
+		}
+		if len(st.Blocks) > 0 && st.For > limit {
+			c.errf(st.src.at("for"), "schedule step %d keeps its blocks on for %v, longer than a fault may stay on (guardrails.max_fault_duration: %v): raise the guardrail or shorten the step",
+				i+1, st.For, limit)
 		}
 	}
 }

@@ -96,6 +96,22 @@ type Load struct {
 	stats    *loadStats
 }
 
+// CheckLoad checks cfg as NewLoad does (its URL, rate, header, body
+// template...), without building anything: what validates a file.
+func CheckLoad(cfg LoadConfig) error {
+	if cfg.Method == "" {
+		cfg.Method = http.MethodGet
+	}
+	err := checkLoadConfig(cfg)
+	if err == nil {
+		_, err = newRequestTemplate(cfg.Method, cfg.URL, cfg.Header, cfg.Body, cfg.Client == nil)
+	}
+	if err == nil {
+		_, err = loadBodyTemplate(cfg)
+	}
+	return err
+}
+
 // NewLoad checks cfg, fills in its defaults and returns a Load ready to Run.
 func NewLoad(cfg LoadConfig) (*Load, error) {
 	if cfg.Method == "" {

@@ -360,19 +360,11 @@ func (s *Session) closeWindow(block string, at time.Time) {
 	}
 }
 
-// maxFaultDuration is the guardrail's limit on how long a block stays on.
-func (s *Session) maxFaultDuration() time.Duration {
-	if d := s.exp.Guardrails.MaxFaultDuration; d > 0 {
-		return d
-	}
-	return 10 * time.Minute
-}
-
 // advanceBlocks runs the clocks of blocks that are on: curves, sequences,
 // durations and the guardrail's longest time on. It only posts to the
 // drivers.
 func (s *Session) advanceBlocks(now time.Time) {
-	limit := s.maxFaultDuration()
+	limit := s.exp.MaxFaultDuration()
 	for _, b := range s.blocks {
 		if b.phase != PhaseOn {
 			continue

@@ -2,7 +2,6 @@ package session
 
 import (
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
@@ -56,14 +55,7 @@ func (s *Session) load(name string) *loadRun {
 // newLoadRun builds a load whose histograms cover window, the longest
 // window anything asks of it.
 func newLoadRun(spec experiments.Load, window time.Duration, onResult func(string, time.Duration)) (*loadRun, error) {
-	h := http.Header{}
-	for k, v := range spec.Header {
-		h.Set(k, v)
-	}
-	gen, err := probes.NewLoad(probes.LoadConfig{
-		Name: spec.Name, URL: spec.URL, Method: spec.Method, Header: h,
-		Body: []byte(spec.Body), BodyTemplate: spec.BodyTemplate, Rate: spec.Rate, Timeout: spec.Timeout, Window: window, OnResult: onResult,
-	})
+	gen, err := probes.NewLoad(spec.LoadConfig(window, onResult))
 	if err != nil {
 		return nil, fmt.Errorf("load %q: %w", spec.Name, err)
 	}

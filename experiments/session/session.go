@@ -57,6 +57,7 @@ type Session struct {
 	schedule  *scheduleRun
 	ending    bool // the session is halting everything to end
 	overrides overrides
+	exposed   []string // non-loopback addresses the proxies listen on
 	// injectorTimeout bounds every injector call and the final wait.
 	injectorTimeout time.Duration
 	// faultErrors counts faults that could not start or halt.
@@ -142,6 +143,7 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 			s.parts.close()
 		}
 	}()
+	s.exposed = s.parts.exposed()
 	var errs []error
 	windows := loadWindows(exp)
 	for _, l := range exp.Loads {
@@ -161,7 +163,7 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 			s.probes = append(s.probes, &probeRun{spec: p, fn: fn, healthy: true})
 			continue
 		}
-		pr, err := buildProbe(exp, p)
+		pr, err := p.Build(exp)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("probe %q: %w", p.Name, err))
 			continue

@@ -30,6 +30,9 @@ type Snapshot struct {
 	// FaultErrors counts, since the start, the faults that could not be
 	// started or halted.
 	FaultErrors int
+	// Exposed lists the addresses gameday's proxies listen on that are
+	// not loopback (written so in the file): others can reach them.
+	Exposed []string
 
 	Blocks      []BlockState
 	Assumptions []assume.AssumptionState
@@ -177,12 +180,13 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 		Now: now, Started: s.started, Aborted: s.aborted, FaultErrors: s.faultErrors,
 		Ending:      s.ending || s.schedule != nil && s.schedule.over,
 		Assumptions: s.checks.States(),
+		Exposed:     s.exposed,
 		Charts:      s.exp.Charts,
 		Series:      map[string][]probes.Point{},
 		Window:      win,
 		WindowStart: start,
 	}
-	limit := s.maxFaultDuration()
+	limit := s.exp.MaxFaultDuration()
 	for _, b := range s.blocks { // built in the order of their Index
 		st := BlockState{Block: b.spec, Index: b.index, Phase: b.phase, Active: b.active(), Since: b.since,
 			Asked: b.asked, By: b.by, Err: b.err, Busy: b.outstanding > 0}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net"
 	"os/exec"
 	"slices"
 	"strings"
@@ -116,6 +117,29 @@ func startTarget(ctx context.Context, e *experiments.Experiment, t experiments.P
 }
 
 // close stops what the session started, newest first.
+// exposed lists the addresses the session's own proxies listen on that
+// are not loopback: others on the network can reach them.
+func (p *parts) exposed() []string {
+	var out []string
+	add := func(addr string) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			out = append(out, addr)
+		}
+	}
+	for _, t := range p.http {
+		add(t.Addr())
+	}
+	for _, t := range p.tcp {
+		add(t.Addr())
+	}
+	slices.Sort(out)
+	return out
+}
+
 func (p *parts) close() {
 	for i := len(p.owned) - 1; i >= 0; i-- {
 		p.owned[i]()
