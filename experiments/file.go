@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,6 +94,7 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 	pre := &decoder{file: path, errs: &errs, budget: budget,
 		sub: &substituter{vars: o.vars, env: o.env, params: map[string]bool{}, used: map[string]bool{}, hint: budget}}
 	secrets := secretNames(pre, root)
+	pre.sub.secrets = secrets // a matrix value may come from a secret
 	params, cases := matrixCases(pre, root)
 	if len(errs) > 0 {
 		return nil, errs.sorted()
@@ -111,8 +113,8 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 		doc := &fileDoc{exp: &Experiment{File: path, Case: c.name}}
 		doc.exp.src = d.source(root, rootTable.decode(d, root, doc))
 		readIncludes(d, doc, map[string]bool{abs(path): true}, catalogs)
-		doc.exp.Secrets = sub.values
-		secretValues = append(secretValues, sub.values...)
+		doc.exp.Secrets = append(slices.Clone(pre.sub.values), sub.values...)
+		secretValues = append(secretValues, doc.exp.Secrets...)
 		check(doc.exp, &errs, budget)
 		hideSecrets(doc.exp)
 		out = append(out, doc.exp)
@@ -135,15 +137,28 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 }
 
 // hideSecrets redacts the texts of an experiment that are only shown
-// (its name and descriptions), so no display, journal or report prints a
-// secret that came into them.
+// (its name, matrix case, descriptions, chart titles and labels, the
+// schedule's notes), so no display, journal or report prints a secret
+// that came into them.
 func hideSecrets(e *Experiment) {
 	if len(e.Secrets) == 0 {
 		return
 	}
-	e.Name, e.Description = e.Redact(e.Name), e.Redact(e.Description)
+	e.Name, e.Description, e.Case = e.Redact(e.Name), e.Redact(e.Description), e.Redact(e.Case)
 	for i := range e.Blocks {
 		e.Blocks[i].Description = e.Redact(e.Blocks[i].Description)
+	}
+	for i := range e.Charts {
+		c := &e.Charts[i]
+		c.Title = e.Redact(c.Title)
+		for j := range c.Series {
+			c.Series[j].Label = e.Redact(c.Series[j].Label)
+		}
+	}
+	if e.Schedule != nil {
+		for i := range e.Schedule.Steps {
+			e.Schedule.Steps[i].Note = e.Redact(e.Schedule.Steps[i].Note)
+		}
 	}
 }
 

@@ -1,7 +1,13 @@
 package experiments
 
 import (
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
+	"html"
+	"net/url"
+	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -92,12 +98,43 @@ func (sb *substituter) lookup(ref string) (string, error) {
 	return v, nil
 }
 
-// Redact replaces every secret value in s.
+// Redact replaces every secret value in s, in every form it may take
+// once written somewhere: as it is, quoted as Go or JSON quote it,
+// escaped for a URL, for HTML or XML.
 func (e *Experiment) Redact(s string) string {
-	for _, v := range e.Secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "••••••")
-		}
+	if len(e.Secrets) == 0 || s == "" {
+		return s
+	}
+	for _, v := range secretForms(e.Secrets) {
+		s = strings.ReplaceAll(s, v, "••••••")
 	}
 	return s
+}
+
+// secretForms are the secrets in every form Redact looks for, longest
+// first, so that a form is replaced whole before a shorter one inside it.
+func secretForms(secrets []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(v string) {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	for _, v := range secrets {
+		add(v)
+		add(strings.Trim(strconv.Quote(v), `"`))
+		if b, err := json.Marshal(v); err == nil {
+			add(strings.Trim(string(b), `"`))
+		}
+		add(url.QueryEscape(v))
+		add(url.PathEscape(v))
+		add(html.EscapeString(v))
+		var x strings.Builder
+		_ = xml.EscapeText(&x, []byte(v))
+		add(x.String())
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
 }

@@ -115,11 +115,21 @@ func revertEntry(ctx context.Context, e PendingRevert, report func(string)) (str
 		if len(unset) > 0 {
 			report(fmt.Sprintf("%s: %s not set here; the revert command runs without", e.Key, strings.Join(unset, ", ")))
 		}
-		out := func(stream, line string) { report("  " + stream + ": " + line) }
+		// Its output is shown only when the session said nothing in the
+		// command is secret (Shown is the command as it is): a command
+		// that carries a secret may print it.
+		open := r.Shown != "" && r.Shown == r.Command.String()
+		var out func(stream, line string)
+		if open {
+			out = func(stream, line string) { report("  " + stream + ": " + line) }
+		}
 		if err := RunCommand(ctx, *r.Command, out); err != nil {
 			var ce *CommandError
 			if errors.As(err, &ce) {
 				ce.Command = r.ShownCommand() // its arguments may hold secrets
+				if !open && len(ce.Output) > 0 {
+					ce.Output = []string{"(its output is not shown: the command may carry secrets; run it yourself to see it)"}
+				}
 			}
 			return "", fmt.Errorf("revert command failed: %w", err)
 		}
