@@ -25,6 +25,9 @@ type decoder struct {
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Col: n.Column} }
 
 func (d *decoder) errf(n *yaml.Node, format string, args ...any) {
+	if len(*d.errs) >= maxErrors {
+		return // a file this wrong has said enough
+	}
 	*d.errs = append(*d.errs, FileError{Pos: d.pos(n), Msg: fmt.Sprintf(format, shortArgs(args)...)})
 }
 
@@ -387,7 +390,12 @@ func (d *decoder) each(n *yaml.Node, what string, f func(item *yaml.Node)) {
 		d.errf(n, "want a list of %s, got %s", what, kindName(n))
 		return
 	}
-	for _, it := range n.Content {
+	items := n.Content
+	if len(items) > maxItems {
+		d.errf(n, "a list of %d items: at most %d here; split the experiment", len(items), maxItems)
+		items = items[:maxItems]
+	}
+	for _, it := range items {
 		if d.over() {
 			return
 		}

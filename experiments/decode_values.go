@@ -80,9 +80,10 @@ func (d *decoder) httpURL(n *yaml.Node) string {
 // whether it parses or not, and shortens it for an error.
 func redactURL(s string) string {
 	if u, err := url.Parse(s); err == nil {
-		if u.User != nil {
-			u.User = url.User("xxxxx")
+		if u.User == nil {
+			return excerpt(s)
 		}
+		u.User = url.User("xxxxx")
 		return excerpt(u.String())
 	}
 	return excerpt(userinfoRE.ReplaceAllString(s, "${1}xxxxx@"))

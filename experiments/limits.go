@@ -27,6 +27,9 @@ const (
 	maxHintWork = 20_000_000
 	// maxQuote is the longest excerpt of input an error quotes.
 	maxQuote = 80
+	// maxErrors is how many errors the checking of a file collects (it
+	// prints the first 100 of them, in file order).
+	maxErrors = 1000
 )
 
 // budget is what the checking of one file may still spend.

@@ -110,6 +110,9 @@ type checker struct {
 }
 
 func (c *checker) errf(p Pos, format string, args ...any) {
+	if len(*c.errs) >= maxErrors {
+		return
+	}
 	*c.errs = append(*c.errs, FileError{Pos: p, Msg: fmt.Sprintf(format, shortArgs(args)...)})
 }
 
