@@ -27,10 +27,10 @@ func TestRunScheduleAndJournal(t *testing.T) {
 		Name: "scheduled", Interval: 100 * time.Millisecond,
 		Loads: []experiments.Load{{Name: "api", URL: proxy.URL(), Rate: 100, Timeout: 2 * time.Second, Window: time.Second}},
 		Assumptions: []experiments.Assumption{
-			{Name: "p99", Series: "api", Aggregate: experiments.AggP99, Op: experiments.Below, Threshold: 100, Unit: experiments.UnitMillis, Window: time.Second},
+			{Name: "p99", Series: "api", Aggregate: experiments.AggP99, Op: experiments.Below, Threshold: 250, Unit: experiments.UnitMillis, Window: time.Second},
 			{Name: "recovery", Kind: experiments.AssumeRecovery, Within: 5 * time.Second},
 		},
-		Blocks: []experiments.Block{{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 200 * time.Millisecond}}},
+		Blocks: []experiments.Block{{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultLatency, Target: "svc", Delay: 500 * time.Millisecond}}},
 		Schedule: &experiments.Schedule{Baseline: time.Second, Recovery: 3 * time.Second,
 			Steps: []experiments.ScheduleStep{{Blocks: []string{"slow"}, For: 2 * time.Second, Note: "slow svc"}}},
 		Charts: []experiments.Chart{{Title: "p99", Series: []experiments.ChartSeries{{Series: "api.p99", Label: "p99"}}}},

@@ -303,11 +303,14 @@ func (s *Session) Run(ctx context.Context) (err error) {
 			return nil
 		case c := <-s.cmds:
 			s.handle(c)
+			s.drain()
 			s.publish(s.snapshot(s.now())) // what it did shows at once: a block starting…
 		case r := <-s.results:
 			s.onResult(r)
-			// Say at once that a block went on or off; the next tick
-			// judges it.
+			s.drain()
+			// Say at once that a block went on or off (the next tick
+			// judges it); what queued meanwhile goes into the same
+			// snapshot.
 			s.publish(s.snapshot(s.now()))
 		case e := <-s.events:
 			s.handle(Command{Kind: CmdEvent, Event: e})
