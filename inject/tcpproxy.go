@@ -20,7 +20,9 @@ import (
 //
 //	src ─┬─ fast: io.Copy (splice on Linux) while no fault applies ─────────┬─► dst
 //	     └─ slow: read ─► queue ─► blackhole ─► latency ─► slicing ─► pace ─┘
-//	             (goroutine)       (drop)       (wait)     bandwidth, data-limit
+//	             (goroutine)       (hold: stop  (wait)     bandwidth, data-limit
+//	                               reading;
+//	                               or drop)
 //
 // In the slow path a reset arms a timer that resets the whole connection,
 // and a slow close holds the FIN.
@@ -35,7 +37,7 @@ import (
 // the pipe continues in the slow path. When no fault applies any more, the
 // slow path delivers what it holds, stops its reader the same way, and the
 // pipe goes back to the fast path. Bytes are never reordered and only a
-// blackhole or a data limit drops them.
+// dropping blackhole or a data limit drops them.
 //
 // A FIN is passed on as a FIN (CloseWrite), so half-closed connections
 // work; a connection reset by one side is reset on the other.
