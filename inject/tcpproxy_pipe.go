@@ -107,9 +107,9 @@ func (pp *tcpPipe) kick(fs *tcpFaultSet) {
 	}
 }
 
-// fastCopy copies with io.Copy, which splices on Linux, while no fault
-// applies. It returns nil at the end of the source, errTCPFault when a
-// fault applies, or the error that broke the copy.
+// fastCopy copies while no fault applies (copyFast: splice on Linux). It
+// returns nil at the end of the source, errTCPFault when a fault applies,
+// or the error that broke the copy.
 //
 // The kick is race-free: kick stores fs before it reads fast, and fastCopy
 // sets fast before it clears the deadline and loads fs. Either fastCopy
@@ -126,7 +126,7 @@ func (pp *tcpPipe) fastCopy() error {
 		if pp.appliesAny(pp.conn.proxy.faults.Load()) {
 			return errTCPFault
 		}
-		_, err := io.Copy(pp.dst, pp.src)
+		err := pp.copyFast()
 		if !errors.Is(err, os.ErrDeadlineExceeded) || pp.conn.isClosed() {
 			return err
 		}
