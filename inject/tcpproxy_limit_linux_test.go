@@ -51,7 +51,7 @@ func TestTCPProxyFDLimit(t *testing.T) {
 	}
 	// Two sockets per connection, and a few descriptors of the process's
 	// own: about (400 - 10) / 2 connections fit. A proxy that held pipes
-	// per connection, as io.Copy's splice does, fitted 65.
+	// per connection, as io.Copy's splice does, held 70.
 	if len(conns) < (nofile-40)/2 {
 		t.Errorf("%d connections held under a limit of %d fds; want at least %d (2 fds a connection)", len(conns), nofile, (nofile-40)/2)
 	}
