@@ -116,6 +116,9 @@ func (pp *tcpPipe) kick(fs *tcpFaultSet) {
 // sees the new set, or kick sees fast and sets its deadline after the
 // clear. A deadline stops only the next read from the source: what was
 // read is written first, so the slow path takes over without a byte lost.
+// On Linux copyFast also looks at the fault set before each read, so that
+// no byte goes through the fast path once the new set is stored (a wake-up
+// already on its way when the deadline was set would read once more).
 func (pp *tcpPipe) fastCopy() error {
 	pp.fast.Store(true)
 	defer pp.fast.Store(false)

@@ -138,8 +138,14 @@ func (pp *tcpPipe) copyFast() error {
 	}()
 	// readable moves what src has into the pipe (or buffer); it gives them
 	// back and reports false when src has nothing, so that the wait holds
-	// nothing.
+	// nothing. It reads nothing once a fault applies: a kick's deadline
+	// stops the wait, but a wake-up already on its way when the kick came
+	// calls readable again without looking at the deadline.
 	readable := func(fd uintptr) bool {
+		if pp.appliesAny(pp.conn.proxy.faults.Load()) {
+			rerr = errTCPFault
+			return true
+		}
 		if sp == nil && buf == nil {
 			if sp = ps.get(); sp == nil {
 				buf = ps.getBuf()
@@ -195,6 +201,8 @@ func (pp *tcpPipe) copyFast() error {
 			return err // a deadline (kick) or a closed socket
 		}
 		switch {
+		case rerr == errTCPFault:
+			return rerr
 		case rerr != nil && sp != nil:
 			return os.NewSyscallError("splice", rerr)
 		case rerr != nil:
