@@ -40,6 +40,7 @@ type HTTPProxy struct {
 	faults atomic.Pointer[faultSet] // nil when no fault has an effect
 	mu     sync.Mutex               // serializes writers of faults
 	held   atomic.Int64             // requests held by a blackhole now
+	errs   *errorReporter           // to OnError's hook
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close: releases held and delayed requests
@@ -73,6 +74,7 @@ func NewHTTPProxy(name, listen, upstream string) (*HTTPProxy, error) {
 		upstream: target,
 		ln:       ln,
 		tr:       newTransport(),
+		errs:     newErrorReporter(name),
 		closed:   make(chan struct{}),
 		served:   make(chan struct{}),
 	}
@@ -91,7 +93,7 @@ func NewHTTPProxy(name, listen, upstream string) (*HTTPProxy, error) {
 	}
 	go func() {
 		defer close(p.served)
-		_ = p.srv.Serve(ln) // returns http.ErrServerClosed after Close
+		_ = p.srv.Serve(reportingListener{ln, p}) // returns http.ErrServerClosed after Close
 	}()
 	return p, nil
 }
@@ -149,6 +151,30 @@ func (p *HTTPProxy) Upstream() string { return p.upstream.String() }
 // Held returns the number of requests a blackhole holds now.
 func (p *HTTPProxy) Held() int { return int(p.held.Load()) }
 
+// OnError sets f to hear of the errors the proxy meets while serving,
+// each a *ProxyError: a connection it could not accept (Op "accept", such
+// as EMFILE when the process is out of file descriptors; the server waits
+// and tries again, up to 1 s between tries) and a request the upstream did
+// not answer (Op "upstream"; the client gets a 502). Errors of one kind
+// are reported at most once a second, with a count; see TCPProxy.OnError
+// for how f is called.
+func (p *HTTPProxy) OnError(f func(err error)) { p.errs.set(f) }
+
+// reportingListener reports the errors of Accept, which http.Server then
+// retries with its own backoff.
+type reportingListener struct {
+	net.Listener
+	p *HTTPProxy
+}
+
+func (l reportingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil && !l.p.isClosed() && !errors.Is(err, net.ErrClosed) {
+		l.p.errs.report("accept", err)
+	}
+	return c, err
+}
+
 // Close stops serving, closes client connections and releases held
 // requests (they are answered 503, not forwarded). It is idempotent.
 func (p *HTTPProxy) Close() error {
@@ -158,6 +184,7 @@ func (p *HTTPProxy) Close() error {
 		err = p.srv.Close()
 		<-p.served
 		p.tr.CloseIdleConnections()
+		p.errs.close()
 		if err != nil {
 			err = fmt.Errorf("inject: http proxy %q: close: %w", p.name, err)
 		}
@@ -194,6 +221,7 @@ func (p *HTTPProxy) upstreamError(w http.ResponseWriter, r *http.Request, err er
 	if r.Context().Err() != nil {
 		return // the client has gone; nobody to answer
 	}
+	p.errs.report("upstream", err)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusBadGateway)
 	fmt.Fprintf(w, "gameday proxy %s: upstream %s: %v\n", p.name, p.upstream.Host, err)

@@ -27,7 +27,7 @@ const (
 	TCPLatency   TCPFaultKind = "latency"    // Latency ± Jitter added to each chunk of data
 	TCPBandwidth TCPFaultKind = "bandwidth"  // at most Rate bytes per second
 	TCPReset     TCPFaultKind = "reset"      // reset the connection (RST, SO_LINGER 0) after Delay (new and established connections)
-	TCPBlackhole TCPFaultKind = "blackhole"  // accept and hold: data is read and dropped, nothing is forwarded, until the fault stops (then flow resumes for new data)
+	TCPBlackhole TCPFaultKind = "blackhole"  // accept and hold: nothing is forwarded until the fault stops, then the held data flows (with Drop: data is read and dropped)
 	TCPSlowClose TCPFaultKind = "slow-close" // delay the close of the connection by Delay
 	TCPDataLimit TCPFaultKind = "data-limit" // close the connection once Bytes have passed in the direction
 	TCPSlicing   TCPFaultKind = "slicing"    // split data into chunks of SliceSize ± SliceVariation bytes with SliceDelay between them
@@ -41,7 +41,7 @@ const (
 //	latency     Latency ≥ 0, Jitter ≥ 0                  downstream         Latency×i, Jitter×i
 //	bandwidth   Rate > 0 (bytes per second)              downstream         Rate/i (time per byte × i)
 //	reset       Delay ≥ 0                                (connection-wide)  Probability×i
-//	blackhole   —                                        both               Probability×i
+//	blackhole   Drop (optional)                          both               Probability×i
 //	slow-close  Delay > 0                                downstream         Delay×i
 //	data-limit  Bytes > 0                                downstream         Bytes/i
 //	slicing     SliceSize > 0, 0 ≤ SliceVariation <      downstream         SliceDelay×i
@@ -49,9 +49,22 @@ const (
 //
 // The directions default as Toxiproxy's stream does (downstream), except
 // that a blackhole holds both ways, since a black hole lets nothing through.
-// A reset acts on the whole connection, whatever the Direction. A
-// blackhole still connects to the upstream, as Toxiproxy does; it drops
-// the data and holds the FIN until it stops.
+// A reset acts on the whole connection, whatever the Direction.
+//
+// A blackhole still connects to the upstream, as Toxiproxy does, and then
+// holds: nothing is forwarded in its direction and nothing is lost. The
+// proxy stops reading from the sender, so TCP's flow control holds the
+// data in the kernel's socket buffers (then in the sender's, which blocks
+// once they are full) rather than in gameday's memory; what it had already
+// read when the fault reached the connection (at most its read-ahead,
+// nothing when the connection was on the fast path) waits in memory. When
+// the fault stops, or no longer applies to the connection, that data goes
+// first, then the rest, in order, and the connection carries on: a request
+// sent during the blackhole is answered after it. A FIN is held as well.
+// With Drop, the blackhole reads and discards the data instead (a network
+// that loses everything) and still holds the FIN; what was sent during it
+// is gone for good. When a dropping and a holding blackhole apply to the
+// same connection, data is dropped.
 //
 // Intensity i in (0, 1] scales one magnitude per kind: added times grow
 // linearly with i, and limits (Rate, Bytes) relax towards unlimited as i
@@ -80,6 +93,8 @@ type TCPFault struct {
 
 	SliceSize, SliceVariation int           // slicing: bytes per write
 	SliceDelay                time.Duration // slicing: pause after each write
+
+	Drop bool // blackhole: read and discard the data instead of holding it
 }
 
 // tcpKind is the table entry of one fault kind.
@@ -106,7 +121,10 @@ var tcpKinds = map[TCPFaultKind]tcpKind{
 		a.delay = f.Delay
 		a.prob *= a.intensity
 	}},
-	TCPBlackhole: {Both, nil, nil, func(a *tcpActive, _ TCPFault) { a.prob *= a.intensity }},
+	TCPBlackhole: {Both, []string{"drop"}, nil, func(a *tcpActive, f TCPFault) {
+		a.drop = f.Drop
+		a.prob *= a.intensity
+	}},
 	TCPSlowClose: {Downstream, []string{"delay"}, func(f TCPFault) error {
 		if f.Delay <= 0 {
 			return fmt.Errorf("delay %v: want more than 0", f.Delay)
@@ -166,6 +184,7 @@ func (f TCPFault) Validate() error {
 		{"slice size", f.SliceSize != 0, f.SliceSize < 0},
 		{"slice variation", f.SliceVariation != 0, f.SliceVariation < 0},
 		{"slice delay", f.SliceDelay != 0, f.SliceDelay < 0},
+		{"drop", f.Drop, false},
 	}
 	for _, p := range params {
 		switch {
@@ -207,6 +226,7 @@ type tcpActive struct {
 	delay               time.Duration
 	sliceSize, sliceVar int
 	sliceDelay          time.Duration
+	drop                bool // blackhole: discard instead of holding
 }
 
 // tcpFaultSet is the immutable set of faults on a proxy. changed is

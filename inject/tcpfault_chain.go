@@ -11,7 +11,8 @@ import (
 type tcpChain struct {
 	changed    <-chan struct{} // the set's: closed when it is replaced
 	faults     int             // how many apply; 0 means the fast path
-	blackhole  bool
+	blackhole  bool            // nothing is forwarded: the data is held, or dropped when drop
+	drop       bool
 	latencies  []*tcpActive
 	rate       int64      // bytes per second, the tightest of the bandwidth faults; 0 means none
 	slice      *tcpActive // the first slicing fault, if any
@@ -53,6 +54,7 @@ func (pp *tcpPipe) chainFor(fs *tcpFaultSet) *tcpChain {
 			ch.resets = append(ch.resets, a)
 		case TCPBlackhole:
 			ch.blackhole = true
+			ch.drop = ch.drop || a.drop
 		case TCPSlowClose:
 			ch.closeDelay += a.delay
 		case TCPDataLimit:

@@ -230,6 +230,7 @@ func TestTCPFaultCycles(t *testing.T) {
 		{Kind: inject.TCPLatency, Direction: inject.Upstream},
 		both(inject.TCPFault{Kind: inject.TCPSlowClose, Delay: time.Second}),
 		both(inject.TCPFault{Kind: inject.TCPDataLimit, Bytes: 1 << 40}),
+		both(inject.TCPFault{Kind: inject.TCPBlackhole}), // holds: nothing lost
 	}
 	step := func() { time.Sleep(40 * time.Millisecond) }
 	must := func(err error) {

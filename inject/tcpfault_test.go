@@ -225,6 +225,8 @@ func TestTCPReset(t *testing.T) {
 	}
 }
 
+// TestTCPBlackhole: a blackhole holds what is sent on connections old and
+// new, and delivers it when it stops; the same connections carry on.
 func TestTCPBlackhole(t *testing.T) {
 	srv := newTCPServer(t, tcpEcho)
 	p := newTCPProxy(t, srv.Addr())
@@ -233,7 +235,7 @@ func TestTCPBlackhole(t *testing.T) {
 	h := startTCPFault(t, p, inject.TCPFault{Kind: inject.TCPBlackhole})
 	fresh := tcpDial(t, p.Addr())
 	for _, c := range []*net.TCPConn{old, fresh} {
-		if _, err := c.Write([]byte("lost")); err != nil {
+		if _, err := c.Write([]byte("held")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -249,7 +251,15 @@ func TestTCPBlackhole(t *testing.T) {
 	if err := h.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	// What was sent into the hole is gone; what comes after flows.
+	// What was sent into the hole comes back now; then the connections
+	// carry on.
+	for _, c := range []*net.TCPConn{old, fresh} {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		got := make([]byte, 4)
+		if _, err := io.ReadFull(c, got); err != nil || string(got) != "held" {
+			t.Fatalf("after the blackhole: %q, %v; want what was sent during it", got, err)
+		}
+	}
 	tcpRoundTrip(t, old, []byte("after"))
 	tcpRoundTrip(t, fresh, []byte("again"))
 	if err := h.Stop(context.Background()); err != nil {

@@ -18,12 +18,17 @@ import (
 // (server → client); each pipe copies its source to its destination on
 // one of two paths:
 //
-//	src ─┬─ fast: io.Copy (splice on Linux) while no fault applies ─────────┬─► dst
-//	     └─ slow: read ─► queue ─► blackhole ─► latency ─► slicing ─► pace ─┘
-//	             (goroutine)       (drop)       (wait)     bandwidth, data-limit
+//	src ─┬─ fast: splice in bursts (Linux; io.Copy elsewhere) while no fault applies ─┬─► dst
+//	     └─ slow: read ─► queue ─► blackhole ─► latency ─► slicing ─► pace ───────────┘
+//	             (goroutine)       (hold: stop   (wait)     bandwidth, data-limit
+//	                               reading; or drop)
 //
 // In the slow path a reset arms a timer that resets the whole connection,
 // and a slow close holds the FIN.
+//
+// An idle connection holds its two sockets and two goroutines, no pipe
+// and no buffer (see tcpproxy_splice_linux.go), so that a proxy serves
+// about as many connections as half its file descriptors.
 //
 // A pipe takes the fast path while no fault applies to it. The active
 // faults are an immutable set behind an atomic pointer, replaced as a
@@ -35,7 +40,11 @@ import (
 // the pipe continues in the slow path. When no fault applies any more, the
 // slow path delivers what it holds, stops its reader the same way, and the
 // pipe goes back to the fast path. Bytes are never reordered and only a
-// blackhole or a data limit drops them.
+// dropping blackhole or a data limit drops them.
+//
+// When it cannot accept a connection (out of file descriptors, say), the
+// proxy waits before it tries again, 5 ms doubling up to 1 s, while the
+// open connections carry on; OnError hears of such errors.
 //
 // A FIN is passed on as a FIN (CloseWrite), so half-closed connections
 // work; a connection reset by one side is reset on the other.
@@ -49,6 +58,8 @@ type TCPProxy struct {
 	faults atomic.Pointer[tcpFaultSet] // never nil
 	mu     sync.Mutex                  // serializes writers of faults; guards conns
 	conns  map[*tcpConn]struct{}
+	pipes  tcpPipes       // lent to the fast paths
+	errs   *errorReporter // to OnError's hook
 
 	ctx       context.Context // canceled by Close: ends dials in progress
 	cancel    context.CancelFunc
@@ -82,6 +93,7 @@ func NewTCPProxy(name, listen, upstream string) (*TCPProxy, error) {
 		ln:       ln.(*net.TCPListener),
 		dialer:   net.Dialer{Timeout: 5 * time.Second},
 		conns:    make(map[*tcpConn]struct{}),
+		errs:     newErrorReporter(name),
 		ctx:      ctx,
 		cancel:   cancel,
 	}
@@ -107,6 +119,17 @@ func (p *TCPProxy) Conns() int {
 	return len(p.conns)
 }
 
+// OnError sets f to hear of the errors the proxy meets while serving,
+// each a *ProxyError: a connection it could not accept (Op "accept", such
+// as EMFILE when the process is out of file descriptors) and an upstream
+// it could not dial (Op "dial"; the client is then reset). Errors of one
+// kind are reported at most once a second, the others counted in the next
+// report's Suppressed. f runs on a goroutine of the proxy's, one call at a
+// time, never on the accept loop nor on a connection's: a slow f delays
+// only later reports (folded into counts, not lost), and may still be
+// running when Close returns. Set it before traffic; nil stops reports.
+func (p *TCPProxy) OnError(f func(err error)) { p.errs.set(f) }
+
 // Close stops listening and closes every connection, and returns once all
 // of the proxy's goroutines have ended. It is idempotent.
 func (p *TCPProxy) Close() error {
@@ -126,6 +149,8 @@ func (p *TCPProxy) Close() error {
 			c.close()
 		}
 		p.wg.Wait()
+		p.pipes.release(true)
+		p.errs.close()
 	})
 	return err
 }
@@ -141,7 +166,12 @@ func (p *TCPProxy) serve() {
 			if p.isClosed() || errors.Is(err, net.ErrClosed) {
 				return
 			}
-			// Out of file descriptors or the like: wait, as net/http does.
+			// Out of file descriptors or the like: report it, and wait as
+			// net/http does, while the open connections carry on.
+			p.errs.report("accept", err)
+			if isOutOfFiles(err) {
+				p.pipes.release(false) // the idle pipes' descriptors may serve a connection
+			}
 			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 			select {
 			case <-time.After(backoff):
@@ -162,6 +192,12 @@ func (p *TCPProxy) handle(client *net.TCPConn) {
 	defer p.wg.Done()
 	sc, err := p.dialer.DialContext(p.ctx, "tcp", p.upstream)
 	if err != nil {
+		if !p.isClosed() {
+			p.errs.report("dial", err)
+			if isOutOfFiles(err) {
+				p.pipes.release(false)
+			}
+		}
 		_ = client.SetLinger(0) // as a refused connection would: reset
 		client.Close()
 		return

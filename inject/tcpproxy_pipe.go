@@ -12,7 +12,7 @@ import (
 
 // tcpPipe carries one direction of a connection: what it reads from src
 // it writes to dst. One goroutine runs it (run); in the slow path a second
-// one reads (read).
+// one reads (read) while the pipe is not holding.
 type tcpPipe struct {
 	conn     *tcpConn
 	up       bool // client → server
@@ -21,8 +21,6 @@ type tcpPipe struct {
 
 	// Slow path, owned by run's goroutine.
 	stopRead atomic.Bool // asks read to return
-	readErr  error       // why read returned: io.EOF, errTCPStopped or a read error; set before it closes its channel
-	eofAt    time.Time   // when read saw io.EOF
 	fs       *tcpFaultSet
 	ch       *tcpChain // for fs
 	state    map[uint64]*tcpFaultState
@@ -49,10 +47,28 @@ const (
 	tcpChunkSize = 32 << 10
 )
 
+// tcpChunk is data read by the slow path, or the end of the source (end:
+// err is io.EOF or the read error), kept in the order read.
 type tcpChunk struct {
 	data []byte
 	at   time.Time // when it was read
+	end  bool
+	err  error
 }
+
+func (c *tcpChunk) empty() bool { return len(c.data) == 0 && !c.end }
+
+// tcpReader is one run of read: chunks are closed once it returns, after
+// err (io.EOF, errTCPStopped or a read error) and at (when it saw the end)
+// were set.
+type tcpReader struct {
+	chunks chan tcpChunk
+	err    error
+	at     time.Time
+}
+
+// endChunk is the chunk that stands for how r ended.
+func (r *tcpReader) endChunk() tcpChunk { return tcpChunk{at: r.at, end: true, err: r.err} }
 
 // run moves the bytes until the source ends or the connection breaks, then
 // passes the end on: a FIN as a FIN, a reset as a reset.
@@ -91,14 +107,18 @@ func (pp *tcpPipe) kick(fs *tcpFaultSet) {
 	}
 }
 
-// fastCopy copies with io.Copy, which splices on Linux, while no fault
-// applies. It returns nil at the end of the source, errTCPFault when a
-// fault applies, or the error that broke the copy.
+// fastCopy copies while no fault applies (copyFast: splice on Linux). It
+// returns nil at the end of the source, errTCPFault when a fault applies,
+// or the error that broke the copy.
 //
 // The kick is race-free: kick stores fs before it reads fast, and fastCopy
 // sets fast before it clears the deadline and loads fs. Either fastCopy
 // sees the new set, or kick sees fast and sets its deadline after the
-// clear.
+// clear. A deadline stops only the next read from the source: what was
+// read is written first, so the slow path takes over without a byte lost.
+// On Linux copyFast also looks at the fault set before each read, so that
+// no byte goes through the fast path once the new set is stored (a wake-up
+// already on its way when the deadline was set would read once more).
 func (pp *tcpPipe) fastCopy() error {
 	pp.fast.Store(true)
 	defer pp.fast.Store(false)
@@ -109,27 +129,51 @@ func (pp *tcpPipe) fastCopy() error {
 		if pp.appliesAny(pp.conn.proxy.faults.Load()) {
 			return errTCPFault
 		}
-		_, err := io.Copy(pp.dst, pp.src)
+		err := pp.copyFast()
 		if !errors.Is(err, os.ErrDeadlineExceeded) || pp.conn.isClosed() {
 			return err
 		}
 	}
 }
 
-// read reads src into chunks for the slow path until the source ends or
-// slowCopy asks it to stop (stopRead, then a read deadline in the past).
-func (pp *tcpPipe) read(out chan<- tcpChunk) {
+// startReader starts a reader of src for the slow path.
+func (pp *tcpPipe) startReader() *tcpReader {
+	r := &tcpReader{chunks: make(chan tcpChunk, tcpQueue)}
+	pp.stopRead.Store(false)
+	pp.conn.wg.Add(1)
+	go pp.read(r)
+	return r
+}
+
+// stopReader stops r and returns queue with what r had read after it,
+// and r's end if the source ended meanwhile. Nothing more is read from src
+// until a reader starts again.
+func (pp *tcpPipe) stopReader(r *tcpReader, queue []tcpChunk) []tcpChunk {
+	pp.stopRead.Store(true)
+	_ = pp.src.SetReadDeadline(tcpLongAgo)
+	for c := range r.chunks {
+		queue = append(queue, c)
+	}
+	if r.err != errTCPStopped {
+		queue = append(queue, r.endChunk())
+	}
+	return queue
+}
+
+// read reads src into r's chunks for the slow path until the source ends
+// or slowCopy asks it to stop (stopRead, then a read deadline in the past).
+func (pp *tcpPipe) read(r *tcpReader) {
 	defer pp.conn.wg.Done()
-	defer close(out)
+	defer close(r.chunks)
 	buf := make([]byte, tcpChunkSize)
 	for {
 		n, err := pp.src.Read(buf)
 		if n > 0 {
 			c := tcpChunk{data: append([]byte(nil), buf[:n]...), at: time.Now()}
 			select {
-			case out <- c:
+			case r.chunks <- c:
 			case <-pp.conn.done:
-				pp.readErr = net.ErrClosed
+				r.err = net.ErrClosed
 				return
 			}
 		}
@@ -139,19 +183,19 @@ func (pp *tcpPipe) read(out chan<- tcpChunk) {
 			// A stop, or a kick meant for the fast path. Clear, then look:
 			// a stop asked after the look sets its deadline after the clear.
 			if pp.stopRead.Load() {
-				pp.readErr = errTCPStopped
+				r.err = errTCPStopped
 				return
 			}
 			if err := pp.src.SetReadDeadline(time.Time{}); err != nil {
-				pp.readErr = err
+				r.err = err
 				return
 			}
 			if pp.stopRead.Load() {
-				pp.readErr = errTCPStopped
+				r.err = errTCPStopped
 				return
 			}
 		default:
-			pp.readErr, pp.eofAt = err, time.Now()
+			r.err, r.at = err, time.Now()
 			return
 		}
 	}
@@ -169,25 +213,26 @@ func (pp *tcpPipe) refresh() *tcpChain {
 // slowCopy runs the bytes through the faults that apply, until none does
 // (errTCPNoFault), the source ends (nil) or the connection breaks.
 //
-// Each chunk waits until it was read + latency, then goes out in pieces:
-// a slice at a time, paced by the bandwidth, cut by the data limit. A
-// change of the fault set wakes every wait; the chunk held then continues
-// under the new set (its latency picked again), so that an Update acts on
-// data in flight.
+// A reader reads ahead (at most tcpQueue chunks) while the pipe is not
+// holding. Each chunk waits until it was read + latency, then goes out in
+// pieces: a slice at a time, paced by the bandwidth, cut by the data
+// limit. A change of the fault set wakes every wait; the chunk held then
+// continues under the new set (its latency picked again), so that an
+// Update acts on data in flight.
+//
+// A holding blackhole stops the reader: what it had read waits in the
+// queue, the rest in the kernel's buffers, until the blackhole goes. A
+// dropping one lets the reader run and discards what it reads.
 func (pp *tcpPipe) slowCopy() error {
-	chunks := make(chan tcpChunk, tcpQueue)
-	pp.stopRead.Store(false)
-	pp.readErr = nil
-	pp.conn.wg.Add(1)
-	go pp.read(chunks)
 	if pp.timer == nil {
 		pp.timer = time.NewTimer(time.Hour)
 		pp.timer.Stop()
 	}
 	var (
-		cur tcpChunk  // being delivered; its data shrinks as it goes
-		due time.Time // when cur may go: cur.at + latency; zero until picked
-		eof bool      // cur stands for the end of the source
+		rd    *tcpReader // nil while not reading
+		queue []tcpChunk // read while the reader was stopping: goes before rd's chunks
+		cur   tcpChunk   // being delivered; its data shrinks as it goes
+		due   time.Time  // when cur may go: cur.at + latency; zero until picked
 	)
 	for {
 		if pp.conn.isClosed() {
@@ -195,39 +240,58 @@ func (pp *tcpPipe) slowCopy() error {
 		}
 		ch := pp.refresh()
 		if ch.faults == 0 {
-			if eof {
-				return nil
-			}
-			return pp.leave(chunks, cur.data)
+			return pp.leave(cur, queue, rd)
 		}
-		if len(cur.data) == 0 && !eof {
+		if ch.blackhole && !ch.drop {
+			if rd != nil {
+				queue, rd = pp.stopReader(rd, queue), nil
+			}
 			select {
-			case c, ok := <-chunks:
-				if !ok {
-					if pp.readErr != io.EOF {
-						return pp.readErr
-					}
-					c, eof = tcpChunk{at: pp.eofAt}, true
-				}
-				cur, due = c, time.Time{}
 			case <-ch.changed:
 			case <-pp.conn.done:
 			}
 			continue
 		}
-		if ch.blackhole {
-			if eof { // hold the FIN too
+		if cur.empty() {
+			switch {
+			case len(queue) > 0:
+				cur, queue = queue[0], queue[1:]
+			case rd == nil:
+				rd = pp.startReader()
+				continue
+			default:
+				select {
+				case c, ok := <-rd.chunks:
+					if !ok {
+						c, rd = rd.endChunk(), nil
+					}
+					cur = c
+				case <-ch.changed:
+					continue
+				case <-pp.conn.done:
+					continue
+				}
+			}
+			due = time.Time{}
+			if cur.end && cur.err != io.EOF {
+				return cur.err
+			}
+			continue
+		}
+		if ch.blackhole { // dropping
+			if cur.end { // hold the FIN
 				select {
 				case <-ch.changed:
 				case <-pp.conn.done:
 				}
+				continue
 			}
 			cur.data = nil
 			continue
 		}
 		if due.IsZero() {
 			due = cur.at.Add(ch.latency())
-			if eof {
+			if cur.end {
 				due = due.Add(ch.closeDelay)
 			}
 		}
@@ -235,7 +299,7 @@ func (pp *tcpPipe) slowCopy() error {
 			due = time.Time{} // pick again under the new set
 			continue
 		}
-		if eof {
+		if cur.end {
 			return nil
 		}
 		if err := pp.writePiece(&cur, due, ch); err != errTCPFault {
@@ -310,15 +374,30 @@ func (pp *tcpPipe) sleep(t time.Time, ch *tcpChain) bool {
 	return false
 }
 
-// leave goes back to the fast path: it writes what the slow path holds,
-// stops the reader and writes what it had read. It returns errTCPNoFault,
-// or what ended the source meanwhile.
-func (pp *tcpPipe) leave(chunks <-chan tcpChunk, held []byte) error {
+// leave goes back to the fast path: it writes what the slow path holds
+// (cur, then queue), stops the reader if one runs and writes what it had
+// read. It returns errTCPNoFault, or how the source ended when that came
+// first: nil for its end, or its read error.
+func (pp *tcpPipe) leave(cur tcpChunk, queue []tcpChunk, rd *tcpReader) error {
 	pp.after, pp.start = time.Time{}, time.Time{}
-	_, err := pp.dst.Write(held)
+	for _, c := range append([]tcpChunk{cur}, queue...) {
+		if c.end {
+			return endErr(c.err)
+		}
+		if len(c.data) == 0 {
+			continue
+		}
+		if _, err := pp.dst.Write(c.data); err != nil {
+			return err
+		}
+	}
+	if rd == nil {
+		return errTCPNoFault
+	}
 	pp.stopRead.Store(true)
 	_ = pp.src.SetReadDeadline(tcpLongAgo)
-	for c := range chunks {
+	var err error
+	for c := range rd.chunks {
 		if err == nil {
 			_, err = pp.dst.Write(c.data)
 		}
@@ -329,11 +408,17 @@ func (pp *tcpPipe) leave(chunks <-chan tcpChunk, held []byte) error {
 	switch {
 	case err != nil:
 		return err
-	case pp.readErr == errTCPStopped:
+	case rd.err == errTCPStopped:
 		return errTCPNoFault
-	case pp.readErr == io.EOF:
-		return nil
 	default:
-		return pp.readErr
+		return endErr(rd.err)
 	}
+}
+
+// endErr maps how a source ended to run's convention: nil for its end.
+func endErr(err error) error {
+	if err == io.EOF {
+		return nil
+	}
+	return err
 }
