@@ -252,6 +252,7 @@ type Fault struct {
 	SliceSize      int64
 	SliceVariation int64
 	Restart        bool
+	Drop           bool // a tcp blackhole: discard the data instead of holding it
 	// Period is a pause's cycle below full intensity: paused
 	// intensity × Period of every Period (0: inject.DefaultPausePeriod).
 	Period time.Duration

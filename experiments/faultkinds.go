@@ -67,13 +67,15 @@ var faultKinds = map[FaultKind]kindRow{
 		},
 		http: func(f *Fault, hf *inject.HTTPFault) { hf.AbortProbability = f.EffectiveProbability() },
 	},
-	FaultBlackhole: {target: "proxy", about: "hold requests (http) or data (tcp) until halted",
-		params: stream([]string{"direction", "probability"}, "match"),
+	FaultBlackhole: {target: "proxy", about: "hold requests (http) or data (tcp) until halted, then let them through",
+		params: map[string][]string{ProtoHTTP: {"match"}, ProtoTCP: {"direction", "probability", "drop"},
+			ProtoToxiproxy: {"direction", "probability"}},
+		docs: map[string]string{"drop": "bool, default false: read and discard the data instead of holding it (Toxiproxy's timeout toxic always discards)"},
 		describe: func(f *Fault, scope, dir string) string {
 			return fmt.Sprintf("traffic to %s held%s%s", f.Target, dir, scope)
 		},
 		http:  func(_ *Fault, hf *inject.HTTPFault) { hf.Blackhole = true },
-		tcp:   func(*Fault, *inject.TCPFault) {},
+		tcp:   func(f *Fault, tf *inject.TCPFault) { tf.Drop = f.Drop },
 		toxic: func(*Fault) (string, map[string]int64) { return "timeout", map[string]int64{"timeout": 0} }, // hold until removed
 	},
 	FaultBandwidth: {target: "proxy", about: "limit the bytes per second",
@@ -283,6 +285,7 @@ var paramAbout = map[string]string{
 	"size":        "size of a piece, like 16B",
 	"variation":   "size, default 0: ± spread of a piece",
 	"restart":     "bool, default false: start the process again on halt",
+	"drop":        "bool, default false",
 	"start":       "command to start the fault (argv, or {command, shell, timeout})",
 	"revert":      "command to revert it, run on halt and by gameday recover",
 }

@@ -282,6 +282,7 @@ var faultTable = table[Fault]{path: "blocks[].fault", fields: []field[Fault]{
 	{"variation", false, func(d *decoder, n *yaml.Node, f *Fault) { f.SliceVariation = d.bytes(n) }},
 	{"restart", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Restart = d.boolean(n) }},
 	{"period", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Period = d.duration(n) }},
+	{"drop", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Drop = d.boolean(n) }},
 	{"start", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Start = commandOf(d, n) }},
 	{"revert", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Revert = commandOf(d, n) }},
 }, src: func(f *Fault) **source { return &f.src }}

@@ -144,6 +144,7 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 		}
 	}()
 	s.exposed = s.parts.exposed()
+	s.hearProxies()
 	var errs []error
 	windows := loadWindows(exp)
 	for _, l := range exp.Loads {

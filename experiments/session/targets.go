@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -117,6 +118,32 @@ func startTarget(ctx context.Context, e *experiments.Experiment, t experiments.P
 }
 
 // close stops what the session started, newest first.
+// hearProxies has the session's proxies report their own errors (each
+// kind at most once a second, with a count): all to the log; a
+// connection a proxy could not accept (out of file descriptors) to the
+// timeline too, since the system under test then sees refusals that no
+// fault made. An upstream that does not answer is, during a game day,
+// usually a fault's doing, said by the loads' errors: only logged.
+func (s *Session) hearProxies() {
+	hear := func(err error) {
+		var pe *inject.ProxyError
+		if !errors.As(err, &pe) {
+			return
+		}
+		s.log.Warn("proxy error", "proxy", pe.Proxy, "op", pe.Op, "count", pe.Count(), "err", pe.Err.Error())
+		if pe.Op == "accept" {
+			s.Do(Command{Kind: CmdEvent, Event: experiments.Event{Kind: experiments.EventError, Subject: pe.Proxy,
+				By: BySession, Text: pe.Error() + ": existing connections go on; new ones are refused until it recovers"}})
+		}
+	}
+	for _, p := range s.parts.http {
+		p.OnError(hear)
+	}
+	for _, p := range s.parts.tcp {
+		p.OnError(hear)
+	}
+}
+
 // exposed lists the addresses the session's own proxies listen on that
 // are not loopback: others on the network can reach them.
 func (p *parts) exposed() []string {
