@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -125,4 +126,35 @@ func longestGap(t *testing.T, file string, from, to time.Time) time.Duration {
 		gap = max(gap, time.Duration(at[i]-at[i-1])*time.Millisecond)
 	}
 	return gap
+}
+
+// TestSignalWaitsForASlowRevertAndSaysSo: SIGTERM while a revert takes
+// 3 s: gameday says which fault it waits for, the revert runs to its end,
+// and the exit code is the signal's.
+func TestSignalWaitsForASlowRevertAndSaysSo(t *testing.T) {
+	bin := ownBinary(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "slow-revert.yaml")
+	writeFile(t, file, fmt.Sprintf(`name: a slow revert
+interval: 100ms
+blocks:
+  - name: slow revert
+    fault: {kind: command, start: [touch, %[1]s/on], revert: [sh, -c, 'sleep 3; rm %[1]s/on']}
+schedule: {baseline: 100ms, steps: [{blocks: [slow revert], for: 1m}], recovery: 1s}
+`, dir))
+	p := startGameday(t, bin, "slow revert", "--state-file", filepath.Join(dir, "state.json"), "run", "--log-file", filepath.Join(dir, "log"), file)
+	p.waitLine("slow revert fault-started", 15*time.Second)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	p.waitLine("waiting for slow revert (halting", 10*time.Second)
+	if code := p.wait(t, 20*time.Second); code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit %d, want %d:\n%s", code, 128+int(syscall.SIGTERM), p.output())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "on")); err == nil {
+		t.Fatalf("the revert did not run to its end:\n%s", p.output())
+	}
+	if !strings.Contains(p.output(), "fault-halted") {
+		t.Errorf("no halt in the progress:\n%s", p.output())
+	}
 }
