@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -28,6 +27,8 @@ func validateChild(t *testing.T, bin, file string) (string, int, time.Duration, 
 	t.Helper()
 	cmd := exec.Command("sh", "-c", fmt.Sprintf("ulimit -v %d; exec %s validate %s", hostileVirtual>>10, shq(bin), shq(file)))
 	cmd.Dir = filepath.Dir(file)
+	peak := filepath.Join(t.TempDir(), "peak")
+	cmd.Env = append(os.Environ(), "GAMEDAY_TEST_PEAK_RSS="+peak)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	began := time.Now()
@@ -44,11 +45,15 @@ func validateChild(t *testing.T, bin, file string) (string, int, time.Duration, 
 		t.Fatalf("%s: validate still running after 30 s", filepath.Base(file))
 	}
 	took := time.Since(began)
-	rss := int64(0)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss << 10
+	// Its own peak (VmHWM), written by gameday as it exits: rusage would
+	// count the test process it was forked from.
+	var kb int64
+	if b, err := os.ReadFile(peak); err != nil {
+		t.Errorf("%s: gameday wrote no peak RSS: %v", filepath.Base(file), err)
+	} else if _, err := fmt.Sscanf(string(b), "%d kB", &kb); err != nil {
+		t.Errorf("%s: peak RSS %q: %v", filepath.Base(file), b, err)
 	}
-	return out.String(), cmd.ProcessState.ExitCode(), took, rss
+	return out.String(), cmd.ProcessState.ExitCode(), took, kb << 10
 }
 
 // checkHostile asserts what every hostile file gets: exit 2, every error

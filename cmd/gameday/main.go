@@ -14,7 +14,9 @@ import (
 )
 
 func main() {
-	os.Exit(exitCode(run(os.Args[1:]), os.Stderr))
+	code := exitCode(run(os.Args[1:]), os.Stderr)
+	writePeakRSS()
+	os.Exit(code)
 }
 
 // run wires the command line to the packages.

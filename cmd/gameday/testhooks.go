@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -50,4 +51,24 @@ func (l frameLog) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (l frameLog) View() string {
 	fmt.Fprintln(l.f, time.Now().UnixMilli())
 	return l.Model.View()
+}
+
+// writePeakRSS writes, with GAMEDAY_TEST_PEAK_RSS=FILE, this process's
+// peak resident set (VmHWM of /proc/self/status, "1234 kB") to FILE, for
+// the tests that bound what a command costs: a child's rusage would count
+// the RSS of the test process it was forked from.
+func writePeakRSS() {
+	path := os.Getenv("GAMEDAY_TEST_PEAK_RSS")
+	if path == "" {
+		return
+	}
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			_ = os.WriteFile(path, []byte(strings.TrimSpace(v)), 0o600)
+		}
+	}
 }
