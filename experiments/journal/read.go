@@ -108,8 +108,9 @@ func (r *Reader) next() (Record, error) {
 		}
 		rec, err := r.decode(b)
 		if err != nil {
-			if r.atEnd() {
-				// The last line, cut short by a crash.
+			if !json.Valid(b) && r.atEnd() {
+				// The last line, cut short by a crash (a whole line that
+				// is refused is an error wherever it is).
 				r.cut = true
 				if !r.header {
 					return Record{}, errors.New("not a gameday journal: no header")
