@@ -77,7 +77,7 @@ type Replay struct {
 // beyond replayEventBudget (the events' texts), reading stops with an
 // error.
 const (
-	replayBudget      = 96 << 20
+	replayBudget      = 48 << 20
 	replayEventBudget = 32 << 20
 )
 
