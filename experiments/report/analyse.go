@@ -64,8 +64,8 @@ const (
 	maxActivations = 10000 // fault activations
 	maxBreaks      = 5000  // breakages in the cascade (and violations kept)
 	maxRecoveries  = 1000  // recovery times listed per assumption
-	timelineHead   = 1000  // the first events of the timeline
-	timelineTail   = 1000  // and the last ones
+	timelineHead   = 5000  // the first events of the timeline
+	timelineTail   = 5000  // and the last ones
 )
 
 // activation is one period in which a block was on.

@@ -171,7 +171,7 @@ func TestHostileJournals(t *testing.T) {
 		{name: "a million events", big: true,
 			in: func() io.Reader { return &generated{header: hostileHeader, n: 1_000_000, line: hostileEvent} },
 			check: func(t *testing.T, r *report.Report) {
-				if len(r.Timeline) > 2000 || len(r.Cascade) > 5000 || len(r.Faults) > 10000 || len(r.LeftOut) == 0 {
+				if len(r.Timeline) > 10000 || len(r.Cascade) > 5000 || len(r.Faults) > 10000 || len(r.LeftOut) == 0 {
 					t.Errorf("%d timeline entries, %d breaks, %d faults, left out %q", len(r.Timeline), len(r.Cascade), len(r.Faults), r.LeftOut)
 				}
 			}},
