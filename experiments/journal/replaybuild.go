@@ -137,9 +137,7 @@ func newReplayOf(j *Journal, budget int) *Replay {
 	for i := range j.Samples {
 		r.sample(&j.Samples[i])
 	}
-	for _, e := range j.Events {
-		r.events = append(r.events, e) // already in memory: no budget
-	}
+	r.events = append(r.events, j.Events...) // already in memory: no budget
 	if j.End != nil {
 		r.endRecord(j.End)
 	}
