@@ -1,11 +1,6 @@
 package journal
 
 import (
-	"bufio"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
@@ -117,66 +112,6 @@ type End struct {
 	Verdict     assume.RunVerdict        `json:"verdict"`
 	Aborted     string                   `json:"aborted,omitempty"`
 	Assumptions []assume.AssumptionFinal `json:"assumptions"`
-}
-
-// Read reads a journal back. A journal cut short by a crash reads
-// up to its last whole line, with End nil.
-func Read(r io.Reader) (*Journal, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	var lines [][]byte
-	for sc.Scan() {
-		lines = append(lines, append([]byte(nil), sc.Bytes()...))
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	j := &Journal{}
-	for i, b := range lines {
-		line := i + 1
-		if len(b) == 0 {
-			continue
-		}
-		var kind struct {
-			Type string `json:"type"`
-		}
-		if err := json.Unmarshal(b, &kind); err != nil {
-			if i == len(lines)-1 {
-				break // the last line, cut short by a crash
-			}
-			return nil, fmt.Errorf("journal line %d: %v", line, err)
-		}
-		var err error
-		switch kind.Type {
-		case "header":
-			err = json.Unmarshal(b, &j.Header)
-			if err == nil && j.Header.Version != FormatVersion {
-				err = fmt.Errorf("journal version %d; this gameday reads version %d", j.Header.Version, FormatVersion)
-			}
-		case "event":
-			var e EventRecord
-			if err = json.Unmarshal(b, &e); err == nil {
-				j.Events = append(j.Events, e.Event)
-			}
-		case "sample":
-			var s Sample
-			if err = json.Unmarshal(b, &s); err == nil {
-				j.Samples = append(j.Samples, s)
-			}
-		case "end":
-			j.End = &End{}
-			err = json.Unmarshal(b, j.End)
-		default:
-			err = fmt.Errorf("unknown record type %q", kind.Type)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("journal line %d: %w", line, err)
-		}
-	}
-	if j.Header.Type != "header" {
-		return nil, errors.New("not a gameday journal: no header")
-	}
-	return j, nil
 }
 
 // Journal is a game day read back from its journal.

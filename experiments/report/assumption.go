@@ -11,15 +11,17 @@ import (
 	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
-// assumption judges one assumption: from the end record when the journal
-// has one, else from its events and samples, in the words gameday prints.
-func (a *analysis) assumption(c *journal.Check) Assumption {
+// assumption judges the i-th assumption: from the end record when the
+// journal has one, else from its events and samples, in the words gameday
+// prints.
+func (a *analysis) assumption(i int) Assumption {
+	c, cs := &a.checks[i], &a.stats[i]
 	st := assume.AssumptionState{
 		Assumption: experiments.Assumption{Name: c.Name, Kind: c.Kind, Series: c.Series, Aggregate: c.Aggregate,
 			Window: time.Duration(c.Window), Op: c.Op, Threshold: c.Threshold, Unit: c.Unit,
 			Within: time.Duration(c.Within), Of: c.Of},
-		Status: a.finalStatus(c.Name), Value: math.NaN(), Worst: math.NaN(),
-		Applied: a.applied(c.Name),
+		Status: cs.final, Value: math.NaN(), Worst: math.NaN(),
+		Applied: cs.applied,
 	}
 	out := Assumption{Name: c.Name, Kind: string(c.Kind), Condition: condition(c), Unit: string(c.Unit)}
 	var open time.Duration // a violation still under way at the end
@@ -35,7 +37,9 @@ func (a *analysis) assumption(c *journal.Check) Assumption {
 			if !t.done.IsZero() && t.halt != nil {
 				took := t.done.Sub(t.halt.stop)
 				st.SlowestRecov = max(st.SlowestRecov, took)
-				out.RecoveryS = append(out.RecoveryS, round3(took.Seconds()))
+				if len(out.RecoveryS) < maxRecoveries {
+					out.RecoveryS = append(out.RecoveryS, round3(took.Seconds()))
+				}
 			}
 		}
 		if x := a.lastHalt(a.end); x != nil {
@@ -43,29 +47,21 @@ func (a *analysis) assumption(c *journal.Check) Assumption {
 		}
 	} else {
 		out.Series, out.Aggregate, out.Op = c.Series, string(c.Aggregate), string(c.Op)
-		th := c.Threshold
-		out.WindowS, out.Threshold = round3(window(c).Seconds()), &th
-		st.Worst = a.worst(c, a.start, a.end)
+		out.WindowS, out.Threshold = round3(window(c).Seconds()), ptr(c.Threshold)
+		st.Worst = cs.worst
 		if st.Status == assume.StatusViolated {
 			st.Status = assume.StatusHolding // unless a violation is still open, below
 		}
-		for _, ep := range a.eps[c.Name] {
-			st.Move(assume.StatusViolated, ep.start)
-			if ep.ended == "" {
-				open = ep.end.Sub(ep.start)
-				continue
+		// The violations, replayed through Move as they came (those of
+		// the first assumption of this name).
+		if v := &a.stats[a.checkIx[c.Name]]; v.moved {
+			m := &v.moves
+			st.Status, st.Since, st.Violations, st.ViolatedFor = m.Status, m.Since, m.Violations, m.ViolatedFor
+			if v.hasOpen {
+				open = a.end.Sub(v.openFrom)
 			}
-			after := assume.StatusHolding
-			if ep.ended == experiments.EventNoData {
-				after = assume.StatusWaiting
-			}
-			st.Move(after, ep.end)
-			if x := ep.act; ep.ended == experiments.EventRestored && x != nil && !x.stop.IsZero() && !ep.end.Before(x.stop) {
-				out.RecoveryS = append(out.RecoveryS, round3(ep.end.Sub(x.stop).Seconds()))
-			}
-		}
-		if eps := a.eps[c.Name]; len(eps) > 0 {
-			out.FirstViolatedS = ptr(a.off(eps[0].start))
+			out.RecoveryS = v.recoveries
+			out.FirstViolatedS = ptr(a.off(v.first))
 		}
 	}
 	sym, text, passed := st.Verdict(a.end)
@@ -96,13 +92,11 @@ func (a *analysis) assumption(c *journal.Check) Assumption {
 
 // final is the end record's outcome of an assumption, if any.
 func (a *analysis) final(name string) *assume.AssumptionFinal {
-	if a.j.End == nil {
+	if a.endRec == nil {
 		return nil
 	}
-	for i, f := range a.j.End.Assumptions {
-		if f.Name == name {
-			return &a.j.End.Assumptions[i]
-		}
+	if i, ok := a.finals[name]; ok {
+		return &a.endRec.Assumptions[i]
 	}
 	return nil
 }
@@ -155,16 +149,24 @@ func window(c *journal.Check) time.Duration {
 	return 5 * time.Second
 }
 
-// ptr is v, or nil when v is NaN.
+// ptr is v, or nil when v is NaN; an infinite v is the largest float
+// (JSON has no infinity).
 func ptr(v float64) *float64 {
-	if math.IsNaN(v) {
+	switch {
+	case math.IsNaN(v):
 		return nil
+	case math.IsInf(v, 1):
+		v = math.MaxFloat64
+	case math.IsInf(v, -1):
+		v = -math.MaxFloat64
 	}
 	return &v
 }
 
+// round3 rounds to the thousandth, what a value too large to have one
+// (or not a number) is left as.
 func round3(v float64) float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
+	if math.IsNaN(v) || math.Abs(v) > 1e15 {
 		return v
 	}
 	return math.Round(v*1000) / 1000
@@ -185,15 +187,4 @@ func value(u string, v *float64) string {
 		return "–"
 	}
 	return experiments.Unit(u).Format(*v)
-}
-
-// applied reports whether the journal's samples judged the assumption in
-// its phase at least once (a state other than inactive).
-func (a *analysis) applied(name string) bool {
-	for _, s := range a.j.Samples {
-		if c, ok := s.Assumptions[name]; ok && c.Status != assume.StatusInactive {
-			return true
-		}
-	}
-	return false
 }

@@ -70,8 +70,10 @@ type tick struct {
 	Label string
 }
 
+// line is a series: its path, and the marks of its values beyond the
+// axis.
 type line struct {
-	Points, Colour, Label string
+	Path, Marks, Colour, Label string
 }
 
 // thresholdLine is a threshold's dashed line.
@@ -86,28 +88,27 @@ type legendItem struct {
 	Dashed        bool
 }
 
-type point struct{ t, v float64 }
-
 // charts draws the header's charts.
 func (a *analysis) charts() []Chart {
 	var out []Chart
-	for i, c := range a.j.Header.Charts {
-		out = append(out, Chart{Title: c.Title, File: fmt.Sprintf("chart-%d.svg", i+1), view: a.chart(c)})
+	for i := range a.accs {
+		c := &a.accs[i]
+		out = append(out, Chart{Title: c.chart.Title, File: fmt.Sprintf("chart-%d.svg", i+1), view: a.chart(c)})
 	}
 	return out
 }
 
-func (a *analysis) chart(c experiments.Chart) chartView {
+// clampValue brings v within the axis' largest range.
+func clampValue(v float64) float64 { return math.Max(-maxValue, math.Min(maxValue, v)) }
+
+func (a *analysis) chart(acc *chartAcc) chartView {
+	c := acc.chart
 	v := chartView{Title: c.Title, W: chartW, H: chartH, X0: plotX0, X1: plotX1, Y0: plotY0, Y1: plotY1}
 	span := math.Max(a.end.Sub(a.start).Seconds(), 1)
-	series := make([][]point, len(c.Series))
 	lo, hi := 0.0, math.Inf(-1)
-	for _, s := range a.j.Samples {
-		for i, cs := range c.Series {
-			if y, ok := s.Series[cs.Series]; ok && !math.IsNaN(y) && !math.IsInf(y, 0) {
-				series[i] = append(series[i], point{s.T.Sub(a.start).Seconds(), y})
-				lo, hi = math.Min(lo, y), math.Max(hi, y)
-			}
+	for _, s := range acc.series {
+		if s.finite {
+			lo, hi = math.Min(lo, clampValue(s.lo.v)), math.Max(hi, clampValue(s.hi.v))
 		}
 	}
 	v.Empty = math.IsInf(hi, -1)
@@ -115,22 +116,33 @@ func (a *analysis) chart(c experiments.Chart) chartView {
 	var ths []float64
 	for i := range a.checks {
 		ck := &a.checks[i]
-		if ck.Kind != experiments.AssumeThreshold || ck.Unit != c.Unit || !onChart(ck, c) {
+		if ck.Kind != experiments.AssumeThreshold || ck.Unit != c.Unit || !onChart(ck, c) || math.IsNaN(ck.Threshold) {
 			continue
 		}
+		th := clampValue(ck.Threshold)
 		lines = append(lines, thresholdLine{Label: ck.Name + " " + budgetOf(ck)})
-		ths = append(ths, ck.Threshold)
-		lo, hi = math.Min(lo, ck.Threshold), math.Max(hi, ck.Threshold)
+		ths = append(ths, th)
+		lo, hi = math.Min(lo, th), math.Max(hi, th)
 	}
 	if math.IsInf(hi, -1) || hi <= lo {
 		hi = lo + 1
 	}
+	if hi-lo < math.Abs(lo)*1e-9 { // all equal, and so large that 1 is lost in them
+		hi = lo + math.Abs(lo)*0.1
+	}
 	step := niceStep((hi - lo) / 4)
 	lo = math.Floor(lo/step) * step
 	hi = math.Ceil(hi*1.04/step) * step
-	x := func(t float64) float64 { return plotX0 + t/span*(plotX1-plotX0) }
-	y := func(val float64) float64 { return plotY1 - (val-lo)/(hi-lo)*(plotY1-plotY0) }
-	for val := lo; val <= hi+step/2; val += step {
+	if !(hi > lo) {
+		hi = lo + step
+	}
+	x := func(t float64) float64 {
+		return math.Max(plotX0, math.Min(plotX1, plotX0+t/span*(plotX1-plotX0)))
+	}
+	y := func(val float64) float64 {
+		return plotY1 - (math.Max(lo, math.Min(hi, val))-lo)/(hi-lo)*(plotY1-plotY0)
+	}
+	for k, val := 0, lo; val <= hi+step/2 && k < 50; k, val = k+1, val+step {
 		v.YTicks = append(v.YTicks, tick{Pos: round1(y(val)), Label: axisLabel(c.Unit, val, step)})
 	}
 	xstep := 1.0
@@ -138,6 +150,9 @@ func (a *analysis) chart(c experiments.Chart) chartView {
 		if xstep = s; span/s <= 8 {
 			break
 		}
+	}
+	for span/xstep > 8 {
+		xstep *= 2
 	}
 	for t := 0.0; t <= span+1e-9; t += xstep {
 		v.XTicks = append(v.XTicks, tick{Pos: round1(x(t)), Label: axisClock(t)})
@@ -150,28 +165,16 @@ func (a *analysis) chart(c experiments.Chart) chartView {
 			label = cs.Series
 		}
 		colour := lineColours[i%len(lineColours)]
-		pts := thin(series[i], span, plotX1-plotX0)
-		var b strings.Builder
-		for k, p := range pts {
-			if k > 0 {
-				b.WriteByte(' ')
-			}
-			fmt.Fprintf(&b, "%.1f,%.1f", x(p.t), y(p.v))
+		s := &acc.series[i]
+		pts := s.points()
+		if len(pts) > int(2*(plotX1-plotX0)) {
+			pts = thin(pts, span, plotX1-plotX0)
 		}
-		v.Lines = append(v.Lines, line{Points: b.String(), Colour: colour, Label: label})
-		if len(series[i]) > 0 {
-			st := seriesStat{Label: label, Series: cs.Series}
-			lo, hi := series[i][0], series[i][0]
-			for _, p := range series[i] {
-				if p.v < lo.v {
-					lo = p
-				}
-				if p.v > hi.v {
-					hi = p
-				}
-			}
-			st.Min, st.Max, st.MaxAt = c.Unit.Format(lo.v), c.Unit.Format(hi.v), clock(hi.t)
-			v.Stats = append(v.Stats, st)
+		path, marks := draw(pts, x, y, lo, hi)
+		v.Lines = append(v.Lines, line{Path: path, Marks: marks, Colour: colour, Label: label})
+		if s.finite {
+			v.Stats = append(v.Stats, seriesStat{Label: label, Series: cs.Series, Min: format(c.Unit, s.lo.v),
+				Max: format(c.Unit, s.hi.v), MaxAt: clock(s.hi.t)})
 		}
 		v.Legend = append(v.Legend, legendItem{X: legendX, Colour: colour, Label: label})
 		legendX += 44 + textWidth(label)
@@ -186,23 +189,120 @@ func (a *analysis) chart(c experiments.Chart) chartView {
 	return v
 }
 
+// draw renders points as an SVG path, a new stroke after each break (a
+// lone point is a dot), and marks each value beyond the axis (lo..hi) with
+// a triangle at the edge it is clamped to.
+func draw(pts []point, x, y func(float64) float64, lo, hi float64) (path, marks string) {
+	var b, m strings.Builder
+	for k, p := range pts {
+		px, py := x(p.t), y(p.v)
+		if math.IsNaN(px) || math.IsNaN(py) {
+			continue // never: x and y clamp; but never NaN into an SVG either
+		}
+		alone := (k == 0 || p.brk) && (k == len(pts)-1 || pts[k+1].brk)
+		switch {
+		case k == 0 || p.brk:
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			fmt.Fprintf(&b, "M%.1f,%.1f", px, py)
+			if alone {
+				b.WriteString(" h0")
+			}
+		default:
+			fmt.Fprintf(&b, " L%.1f,%.1f", px, py)
+		}
+		switch {
+		case p.v > hi || p.v > maxValue:
+			fmt.Fprintf(&m, "M%.1f,%.1f l-4,8 h8 z ", px, py)
+		case p.v < lo || p.v < -maxValue:
+			fmt.Fprintf(&m, "M%.1f,%.1f l-4,-8 h8 z ", px, py)
+		}
+	}
+	return b.String(), strings.TrimSpace(m.String())
+}
+
+// thin keeps at most two points (the lowest and the highest, in order)
+// per horizontal pixel, so a long game day stays a small SVG; a pixel
+// with a break in its points starts a new stroke.
+func thin(pts []point, span, width float64) []point {
+	var out []point
+	col := -1
+	var lo, hi point
+	brk := false
+	flush := func() {
+		if col < 0 {
+			return
+		}
+		if lo.t > hi.t {
+			lo, hi = hi, lo
+		}
+		lo.brk, hi.brk = brk, false
+		out = append(out, lo)
+		if !hi.same(lo) {
+			out = append(out, hi)
+		}
+	}
+	for _, p := range pts {
+		c := int(p.t / span * width)
+		if c != col {
+			flush()
+			col, lo, hi, brk = c, p, p, p.brk
+			continue
+		}
+		if p.v < lo.v {
+			lo = p
+		}
+		if p.v > hi.v {
+			hi = p
+		}
+		brk = brk || p.brk
+	}
+	flush()
+	return out
+}
+
+// format renders a value for the charts' words: as its unit does, but a
+// huge one in powers of ten.
+func format(u experiments.Unit, v float64) string {
+	if math.Abs(v) < 1e15 {
+		return u.Format(v)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64) + unitSuffix(u, " ")
+}
+
+func unitSuffix(u experiments.Unit, sep string) string {
+	switch u {
+	case experiments.UnitMillis:
+		return sep + "ms"
+	case experiments.UnitPercent:
+		return sep + "%"
+	case experiments.UnitPerSec:
+		return sep + "req/s"
+	}
+	return ""
+}
+
 // shades are the fault windows, with their labels stacked in rows so that
 // they do not overlap.
 func (a *analysis) shades(x func(float64) float64) []shade {
 	var out []shade
 	var rowEnd []float64
 	colour := map[string]string{}
-	for i, b := range a.j.Header.Blocks {
+	for i, b := range a.h.Blocks {
 		colour[b.Name] = shadeColours[i%len(shadeColours)]
 	}
-	for _, act := range a.acts {
+	for i, act := range a.acts {
+		if i == maxShades {
+			break
+		}
 		stop := a.end
 		if !act.stop.IsZero() {
 			stop = act.stop
 		}
 		x0, x1 := x(act.start.Sub(a.start).Seconds()), x(stop.Sub(a.start).Seconds())
 		row := 0
-		for row < len(rowEnd) && rowEnd[row] > x0 {
+		for row < len(rowEnd) && rowEnd[row] > x0 && row < maxShadeRows-1 {
 			row++
 		}
 		if row == len(rowEnd) {
@@ -218,6 +318,10 @@ func (a *analysis) shades(x func(float64) float64) []shade {
 	}
 	return out
 }
+
+// A chart shades at most maxShades fault windows, their labels in at
+// most maxShadeRows rows.
+const maxShades, maxShadeRows = 500, 12
 
 // onChart reports whether an assumption judges one of the chart's series:
 // the series itself, or a load's series of the same aggregate
@@ -241,45 +345,6 @@ func budgetOf(c *journal.Check) string {
 	return string(c.Op) + " " + c.Unit.Format(c.Threshold)
 }
 
-// thin keeps at most two points (the lowest and the highest, in order)
-// per horizontal pixel, so a long game day stays a small SVG.
-func thin(pts []point, span, width float64) []point {
-	if len(pts) <= int(2*width) {
-		return pts
-	}
-	var out []point
-	col := -1
-	var lo, hi point
-	flush := func() {
-		if col < 0 {
-			return
-		}
-		if lo.t > hi.t {
-			lo, hi = hi, lo
-		}
-		out = append(out, lo)
-		if hi != lo {
-			out = append(out, hi)
-		}
-	}
-	for _, p := range pts {
-		c := int(p.t / span * width)
-		if c != col {
-			flush()
-			col, lo, hi = c, p, p
-			continue
-		}
-		if p.v < lo.v {
-			lo = p
-		}
-		if p.v > hi.v {
-			hi = p
-		}
-	}
-	flush()
-	return out
-}
-
 func niceStep(raw float64) float64 {
 	if raw <= 0 || math.IsNaN(raw) {
 		return 1
@@ -293,8 +358,12 @@ func niceStep(raw float64) float64 {
 	return 10 * e
 }
 
-// axisLabel renders a y tick: 250ms, 1.5s, 20%, 0.5.
+// axisLabel renders a y tick: 250ms, 1.5s, 20%, 0.5 (1e+300 for a huge
+// one).
 func axisLabel(u experiments.Unit, v, step float64) string {
+	if math.Abs(v) >= 1e9 {
+		return strconv.FormatFloat(v, 'g', 3, 64) + unitSuffix(u, "")
+	}
 	if step >= 1 || u == experiments.UnitMillis && v >= 1000 {
 		return u.Short(v)
 	}
@@ -311,7 +380,7 @@ func axisLabel(u experiments.Unit, v, step float64) string {
 
 // axisClock renders an offset as mm:ss.
 func axisClock(s float64) string {
-	n := int(math.Round(s))
+	n := int64(math.Round(s))
 	return fmt.Sprintf("%02d:%02d", n/60, n%60)
 }
 

@@ -34,7 +34,7 @@ var svgFragment = regexp.MustCompile(`(?s)<svg[ >].*?</svg>`)
 
 // TestHTMLWellFormed checks that the page closes every element it opens
 // (but HTML's void ones), parses each chart's SVG as XML, and counts a
-// polyline per series and a shaded window per fault in each chart.
+// line (a path) per series and a shaded window per fault in each chart.
 func TestHTMLWellFormed(t *testing.T) {
 	for _, name := range journals {
 		t.Run(name, func(t *testing.T) {
@@ -50,9 +50,10 @@ func TestHTMLWellFormed(t *testing.T) {
 			}
 			for i, s := range svgs {
 				var svg struct {
-					Lines []struct {
-						Points string `xml:"points,attr"`
-					} `xml:"polyline"`
+					Paths []struct {
+						Class string `xml:"class,attr"`
+						D     string `xml:"d,attr"`
+					} `xml:"path"`
 					Groups []struct {
 						Class string `xml:"class,attr"`
 					} `xml:"g"`
@@ -60,13 +61,18 @@ func TestHTMLWellFormed(t *testing.T) {
 				if err := xml.Unmarshal([]byte(s), &svg); err != nil {
 					t.Fatalf("chart %d is not well-formed XML: %v", i+1, err)
 				}
-				if len(svg.Lines) != len(j.Header.Charts[i].Series) {
-					t.Errorf("chart %d: %d polylines, want %d", i+1, len(svg.Lines), len(j.Header.Charts[i].Series))
-				}
-				for _, l := range svg.Lines {
-					if len(strings.Fields(l.Points)) < 10 {
-						t.Errorf("chart %d: a polyline of %d points", i+1, len(strings.Fields(l.Points)))
+				lines := 0
+				for _, l := range svg.Paths {
+					if l.Class != "series" {
+						continue
 					}
+					lines++
+					if n := len(strings.Fields(l.D)); n < 10 {
+						t.Errorf("chart %d: a line of %d points", i+1, n)
+					}
+				}
+				if lines != len(j.Header.Charts[i].Series) {
+					t.Errorf("chart %d: %d lines, want %d", i+1, lines, len(j.Header.Charts[i].Series))
 				}
 				faults := 0
 				for _, g := range svg.Groups {

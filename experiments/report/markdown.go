@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Markdown writes report.md. Its charts are the SVG files that Write puts
@@ -28,6 +29,9 @@ func (r *Report) Markdown(w io.Writer) error {
 		p("| file | %s |\n", md(r.Experiment.File))
 	}
 	p("| started | %s |\n| duration | %s |\n| gameday | %s |\n\n", t.Started, t.Duration, md(r.Gameday))
+	for _, s := range r.LeftOut {
+		p("> %s\n\n", s)
+	}
 
 	if len(r.Charts) > 0 {
 		p("## Charts\n\n")
@@ -63,7 +67,7 @@ func (r *Report) Markdown(w io.Writer) error {
 			"| --- | --- | --- | --- | --- | --- | --- | --- |\n",
 		len(t.Assumptions), func(i int) {
 			a := t.Assumptions[i]
-			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", a.Symbol, md(a.Name), md(a.Condition), a.Verdict,
+			p("| %s | %s | %s | %s | %s | %s | %s | %s |\n", md(a.Symbol), md(a.Name), md(a.Condition), a.Verdict,
 				a.Worst, a.FirstBroke, a.ViolatedFor, a.Recovery)
 		})
 
@@ -111,7 +115,10 @@ func (r *Report) Markdown(w io.Writer) error {
 	p("## Timeline\n\n")
 	p("| at | | event | subject | text |\n| --- | --- | --- | --- | --- |\n")
 	for _, e := range t.Timeline {
-		p("| %s | %s | %s | %s | %s |\n", e.At, e.Symbol, e.Kind, md(e.Subject), md(e.Text))
+		p("| %s | %s | %s | %s | %s |\n", e.At, e.Symbol, md(e.Kind), md(e.Subject), md(e.Text))
+		if e.Cut > 0 {
+			p("| | … | | | %d events left out |\n", e.Cut)
+		}
 	}
 	p("\n")
 	return bw.Flush()
@@ -128,15 +135,51 @@ func nothingBroke(r *Report) string {
 	return "No assumption broke: the system absorbed every fault of this run."
 }
 
-// mdTag finds a '<' that could open an HTML tag or comment.
-var mdTag = regexp.MustCompile(`<([A-Za-z/!?])`)
+// mdEscape escapes what would make a table cell end, a link, an image,
+// emphasis or strikethrough, or code.
+var mdEscape = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ",
+	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "~", `\~`, "[", `\[`, "]", `\]`)
 
-// md escapes text from the journal for Markdown: what would make a table
-// cell end, a link, emphasis, code or raw HTML.
+// mdTag finds a '<' that could open an HTML tag or comment, and mdEntity
+// an '&' that would start an entity ("< 250 ms" and "R&D" stay as they
+// are).
+var (
+	mdTag    = regexp.MustCompile(`<([A-Za-z/!?])`)
+	mdEntity = regexp.MustCompile(`&([A-Za-z0-9#]+;)`)
+)
+
+// md escapes text from the journal for Markdown, on one line.
 func md(s string) string {
-	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
-	s = strings.NewReplacer(`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "[", `\[`, "]", `\]`).Replace(s)
-	return mdTag.ReplaceAllString(s, "&lt;$1")
+	s = mdEscape.Replace(s)
+	s = mdEntity.ReplaceAllString(s, "&amp;$1")
+	s = mdTag.ReplaceAllString(s, "&lt;$1")
+	return mdUnderscores(s)
+}
+
+// mdUnderscores escapes each '_' that could open or close emphasis: one
+// not inside a word (error_rate stays as it is).
+func mdUnderscores(s string) string {
+	if !strings.Contains(s, "_") {
+		return s
+	}
+	word := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	var b strings.Builder
+	prev := ' '
+	rs := []rune(s)
+	for i, r := range rs {
+		if r == '_' {
+			next := ' '
+			if i+1 < len(rs) {
+				next = rs[i+1]
+			}
+			if !word(prev) || !word(next) {
+				b.WriteByte('\\')
+			}
+		}
+		b.WriteRune(r)
+		prev = r
+	}
+	return b.String()
 }
 
 // mdPara escapes text that starts a paragraph or a list item: also what

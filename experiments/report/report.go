@@ -2,7 +2,7 @@
 // so that a live game day, a headless run and a replay all end in the same
 // report:
 //
-//	journal ──▶ Build ──▶ Report ──┬─▶ JSON      summary.json  (CI)
+//	journal ──▶ Read (a stream) or Build (in memory) ──▶ Report ──┬─▶ JSON      summary.json  (CI)
 //	                               ├─▶ JUnit     junit.xml     (CI)
 //	                               ├─▶ Markdown  report.md, chart-N.svg
 //	                               └─▶ HTML      report.html   (self-contained)
@@ -68,10 +68,17 @@ type Report struct {
 	Cascade     []Break      `json:"cascade"`     // what broke, in order
 	Recoveries  []Recovery   `json:"recoveries"`  // how long things took to hold again after a halt
 	Suggestions []Suggestion `json:"suggestions"` // what to fix; empty when nothing broke
-	Timeline    []Entry      `json:"timeline"`    // every event
+	Timeline    []Entry      `json:"timeline"`    // every event (of a very long journal, the first and the last ones)
+	// LeftOut says, in sentences, what a journal too long to show whole
+	// had more of than the report shows; empty for any game day of a
+	// human scale.
+	LeftOut []string `json:"left_out,omitempty"`
 
 	// Charts are the header's charts, drawn from the samples.
 	Charts []Chart `json:"-"`
+
+	timelineCut     int // where the timeline leaves events out
+	timelineOmitted int // how many
 }
 
 // Experiment names what was run.
@@ -189,36 +196,6 @@ type Entry struct {
 	Subject string  `json:"subject,omitempty"`
 	Text    string  `json:"text"`
 	Bad     bool    `json:"bad,omitempty"` // bad news: a violation, an error, an abort
-}
-
-// Build analyses a journal: the verdict, each assumption's outcome, the
-// faults with their windows, the cascade, recovery times and suggestions.
-func Build(j *journal.Journal) *Report {
-	a := analyse(j)
-	h := j.Header
-	r := &Report{
-		Schema: 1, Gameday: h.Gameday,
-		Experiment: Experiment{Name: h.Name, Description: h.Description, Case: h.Case, File: h.File},
-		Started:    h.Started, DurationS: a.off(a.end),
-		Faults: a.faults(), Cascade: a.cascade(), Recoveries: a.recoveries(), Timeline: a.timeline(),
-	}
-	for i := range a.checks {
-		r.Assumptions = append(r.Assumptions, a.assumption(&a.checks[i]))
-	}
-	switch {
-	case j.End == nil:
-		r.Verdict, r.Symbol = Incomplete, "!"
-	case j.End.Verdict == assume.VerdictAborted:
-		r.Verdict, r.Symbol, r.Aborted = Aborted, "!", j.End.Aborted
-	case j.End.Verdict == assume.VerdictFailed:
-		r.Verdict, r.Symbol = Failed, "✗"
-	default:
-		r.Verdict, r.Symbol = Passed, "✓"
-	}
-	r.Suggestions = suggest(a, r.Cascade)
-	r.Headline = headline(a, r)
-	r.Charts = a.charts()
-	return r
 }
 
 // JSON writes summary.json.

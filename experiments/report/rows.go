@@ -34,6 +34,7 @@ type recoveryRow struct {
 type entryRow struct {
 	At, Symbol, Kind, Subject, Text string
 	Bad                             bool
+	Cut                             int // events left out after this one
 }
 
 type tables struct {
@@ -122,9 +123,12 @@ func (r *Report) tables() tables {
 		}
 		t.Recoveries = append(t.Recoveries, row)
 	}
-	for _, e := range r.Timeline {
+	for i, e := range r.Timeline {
 		t.Timeline = append(t.Timeline, entryRow{At: clock(e.AtS), Symbol: experiments.EventKind(e.Kind).Symbol(), Kind: e.Kind,
 			Subject: e.Subject, Text: e.Text, Bad: e.Bad})
+		if r.timelineOmitted > 0 && i == r.timelineCut-1 {
+			t.Timeline[i].Cut = r.timelineOmitted
+		}
 	}
 	return t
 }

@@ -169,10 +169,8 @@ func (a *analysis) resolve(b journal.Block, f *faultInfo, seen map[string]bool) 
 		parts = append(parts, st.Block)
 	}
 	for _, name := range parts {
-		for _, part := range a.j.Header.Blocks {
-			if part.Name == name {
-				a.resolve(part, f, seen)
-			}
+		for _, i := range a.parts[name] {
+			a.resolve(a.h.Blocks[i], f, seen)
 		}
 	}
 }

@@ -11,13 +11,16 @@ import (
 	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
-// Write writes summary.json, junit.xml, report.md and report.html into
+// Write writes the report of a journal held in memory into dir: see
+// WriteDir.
+func Write(dir string, j *journal.Journal) error { return Build(j).WriteDir(dir) }
+
+// WriteDir writes summary.json, junit.xml, report.md and report.html into
 // dir (created if needed), and the charts of report.md as chart-N.svg.
-func Write(dir string, j *journal.Journal) error {
+func (r *Report) WriteDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
-	r := Build(j)
 	type file struct {
 		name  string
 		write func(io.Writer) error
