@@ -84,7 +84,12 @@ func (m *AssumptionsModel) draw() {
 			lines = append(lines, spread(left, badge, inner))
 			continue
 		}
-		lines = append(lines, spread(st.Text.Render(name), badge, inner))
+		// The name gives way to the badge: the state must always show.
+		left := st.Text.Render(name)
+		if room := inner - lipgloss.Width(badge) - 1; lipgloss.Width(left) > room {
+			left = fit(left, max(10, room))
+		}
+		lines = append(lines, spread(left, badge, inner))
 		dst := st.Muted
 		if s.Status.Bad() {
 			dst = st.Bad

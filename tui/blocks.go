@@ -187,8 +187,8 @@ func (m *BlocksModel) draw() {
 func (m BlocksModel) activeState(b session.BlockState, room int) string {
 	on := clock(m.now.Sub(b.Since))
 	at := ""
-	if b.Intensity < 0.995 {
-		at = fmt.Sprintf(" at %d%%", int(b.Intensity*100+0.5))
+	if b.Intensity < 0.995 { // NaN is not: it shows as full
+		at = fmt.Sprintf(" at %d%%", int(max(b.Intensity, 0)*100+0.5)) // -Inf and below 0 as 0 %
 	}
 	left := ""
 	if b.Remaining > 0 {

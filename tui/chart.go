@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/NimbleMarkets/ntcharts/canvas"
-	"github.com/NimbleMarkets/ntcharts/canvas/runes"
 	tslc "github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
 
 	"github.com/gameday-dev/gameday/experiments"
@@ -26,11 +24,8 @@ type ChartModel struct {
 	chart  tslc.Model
 	w, h   int
 	lines  []string
+	off    offScaleMarks // reused by every SetSnapshot
 }
-
-// tick is the time unit on the chart's X axis: ntcharts keeps whole
-// seconds, so X carries tenths of a second since the session started.
-const tick = 100 * time.Millisecond
 
 // NewChart returns a chart pane for spec.
 func NewChart(st *Styles, spec experiments.Chart) ChartModel {
@@ -47,31 +42,16 @@ func (m *ChartModel) SetSize(w, h int) {
 	cw, ch := max(w-2, 1), max(h-3, 1)
 	unit := m.spec.Unit
 	m.chart = tslc.New(cw, ch,
-		tslc.WithXLabelFormatter(func(_ int, v float64) string { return clock(time.Duration(v) * tick) }),
-		tslc.WithYLabelFormatter(func(_ int, v float64) string { return unit.Short(v) }),
+		tslc.WithXLabelFormatter(func(_ int, v float64) string { return xLabel(v) }),
+		tslc.WithYLabelFormatter(func(_ int, v float64) string { return axisLabel(unit, v, 0) }),
 		tslc.WithAxesStyles(m.styles.Axis, m.styles.Axis),
 		tslc.WithXYSteps(max(8, cw/6), 2),
 	)
+	// Every value pushed is inside the ranges set: nothing may move them.
+	m.chart.AutoMinX, m.chart.AutoMaxX, m.chart.AutoMinY, m.chart.AutoMaxY = false, false, false, false
 	for i, s := range m.spec.Series {
 		m.chart.SetDataSetStyle(s.Label, m.styles.SeriesStyle(i))
 	}
-}
-
-// viewRange is the chart's time window: it fills from the left until the
-// session is older than the window, then slides.
-func viewRange(s *session.Snapshot) (time.Time, time.Time) {
-	from := s.WindowStart
-	if from.IsZero() {
-		from = s.Started
-	}
-	if s.Now.Sub(from) < s.Window {
-		return from, from.Add(s.Window)
-	}
-	return s.Now.Add(-s.Window), s.Now
-}
-
-func xTime(s *session.Snapshot, t time.Time) time.Time {
-	return time.Unix(int64(t.Sub(s.Started)/tick), 0)
 }
 
 // SetSnapshot draws the chart from a snapshot.
@@ -80,39 +60,43 @@ func (m *ChartModel) SetSnapshot(s *session.Snapshot) {
 		m.lines = blank(m.w, m.h)
 		return
 	}
-	from, to := viewRange(s)
+	ta := newTimeAxis(s)
 	thresholds := chartThresholds(m.spec, s.Assumptions)
-	top := 0.0
+	// The axis spans the on-scale values in the window and the
+	// thresholds, and always 0.
+	lo, hi := 0.0, 0.0
 	for _, cs := range m.spec.Series {
 		for _, p := range s.Series[cs.Series] {
-			top = math.Max(top, p.V)
+			if onScale(p.V) && ta.inside(ta.x(p.T)) {
+				lo, hi = math.Min(lo, p.V), math.Max(hi, p.V)
+			}
 		}
 	}
 	for _, t := range thresholds {
-		top = math.Max(top, t*1.25)
+		if onScale(t) {
+			lo, hi = math.Min(lo, t*1.25), math.Max(hi, t*1.25)
+		}
 	}
 	c := &m.chart
-	need := math.Max(top*1.1, minTop(m.spec.Unit))
-	top = niceTop(need, c.GraphHeight())
-	if m.spec.Unit == experiments.UnitPercent && need <= 110 && top > 100 {
-		top = 100 // a rate never goes past 100 %
-	}
+	ax := newYAxis(m.spec.Unit, lo, hi, c.GraphHeight())
+	unit, span := m.spec.Unit, ax.hi-ax.lo
+	c.YLabelFormatter = func(_ int, v float64) string { return axisLabel(unit, v, span) }
 
 	c.ClearAllData()
-	x0, x1 := xTime(s, from), xTime(s, to)
+	x0, x1 := time.Unix(int64(ta.x0), 0), time.Unix(int64(ta.x1), 0)
 	c.SetTimeRange(x0, x1)
 	c.SetViewTimeRange(x0, x1)
-	c.SetYRange(0, top)
-	c.SetViewYRange(0, top)
+	c.SetYRange(ax.lo, ax.hi)
+	c.SetViewYRange(ax.lo, ax.hi)
+	if c.GraphWidth() < 1 || c.GraphHeight() < 1 { // not expected: labels are short
+		m.lines = frame(m.styles, m.title(s), nil, m.w, m.h)
+		return
+	}
+	off := m.off.reset(c.GraphWidth())
 	var names []string
 	for _, cs := range m.spec.Series {
-		pts := s.Series[cs.Series]
-		if len(pts) == 0 {
-			continue
-		}
-		names = append(names, cs.Label)
-		for _, p := range pts {
-			c.PushDataSet(cs.Label, tslc.TimePoint{Time: xTime(s, p.T), Value: p.V})
+		if m.plot(cs.Label, s.Series[cs.Series], &ta, ax, off) > 0 {
+			names = append(names, cs.Label)
 		}
 	}
 	if len(names) > 0 {
@@ -122,25 +106,12 @@ func (m *ChartModel) SetSnapshot(s *session.Snapshot) {
 		c.DrawXYAxisAndLabel()
 	}
 	for _, t := range thresholds {
-		m.drawThreshold(t, top)
-	}
-	m.lines = frame(m.styles, m.title(s), append(m.styles.ink.canvas(&c.Canvas), m.strip(s, from, to)), m.w, m.h)
-}
-
-// drawThreshold draws a dashed line at value v on the empty cells.
-func (m *ChartModel) drawThreshold(v, top float64) {
-	c := &m.chart
-	o := c.Origin()
-	row := o.Y - int(math.Round(v/top*float64(c.GraphHeight())))
-	if row < 0 || row >= o.Y {
-		return
-	}
-	for x := o.X + 1; x < c.Width(); x++ {
-		p := canvas.Point{X: x, Y: row}
-		if r := c.Canvas.Cell(p).Rune; r == runes.Null || r == ' ' {
-			c.Canvas.SetCell(p, canvas.NewCellWithStyle('┄', m.styles.Threshold))
+		if !math.IsNaN(t) && !off.threshold(t, ax) {
+			m.drawThreshold(t, ax)
 		}
 	}
+	m.drawOffScale(off)
+	m.lines = frame(m.styles, m.title(s), append(m.styles.ink.canvas(&c.Canvas), m.strip(s, ta.from, ta.to)), m.w, m.h)
 }
 
 // strip marks, under each column of the graph, which block was active
@@ -173,7 +144,7 @@ func (m *ChartModel) strip(s *session.Snapshot, from, to time.Time) string {
 			}
 			if w.Start.Before(t1) && !end.Before(t0) {
 				d := byte('1' + w.Index)
-				if w.Index > 8 {
+				if w.Index < 0 || w.Index > 8 {
 					d = '#'
 				}
 				if mark != 0 && mark != d {
@@ -213,7 +184,7 @@ func (m *ChartModel) title(s *session.Snapshot) string {
 	for i, cs := range m.spec.Series {
 		v := "–"
 		if pts := s.Series[cs.Series]; len(pts) > 0 {
-			v = m.spec.Unit.Format(pts[len(pts)-1].V)
+			v = formatValue(m.spec.Unit, pts[len(pts)-1].V)
 		}
 		parts = append(parts, m.styles.SeriesStyle(i).Render(cs.Label)+" "+m.styles.Text.Render(v))
 	}

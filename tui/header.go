@@ -69,7 +69,7 @@ func header(st *Styles, s *session.Snapshot, w int) string {
 		if !compact {
 			right += st.Muted.Render("load ")
 		}
-		right += st.Text.Render(experiments.UnitPerSec.Format(s.TargetRate())) + sep
+		right += st.Text.Render(formatValue(experiments.UnitPerSec, s.TargetRate())) + sep
 	}
 	if len(s.Probes) > 0 {
 		right += probeHealth(st, s.Probes, compact) + sep

@@ -61,6 +61,7 @@ type Styles struct {
 	TooSmall    lipgloss.Style
 	FaultStrip  lipgloss.Style
 	FaultMarker lipgloss.Style
+	OffScale    lipgloss.Style // a value beyond a chart's axis: its ▲ ▼ marks and note
 }
 
 // DefaultStyles builds the styles of the default palette.
@@ -99,6 +100,7 @@ func NewStyles(p Palette) Styles {
 	s.TooSmall = lipgloss.NewStyle().Foreground(p.Warn).Bold(true)
 	s.FaultStrip = lipgloss.NewStyle().Foreground(p.Muted)
 	s.FaultMarker = lipgloss.NewStyle().Foreground(p.Fault).Bold(true)
+	s.OffScale = lipgloss.NewStyle().Foreground(p.Warn).Bold(true)
 	return s
 }
 
