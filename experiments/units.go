@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -19,10 +20,17 @@ const (
 	UnitPerSec  Unit = "req/s"
 )
 
-// Format renders v in the unit, with a precision that suits its size.
+// Format renders v in the unit, with a precision that suits its size;
+// from 1e9 on, and for ±Inf, in exponent form: "1e308 ms", "+Inf ms".
 func (u Unit) Format(v float64) string {
 	if math.IsNaN(v) {
 		return "–"
+	}
+	if math.IsInf(v, 0) || math.Abs(v) >= 1e9 {
+		if u == UnitNone {
+			return huge(v)
+		}
+		return huge(v) + " " + string(u)
 	}
 	switch u {
 	case UnitMillis:
@@ -51,6 +59,14 @@ func (u Unit) Format(v float64) string {
 // Short renders v without a space before the unit, for axis labels.
 func (u Unit) Short(v float64) string {
 	switch {
+	case math.IsNaN(v):
+		return "–"
+	case (math.IsInf(v, 0) || math.Abs(v) >= 1e9) && u == UnitMillis:
+		return huge(v/1000) + "s"
+	case (math.IsInf(v, 0) || math.Abs(v) >= 1e9) && u == UnitPercent:
+		return huge(v) + "%"
+	case math.IsInf(v, 0) || math.Abs(v) >= 1e9:
+		return huge(v)
 	case u == UnitMillis && v >= 1000:
 		return trim(v/1000, 1) + "s"
 	case u == UnitMillis:
@@ -62,6 +78,20 @@ func (u Unit) Short(v float64) string {
 	default:
 		return strconv.FormatFloat(v, 'f', 0, 64)
 	}
+}
+
+// huge renders a value too large to read in digits, or ±Inf, with three
+// significant digits: 1e308, -1.8e308, 2.5e9, +Inf.
+func huge(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	}
+	s := strconv.FormatFloat(v, 'g', 3, 64)
+	s = strings.Replace(s, "e+", "e", 1)
+	return strings.Replace(s, "e0", "e", 1)
 }
 
 func trim(v float64, prec int) string {
@@ -80,6 +110,10 @@ func trim(v float64, prec int) string {
 // FormatDuration renders a duration for a person: 4.2s, 1m05s, 2h03m.
 func FormatDuration(seconds float64) string {
 	switch {
+	case math.IsNaN(seconds):
+		return "–"
+	case seconds >= 1e9 || math.IsInf(seconds, 1):
+		return huge(seconds) + "s" // not a time anyone reads, but not a lie
 	case seconds < 0:
 		return "0s"
 	case seconds < 60 && seconds == float64(int(seconds)):

@@ -341,3 +341,22 @@ func TestCockpitReplayKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestCockpitSaysExposedProxies: a proxy that listens beyond loopback is
+// said in the header, at any width.
+func TestCockpitSaysExposedProxies(t *testing.T) {
+	snap := fixedSnapshot()
+	snap.Exposed = []string{"0.0.0.0:18081", "10.0.0.5:18082"}
+	for _, size := range []struct {
+		w, h int
+		want string
+	}{
+		{160, 48, "⚠ listening on 0.0.0.0:18081 +1"},
+		{100, 30, "⚠ 2 exposed"},
+	} {
+		m := cockpitAt(t, newFakeSource(), size.w, size.h, snap)
+		if head := strings.SplitN(m.View(), "\n", 2)[0]; !strings.Contains(head, size.want) {
+			t.Errorf("%dx%d header %q lacks %q", size.w, size.h, head, size.want)
+		}
+	}
+}

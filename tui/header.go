@@ -74,6 +74,17 @@ func header(st *Styles, s *session.Snapshot, w int) string {
 	if len(s.Probes) > 0 {
 		right += probeHealth(st, s.Probes, compact) + sep
 	}
+	if n := len(s.Exposed); n > 0 {
+		// A proxy others on the network can reach: said, never silent.
+		txt := "⚠ listening on " + s.Exposed[0]
+		if n > 1 {
+			txt += fmt.Sprintf(" +%d", n-1)
+		}
+		if compact {
+			txt = fmt.Sprintf("⚠ %d exposed", n)
+		}
+		right += st.Warn.Render(txt) + sep
+	}
 	right += badge
 	// The name gives way first: the state must always show.
 	room := w - lipgloss.Width(right) - 2

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 // requireTool returns the path of a tool the test needs. Without it the
@@ -273,4 +275,18 @@ func tailFile(path string) string {
 		return err.Error()
 	}
 	return tail(string(b), 30)
+}
+
+// readJournal reads a journal whole, for the tests that look into it.
+func readJournal(path string) (*journal.Journal, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	defer f.Close()
+	j, err := journal.Read(f)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return j, nil
 }

@@ -25,28 +25,19 @@ by a minute, q quits. Nothing is injected.`,
 	}
 }
 
-func readJournal(path string) (*journal.Journal, error) {
+func runReplay(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usageError{err}
+		return usageError{err}
 	}
-	defer f.Close()
-	j, err := journal.Read(f)
+	r, err := journal.ReadReplay(f) // as a stream: the replay keeps state changes only
+	f.Close()
 	if err != nil {
-		return nil, usageError{fmt.Errorf("%s: %w", path, err)}
-	}
-	return j, nil
-}
-
-func runReplay(path string) error {
-	j, err := readJournal(path)
-	if err != nil {
-		return err
+		return usageError{fmt.Errorf("%s: %w", path, err)}
 	}
 	if err := needTerminal(); err != nil {
 		return err
 	}
-	r := journal.NewReplay(j)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() { defer close(done); r.Run(stop) }()
@@ -54,6 +45,9 @@ func runReplay(path string) error {
 	_, err = p.Run()
 	close(stop)
 	<-done
+	if errors.Is(err, tea.ErrProgramPanic) {
+		return fmt.Errorf("cockpit: %w", err) // Bubble Tea wraps it with ErrProgramKilled
+	}
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) {
 		return fmt.Errorf("cockpit: %w", err)
 	}

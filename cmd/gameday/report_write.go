@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -13,11 +14,26 @@ import (
 // writeReport writes the report of dir/journal.jsonl into dir: summary.json,
 // junit.xml, report.md (with its charts) and report.html.
 func writeReport(dir string) error {
-	j, err := readJournal(filepath.Join(dir, "journal.jsonl"))
+	r, err := readReport(filepath.Join(dir, "journal.jsonl"))
 	if err != nil {
 		return err
 	}
-	return report.Write(dir, j)
+	return r.WriteDir(dir)
+}
+
+// readReport reads a journal as a stream into its report, keeping only
+// what the report shows.
+func readReport(path string) (*report.Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	defer f.Close()
+	r, err := report.Read(f)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("%s: %w", path, err)}
+	}
+	return r, nil
 }
 
 func newReportCmd() *cobra.Command {
@@ -36,18 +52,17 @@ report.md with its charts, and a self-contained report.html) into --out
 }
 
 func runReport(w io.Writer, path, out string) error {
-	j, err := readJournal(path)
+	r, err := readReport(path)
 	if err != nil {
 		return err
 	}
 	if out == "" {
 		out = filepath.Dir(path)
 	}
-	if err := report.Write(out, j); err != nil {
+	if err := r.WriteDir(out); err != nil {
 		return startError{err}
 	}
-	r := report.Build(j)
-	fmt.Fprintf(w, "%s %s: %s\n%s\n", r.Symbol, r.Verdict, j.Header.Name, r.Headline)
+	fmt.Fprintf(w, "%s %s: %s\n%s\n", r.Symbol, r.Verdict, r.Experiment.Name, r.Headline)
 	for _, f := range []string{"report.md", "report.html", "summary.json", "junit.xml"} {
 		fmt.Fprintf(w, "  %s\n", filepath.Join(out, f))
 	}
