@@ -243,8 +243,8 @@ func TestHTMLInChromium(t *testing.T) {
 	if n := strings.Count(dom, "<svg"); n != 3 {
 		t.Errorf("the DOM has %d <svg>, want 3", n)
 	}
-	if n := strings.Count(dom, "<polyline"); n != 5 {
-		t.Errorf("the DOM has %d <polyline>, want 5", n)
+	if n := strings.Count(dom, `<path class="series"`); n != 5 {
+		t.Errorf("the DOM has %d series paths, want 5", n)
 	}
 	if !strings.Contains(dom, "FAILED") || !strings.Contains(dom, "What to fix") {
 		t.Error("the DOM lacks the verdict or the suggestions")
