@@ -59,6 +59,11 @@ func checkPrivate(what, path string, fi fs.FileInfo, strict bool) error {
 		return fmt.Errorf("%s %s is in a directory anyone can write, and is open to other users (mode %v): "+
 			"another user could have made it and could change what gameday recover acts on; chmod 700 %s (or remove it and let gameday create it)",
 			what, path, fi.Mode(), path)
+	case perm&0o022 != 0 && dir && fi.Mode()&os.ModeSticky != 0:
+		// /tmp and the like: shared on purpose, not to be chmodded.
+		return fmt.Errorf("%s %s is shared by every user (mode %v): another could have made or could make the state file there; "+
+			"put the state file in a directory of your own: --state-file ~/.local/state/gameday/state.json (the default), or XDG_STATE_HOME",
+			what, path, fi.Mode())
 	case perm&0o022 != 0:
 		return fmt.Errorf("%s %s is writable by other users (mode %v): they could change what gameday recover acts on; chmod go-w %s",
 			what, path, fi.Mode(), path)
