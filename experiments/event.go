@@ -26,6 +26,8 @@ const (
 	EventAborted      EventKind = "aborted"       // a guardrail halted everything
 	EventOutput       EventKind = "output"        // a line a command fault printed
 	EventPhase        EventKind = "phase"         // the schedule began a phase (baseline, a step, recovery)
+	EventJoined       EventKind = "joined"        // a seat joined the room (By, Role)
+	EventLeft         EventKind = "left"          // a seat left the room
 	EventInfo         EventKind = "info"
 )
 
@@ -40,7 +42,10 @@ type Event struct {
 	Subject string    `json:"subject,omitempty"` // the block, assumption, probe or process it is about
 	// By says who caused it: the operator, the schedule, a guardrail,
 	// the session; empty for what the system did (an assumption broke).
-	By   string `json:"by,omitempty"`
+	By string `json:"by,omitempty"`
+	// Role is By's role in the room, for a game day served to a room
+	// ("alice", "operator"); empty otherwise.
+	Role Role   `json:"role,omitempty"`
 	Text string `json:"text"`
 }
 
@@ -88,6 +93,10 @@ func (k EventKind) Symbol() string {
 		return "…"
 	case EventPhase:
 		return "»"
+	case EventJoined:
+		return "+"
+	case EventLeft:
+		return "-"
 	}
 	return "•"
 }

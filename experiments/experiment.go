@@ -29,6 +29,9 @@ type Experiment struct {
 	Blocks      []Block
 	Schedule    *Schedule
 	Charts      []Chart
+	// Room is who may join when the game day is served over SSH; nil
+	// when the file has no room: section.
+	Room *Room
 	// Secrets are the values of secret variables, never to be printed.
 	Secrets []string
 	src     *source

@@ -35,6 +35,7 @@ var rootTable = table[fileDoc]{path: "", fields: []field[fileDoc]{
 		f.exp.Schedule = s
 	}},
 	{"charts", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Charts = chartTable.list(d, n, "charts") }},
+	{"room", false, func(d *decoder, n *yaml.Node, f *fileDoc) { r := roomTable.one(d, n); f.exp.Room = &r }},
 }}
 
 // catalogTable is the schema of an included catalog file: blocks to share.
@@ -392,6 +393,7 @@ var schemaTables = []interface{ keys() (string, []string) }{
 	&rootTable, &catalogTable, &targetsTable, &proxyTable, &toxiproxyTable, &processTable, &loadTable, &curveTable,
 	&probeTable, &assumptionTable, &guardrailsTable, &abortTable, &blockTable, &faultTable, &matchTable,
 	&commandTable, &loadChangeTable, &sequenceTable, &scheduleTable, &stepTable, &chartTable, &chartSeriesTable,
+	&roomTable, &seatTable,
 }
 
 // SchemaKeys lists every key an experiment file may have, as documented:

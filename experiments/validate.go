@@ -35,6 +35,7 @@ func check(e *Experiment, errs *FileErrors, b *budget) {
 	c.blocks()
 	c.schedule()
 	c.charts()
+	c.room()
 	c.bounds()
 }
 

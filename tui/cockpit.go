@@ -59,6 +59,9 @@ type Model struct {
 	foot        string // the help line drawn for the current size
 	have        bool
 	w, h        int
+	seat        Seat
+	flashText   string // a short message in the footer (a key the seat may not use)
+	flashID     int
 }
 
 // New returns a cockpit that reads from src. The panes share one copy of
@@ -106,6 +109,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case SnapshotMsg:
 		first := !m.have || len(m.charts) != len(msg.Snapshot.Charts)
 		replayChanged := (m.snap.Replay == nil) != (msg.Snapshot.Replay == nil)
+		replayChanged = replayChanged || hasSecondLine(&m.snap) != hasSecondLine(&msg.Snapshot)
 		m.snap, m.have = msg.Snapshot, true
 		if first {
 			m.charts = m.charts[:0]
@@ -123,6 +127,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.wait()
 	case SourceClosedMsg:
 		return m, tea.Quit
+	case flashDoneMsg:
+		if msg.id == m.flashID {
+			m.flashText = ""
+		}
+		return m, nil
 	case tea.KeyMsg:
 		// Bubble Tea reads keys typed faster than it reads (or sent by a
 		// script) as one message of several runes; outside the note
@@ -147,6 +156,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
+	if m.noting && k.Type == tea.KeyRunes && len(k.Runes) > 1 {
+		// Text that came in one read (a paste without bracketed paste,
+		// fast typing) is text: "up", "end" or "esc" in it are words,
+		// not keys.
+		k.Paste = true
+		var cmd tea.Cmd
+		m.note, cmd = m.note.Update(k)
+		return m, cmd
+	}
 	if m.noting {
 		switch {
 		case key.Matches(k, m.noteKeys.Save):
@@ -171,6 +189,9 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 	}
 	if m.snap.Replay != nil {
 		return m.replayKey(k)
+	}
+	if act, ok := m.actionOf(k); ok && !m.seat.may(act) {
+		return m, m.flash(refusal(m.seat, act))
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
@@ -230,6 +251,13 @@ func (m *Model) toggleHelp() {
 	m.redraw()
 }
 
+func (m *Model) headerHeight() int {
+	if hasSecondLine(&m.snap) {
+		return 2
+	}
+	return 1
+}
+
 func (m *Model) footerHeight() int {
 	if m.help.ShowAll && !m.noting {
 		return 2
@@ -244,7 +272,7 @@ func (m *Model) layout() {
 	}
 	m.help.Width = m.w
 	m.foot = m.drawFooter()
-	body := m.h - 1 - m.footerHeight()
+	body := m.h - m.headerHeight() - m.footerHeight()
 	left := min(max(m.w*36/100, 40), 62)
 	right := m.w - left
 	bh := BlocksHeight(len(m.snap.Blocks))
@@ -271,6 +299,9 @@ func (m *Model) redraw() {
 		return
 	}
 	m.head = header(m.styles, &m.snap, m.w)
+	if hasSecondLine(&m.snap) {
+		m.head += "\n" + roomLine(m.styles, &m.snap, m.w)
+	}
 	for i := range m.charts {
 		m.charts[i].SetSnapshot(&m.snap)
 	}
@@ -302,7 +333,7 @@ func (m Model) View() string {
 	var b strings.Builder
 	b.Grow(m.w * m.h * 4)
 	b.WriteString(m.head)
-	for i, rows := 0, m.h-1-m.footerHeight(); i < rows; i++ {
+	for i, rows := 0, m.h-m.headerHeight()-m.footerHeight(); i < rows; i++ {
 		b.WriteByte('\n')
 		if i < len(left) {
 			b.WriteString(left[i])
@@ -316,8 +347,12 @@ func (m Model) View() string {
 	return b.String()
 }
 
-// footer is the help line, or the note prompt while writing a note.
+// footer is the help line, or the note prompt while writing a note, or
+// a short message.
 func (m *Model) footer() string {
+	if m.flashText != "" && !m.noting {
+		return fit(m.styles.Paint(m.styles.Warn, m.flashText), m.w)
+	}
 	if m.noting {
 		return fit(m.styles.Paint(m.styles.NotePrompt, "note › ")+m.note.View()+"  "+
 			m.help.ShortHelpView([]key.Binding{m.noteKeys.Save, m.noteKeys.Cancel}), m.w)

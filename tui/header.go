@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/lipgloss"
 
@@ -99,4 +100,37 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// hasSecondLine reports whether the header takes a second line: the
+// hypothesis, or who is in the room.
+func hasSecondLine(s *session.Snapshot) bool { return len(s.Room) > 0 }
+
+// roomLine is the header's second line: who is in the room, by role; the
+// observers are counted once there are more than two.
+func roomLine(st *Styles, s *session.Snapshot, w int) string {
+	var people []string
+	var observers []string
+	seats := 0
+	for _, p := range s.Room {
+		seats += p.Seats
+		if p.Role == experiments.RoleObserver {
+			observers = append(observers, p.Name)
+			continue
+		}
+		people = append(people, st.Text.Render(p.Name)+st.Muted.Render(" · "+string(p.Role)))
+	}
+	switch n := len(observers); {
+	case n > 2:
+		people = append(people, st.Text.Render(fmt.Sprintf("%d observers", n)))
+	default:
+		for _, o := range observers {
+			people = append(people, st.Text.Render(o)+st.Muted.Render(" · observer"))
+		}
+	}
+	right := ""
+	if len(people) > 0 {
+		right = st.Muted.Render(fmt.Sprintf("room (%d %s) ", seats, plural(seats, "seat", "seats"))) + strings.Join(people, st.Muted.Render(", "))
+	}
+	return fit(right, w)
 }

@@ -104,9 +104,13 @@ func (m *TimelineModel) draw() {
 		switch v := verb(e.Kind); {
 		case e.Kind == experiments.EventNote:
 			text = "note: " + e.Text
-			if e.By != "" && e.By != session.ByOperator {
+			if e.Role != "" {
+				text = "note (" + experiments.Who(e.By, e.Role) + "): " + e.Text
+			} else if e.By != "" && e.By != session.ByOperator {
 				text = "note (" + e.By + "): " + e.Text
 			}
+		case e.Kind == experiments.EventJoined || e.Kind == experiments.EventLeft:
+			text = st.Bold.Render(e.Subject) + " " + e.Text
 		case e.Kind == experiments.EventPhase:
 			text = st.Bold.Render(e.Subject) + ": " + e.Text
 		case e.Subject == "all" || e.Subject == "":
@@ -114,6 +118,10 @@ func (m *TimelineModel) draw() {
 			text = st.Bold.Render(e.Subject) + ": " + e.Text
 		case v != "":
 			text = st.Bold.Render(e.Subject) + " " + v + ": " + e.Text
+		}
+		if e.Role != "" && !strings.Contains(e.Text, e.By) && e.Kind != experiments.EventNote &&
+			e.Kind != experiments.EventJoined && e.Kind != experiments.EventLeft {
+			text += st.Muted.Render(" · by " + experiments.Who(e.By, e.Role))
 		}
 		text += e.Timing(m.started)
 		body := ansi.Wrap(text, max(10, inner-9), " ")

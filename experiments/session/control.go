@@ -23,6 +23,10 @@ const (
 	// CmdIntensity raises or lowers an active block's intensity by Delta
 	// (0.1 is ten points); it multiplies the block's curve.
 	CmdIntensity CommandKind = "intensity"
+	// CmdJoin and CmdLeave say a seat joined or left the room (By, Role;
+	// Text says from where).
+	CmdJoin  CommandKind = "join"
+	CmdLeave CommandKind = "leave"
 )
 
 // Who causes what: the By of commands and events.
@@ -40,8 +44,11 @@ type Command struct {
 	Text  string // note; for halt, why (default: by the operator)
 	Event experiments.Event
 	Delta float64 // intensity
-	// By says who asks: the operator (the default), the schedule...
-	By string
+	// By says who asks: the operator (the default), the schedule, a
+	// seat's name; Role is the seat's role in the room. A command beyond
+	// its role is refused (see experiments.Role.May).
+	By   string
+	Role experiments.Role
 }
 
 // handle carries out a command on the loop. It never waits for an
@@ -52,7 +59,15 @@ func (s *Session) handle(c Command) {
 	if by == "" {
 		by = ByOperator
 	}
+	if !s.allowed(c) {
+		s.log.Warn("command refused: beyond the seat's role", "command", string(c.Kind), "by", by, "role", string(c.Role))
+		return
+	}
 	switch c.Kind {
+	case CmdJoin:
+		s.join(c, now)
+	case CmdLeave:
+		s.leave(c, now)
 	case CmdTrigger:
 		b := s.block(c.Block)
 		if b == nil {
@@ -64,7 +79,7 @@ func (s *Session) handle(c Command) {
 		if b := s.block(c.Block); b != nil {
 			why := c.Text
 			if why == "" {
-				why = "halted by the " + by
+				why = "halted by " + s.who(by)
 			}
 			s.halt(b, now, by, why)
 		}
@@ -186,7 +201,7 @@ func (s *Session) setManual(b *blockRun, v float64, now time.Time, by string) {
 	b.manual = v
 	s.applyIntensity(b, now)
 	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name, By: by,
-		Text: fmt.Sprintf("intensity set to %d %% by the %s", int(v*100+0.5), by)})
+		Text: fmt.Sprintf("intensity set to %d %% by %s", int(v*100+0.5), s.who(by))})
 }
 
 // applyIntensity asks the driver for the block's effective intensity, if

@@ -75,7 +75,9 @@ type Session struct {
 	events    chan experiments.Event
 	results   chan result // from the drivers
 	quit      chan struct{}
-	snaps     chan Snapshot
+	hub       hub
+	primary   *Subscription // what Snapshots returns
+	room      roster
 	done      chan struct{}
 	final     Snapshot
 	mu        sync.Mutex // guards final
@@ -119,12 +121,12 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 		cmds:            make(chan Command, 256),
 		events:          make(chan experiments.Event, 256),
 		quit:            make(chan struct{}),
-		snaps:           make(chan Snapshot, 1),
 		done:            make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	s.primary = s.Subscribe()
 	s.results = make(chan result, 4*len(exp.Blocks)+16)
 	s.log = slog.New(redactHandler{inner: s.log.Handler(), exp: exp})
 	capacity := max(int(exp.ChartWindow()/exp.SamplingInterval())+16, 1200)
@@ -191,10 +193,11 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 // now is the session's time.
 func (s *Session) now() time.Time { return s.clock.Now() }
 
-// Snapshots delivers a snapshot after every interval. A slow reader only
-// misses intermediate snapshots: the newest one always replaces an unread
-// one. The channel is closed after the final snapshot.
-func (s *Session) Snapshots() <-chan Snapshot { return s.snaps }
+// Snapshots delivers a snapshot after every interval, to one reader. A
+// slow reader only misses intermediate snapshots: the newest one always
+// replaces an unread one. The channel is closed after the final snapshot.
+// More readers each take a Subscribe of their own.
+func (s *Session) Snapshots() <-chan Snapshot { return s.primary.C() }
 
 // Do sends a command to the session. A control command (trigger, halt,
 // halt all, intensity, note) is never dropped: Do waits while the queue is
@@ -243,7 +246,7 @@ func (s *Session) Close() {
 // which.
 func (s *Session) Run(ctx context.Context) (err error) {
 	defer close(s.done)
-	defer close(s.snaps)
+	defer s.hub.close()
 	partsCtx, stopParts := context.WithCancel(context.Background())
 	var running sync.WaitGroup
 	for _, b := range s.blocks {
@@ -448,6 +451,9 @@ func (s *Session) addEvent(e experiments.Event) {
 		e.Asked = time.Time{} // done when asked: one time says it
 	}
 	e.Text = s.exp.Redact(e.Text)
+	if e.Role == "" && e.By != "" {
+		e.Role = s.roleOf(e.By)
+	}
 	if e.Kind == experiments.EventFaultError {
 		s.faultErrors++
 	}
@@ -466,17 +472,5 @@ func (s *Session) addEvent(e experiments.Event) {
 	s.log.Log(context.Background(), level, "event", "kind", string(e.Kind), "subject", e.Subject, "by", e.By, "text", e.Text)
 }
 
-// publish hands snap to the reader, replacing an unread older one.
-func (s *Session) publish(snap Snapshot) {
-	for {
-		select {
-		case s.snaps <- snap:
-			return
-		default:
-		}
-		select {
-		case <-s.snaps:
-		default:
-		}
-	}
-}
+// publish hands snap to every reader (see Subscription).
+func (s *Session) publish(snap Snapshot) { s.hub.publish(snap) }

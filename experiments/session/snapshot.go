@@ -30,6 +30,9 @@ type Snapshot struct {
 	// FaultErrors counts, since the start, the faults that could not be
 	// started or halted.
 	FaultErrors int
+	// Room is who is in the room, for a game day served over SSH: by
+	// role (facilitator first), then name.
+	Room []Present
 	// Exposed lists the addresses gameday's proxies listen on that are
 	// not loopback (written so in the file): others can reach them.
 	Exposed []string
@@ -181,6 +184,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 		Ending:      s.ending || s.schedule != nil && s.schedule.over,
 		Assumptions: s.checks.States(),
 		Exposed:     s.exposed,
+		Room:        s.presentList(),
 		Charts:      s.exp.Charts,
 		Series:      map[string][]probes.Point{},
 		Window:      win,

@@ -1,0 +1,123 @@
+package session
+
+import (
+	"slices"
+	"time"
+
+	"github.com/gameday-dev/gameday/experiments"
+)
+
+// Present is someone in the room: a name in a role, on one or more seats
+// (the same person may join from two terminals).
+type Present struct {
+	Name  string
+	Role  experiments.Role
+	Seats int
+	Since time.Time
+}
+
+// roster is who is in the room, kept on the loop from join and leave
+// commands.
+type roster struct {
+	present map[string]*Present
+	// roles remembers every name's role, also after it left, so that the
+	// events it caused stay attributed.
+	roles map[string]experiments.Role
+}
+
+// actionOf is what a command asks a role to be allowed.
+func actionOf(k CommandKind) (experiments.Action, bool) {
+	switch k {
+	case CmdTrigger:
+		return experiments.ActTrigger, true
+	case CmdHalt, CmdHaltAll:
+		return experiments.ActHalt, true
+	case CmdIntensity:
+		return experiments.ActIntensity, true
+	case CmdNote:
+		return experiments.ActNote, true
+	}
+	return "", false
+}
+
+// allowed reports whether a command from a seat is within its role. The
+// cockpit already refuses keys a role may not use; the session checks
+// again, so no seat can do more than its role by any path.
+func (s *Session) allowed(c Command) bool {
+	if c.Role == "" {
+		return true // the local operator, the schedule, a guardrail
+	}
+	act, ok := actionOf(c.Kind)
+	if !ok {
+		return true
+	}
+	anyone := s.exp.Room != nil && s.exp.Room.AnyoneCanHalt
+	return c.Role.May(act, anyone)
+}
+
+// join and leave keep the roster and say so in the timeline.
+func (s *Session) join(c Command, now time.Time) {
+	if s.room.present == nil {
+		s.room.present, s.room.roles = map[string]*Present{}, map[string]experiments.Role{}
+	}
+	s.room.roles[c.By] = c.Role
+	p := s.room.present[c.By]
+	if p == nil {
+		p = &Present{Name: c.By, Role: c.Role, Since: now}
+		s.room.present[c.By] = p
+	}
+	p.Seats++
+	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventJoined, Subject: c.By, By: c.By, Role: c.Role,
+		Text: joinText("joined", c)})
+}
+
+func (s *Session) leave(c Command, now time.Time) {
+	p := s.room.present[c.By]
+	if p == nil {
+		return
+	}
+	if p.Seats--; p.Seats <= 0 {
+		delete(s.room.present, c.By)
+	}
+	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventLeft, Subject: c.By, By: c.By, Role: c.Role,
+		Text: joinText("left", c)})
+}
+
+func joinText(verb string, c Command) string {
+	t := verb + " as " + string(c.Role)
+	if c.Text != "" {
+		t += " (" + c.Text + ")"
+	}
+	return t
+}
+
+// roleOf is the role of whoever caused an event, "" for the operator of
+// a game day without a room, the schedule and the rest.
+func (s *Session) roleOf(by string) experiments.Role { return s.room.roles[by] }
+
+// who names whoever caused something, for the timeline's words.
+func (s *Session) who(by string) string { return experiments.Who(by, s.roleOf(by)) }
+
+// present lists the room, by role then name.
+func (s *Session) presentList() []Present {
+	if len(s.room.present) == 0 {
+		return nil
+	}
+	out := make([]Present, 0, len(s.room.present))
+	for _, p := range s.room.present {
+		out = append(out, *p)
+	}
+	slices.SortFunc(out, func(a, b Present) int {
+		if ra, rb := slices.Index(experiments.Roles, a.Role), slices.Index(experiments.Roles, b.Role); ra != rb {
+			return ra - rb
+		}
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+	return out
+}

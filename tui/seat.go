@@ -1,0 +1,75 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/experiments"
+)
+
+// Seat is who sits at this cockpit, in a game day served to a room: the
+// keys a role may not use show a short message and do nothing. The zero
+// Seat (a game day without a room) may do everything.
+type Seat struct {
+	Name          string
+	Role          experiments.Role
+	AnyoneCanHalt bool
+}
+
+// may reports whether the seat may take an action.
+func (s Seat) may(a experiments.Action) bool {
+	return s.Role == "" || s.Role.May(a, s.AnyoneCanHalt)
+}
+
+// WithSeat returns the cockpit for a seat of the room.
+func (m Model) WithSeat(s Seat) Model {
+	m.seat = s
+	return m
+}
+
+// actionOf is what a key asks to do, if it is an action a role may not
+// be allowed.
+func (m *Model) actionOf(k tea.KeyMsg) (experiments.Action, bool) {
+	bk := m.blocks.Keys
+	switch {
+	case key.Matches(k, m.keys.HaltAll), key.Matches(k, bk.Halt):
+		return experiments.ActHalt, true
+	case key.Matches(k, m.keys.Note):
+		return experiments.ActNote, true
+	case key.Matches(k, bk.Trigger):
+		return experiments.ActTrigger, true
+	case key.Matches(k, bk.Raise, bk.Lower):
+		return experiments.ActIntensity, true
+	}
+	return "", false
+}
+
+// refusal says why a seat may not: "an observer may not trigger".
+func refusal(s Seat, a experiments.Action) string {
+	what := map[experiments.Action]string{
+		experiments.ActTrigger: "trigger a fault", experiments.ActHalt: "halt",
+		experiments.ActIntensity: "change a fault's intensity", experiments.ActNote: "write notes",
+		experiments.ActDebrief: "write the debrief", experiments.ActStart: "start the game day",
+	}[a]
+	article := "a"
+	if r := string(s.Role); r != "" && (r[0] == 'o' || r[0] == 'a' || r[0] == 'e' || r[0] == 'i' || r[0] == 'u') {
+		article = "an"
+	}
+	return "✗ " + article + " " + string(s.Role) + " may not " + what
+}
+
+// flashFor is how long a refusal stays in the footer.
+const flashFor = 3 * time.Second
+
+// flashDoneMsg clears the footer's message, unless a newer one replaced it.
+type flashDoneMsg struct{ id int }
+
+// flash shows msg in the footer for a while.
+func (m *Model) flash(msg string) tea.Cmd {
+	m.flashID++
+	m.flashText = msg
+	id := m.flashID
+	return tea.Tick(flashFor, func(time.Time) tea.Msg { return flashDoneMsg{id: id} })
+}

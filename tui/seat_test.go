@@ -1,0 +1,84 @@
+package tui_test
+
+import (
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/session"
+	"github.com/gameday-dev/gameday/tui"
+)
+
+func seatAt(t *testing.T, src *fakeSource, seat tui.Seat) tea.Model {
+	t.Helper()
+	var m tea.Model = tui.New(src, tui.DefaultStyles()).WithSeat(seat)
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	m, _ = m.Update(tui.SnapshotMsg{Snapshot: fixedSnapshot()})
+	return m
+}
+
+// TestSeatRoles: a key a role may not use sends nothing and says why in
+// the footer; the keys it may use work.
+func TestSeatRoles(t *testing.T) {
+	cases := []struct {
+		role   experiments.Role
+		anyone bool
+		keys   []string
+		want   []session.CommandKind
+		says   string
+	}{
+		{experiments.RoleObserver, false, []string{"enter"}, nil, "an observer may not trigger a fault"},
+		{experiments.RoleObserver, false, []string{"!"}, nil, "an observer may not halt"},
+		{experiments.RoleObserver, false, []string{"n"}, nil, "an observer may not write notes"},
+		{experiments.RoleObserver, true, []string{"!"}, []session.CommandKind{session.CmdHaltAll}, ""},
+		{experiments.RoleScribe, false, []string{"j", "j", "j", "+"}, nil, "a scribe may not change a fault's intensity"},
+		{experiments.RoleScribe, false, []string{"n", "a", "enter", "j", "j", "j", "x"},
+			[]session.CommandKind{session.CmdNote, session.CmdHalt}, ""},
+		{experiments.RoleOperator, false, []string{"enter", "!"}, []session.CommandKind{session.CmdTrigger, session.CmdHaltAll}, ""},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.role)+" "+strings.Join(tc.keys, ""), func(t *testing.T) {
+			src := newFakeSource()
+			m := seatAt(t, src, tui.Seat{Name: "x", Role: tc.role, AnyoneCanHalt: tc.anyone})
+			m = press(m, src, tc.keys...)
+			var got []session.CommandKind
+			for _, c := range src.cmds {
+				got = append(got, c.Kind)
+			}
+			if strings.Join(kinds(got), ",") != strings.Join(kinds(tc.want), ",") {
+				t.Fatalf("commands %v, want %v", got, tc.want)
+			}
+			if tc.says != "" {
+				lines := strings.Split(m.View(), "\n")
+				if foot := lines[len(lines)-1]; !strings.Contains(foot, tc.says) {
+					t.Fatalf("footer %q, want %q", foot, tc.says)
+				}
+			}
+		})
+	}
+}
+
+func kinds(ks []session.CommandKind) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return out
+}
+
+// TestNotePasteKeepsWords: text that arrives in one message is text, even
+// the words that name keys ("up", "end", "esc", "enter").
+func TestNotePasteKeepsWords(t *testing.T) {
+	src := newFakeSource()
+	m := cockpitAt(t, src, 160, 48, fixedSnapshot())
+	m = press(m, src, "n")
+	text := "queue backs up, left end of esc enter q"
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(text)})
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("up")})
+	press(m, src, "enter")
+	if len(src.cmds) != 1 || src.cmds[0].Text != text+"up" {
+		t.Fatalf("commands %+v, want one note %q", src.cmds, text+"up")
+	}
+}
