@@ -60,6 +60,7 @@ type Model struct {
 	have        bool
 	w, h        int
 	seat        Seat
+	serving     string // how others join, for a game day served to a room
 	flashText   string // a short message in the footer (a key the seat may not use)
 	flashID     int
 }
@@ -109,7 +110,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case SnapshotMsg:
 		first := !m.have || len(m.charts) != len(msg.Snapshot.Charts)
 		replayChanged := (m.snap.Replay == nil) != (msg.Snapshot.Replay == nil)
-		replayChanged = replayChanged || hasSecondLine(&m.snap) != hasSecondLine(&msg.Snapshot)
+		replayChanged = replayChanged || hasSecondLine(&m.snap, m.serving) != hasSecondLine(&msg.Snapshot, m.serving)
 		m.snap, m.have = msg.Snapshot, true
 		if first {
 			m.charts = m.charts[:0]
@@ -252,7 +253,7 @@ func (m *Model) toggleHelp() {
 }
 
 func (m *Model) headerHeight() int {
-	if hasSecondLine(&m.snap) {
+	if hasSecondLine(&m.snap, m.serving) {
 		return 2
 	}
 	return 1
@@ -299,8 +300,8 @@ func (m *Model) redraw() {
 		return
 	}
 	m.head = header(m.styles, &m.snap, m.w)
-	if hasSecondLine(&m.snap) {
-		m.head += "\n" + roomLine(m.styles, &m.snap, m.w)
+	if hasSecondLine(&m.snap, m.serving) {
+		m.head += "\n" + roomLine(m.styles, &m.snap, m.serving, m.w)
 	}
 	for i := range m.charts {
 		m.charts[i].SetSnapshot(&m.snap)

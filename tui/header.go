@@ -104,11 +104,11 @@ func plural(n int, one, many string) string {
 
 // hasSecondLine reports whether the header takes a second line: the
 // hypothesis, or who is in the room.
-func hasSecondLine(s *session.Snapshot) bool { return len(s.Room) > 0 }
+func hasSecondLine(s *session.Snapshot, serving string) bool { return len(s.Room) > 0 || serving != "" }
 
-// roomLine is the header's second line: who is in the room, by role; the
-// observers are counted once there are more than two.
-func roomLine(st *Styles, s *session.Snapshot, w int) string {
+// roomLine is the header's second line: how to join, and who is in the
+// room, by role; the observers are counted once there are more than two.
+func roomLine(st *Styles, s *session.Snapshot, serving string, w int) string {
 	var people []string
 	var observers []string
 	seats := 0
@@ -128,9 +128,12 @@ func roomLine(st *Styles, s *session.Snapshot, w int) string {
 			people = append(people, st.Text.Render(o)+st.Muted.Render(" · observer"))
 		}
 	}
-	right := ""
-	if len(people) > 0 {
-		right = st.Muted.Render(fmt.Sprintf("room (%d %s) ", seats, plural(seats, "seat", "seats"))) + strings.Join(people, st.Muted.Render(", "))
+	line := ""
+	if serving != "" {
+		line = st.Muted.Render("join: ") + st.Text.Render(serving) + "   "
 	}
-	return fit(right, w)
+	if len(people) > 0 {
+		line += st.Muted.Render(fmt.Sprintf("room (%d %s) ", seats, plural(seats, "seat", "seats"))) + strings.Join(people, st.Muted.Render(", "))
+	}
+	return fit(line, w)
 }

@@ -29,6 +29,13 @@ func (m Model) WithSeat(s Seat) Model {
 	return m
 }
 
+// WithServing returns the cockpit of a game day served to a room: the
+// header says how to join ("ssh -p 2222 10.0.0.5").
+func (m Model) WithServing(join string) Model {
+	m.serving = join
+	return m
+}
+
 // actionOf is what a key asks to do, if it is an action a role may not
 // be allowed.
 func (m *Model) actionOf(k tea.KeyMsg) (experiments.Action, bool) {

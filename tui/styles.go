@@ -67,40 +67,45 @@ type Styles struct {
 // DefaultStyles builds the styles of the default palette.
 func DefaultStyles() Styles { return NewStyles(DefaultPalette()) }
 
-// NewStyles builds the styles of a palette.
-func NewStyles(p Palette) Styles {
+// NewStyles builds the styles of a palette for the process's terminal.
+func NewStyles(p Palette) Styles { return NewStylesFor(lipgloss.DefaultRenderer(), p) }
+
+// NewStylesFor builds the styles of a palette for a terminal of its own
+// (an SSH seat), whose colours and background may differ from the
+// process's.
+func NewStylesFor(r *lipgloss.Renderer, p Palette) Styles {
 	s := Styles{Palette: p, ink: newInk()}
-	s.Text = lipgloss.NewStyle().Foreground(p.Text)
-	s.Muted = lipgloss.NewStyle().Foreground(p.Muted)
-	s.Bold = lipgloss.NewStyle().Bold(true)
-	s.Border = lipgloss.NewStyle().Foreground(p.Border)
-	s.PaneTitle = lipgloss.NewStyle().Foreground(p.Accent).Bold(true)
-	s.AppName = lipgloss.NewStyle().Foreground(p.Accent).Bold(true)
-	s.Live = lipgloss.NewStyle().Bold(true).Padding(0, 1).
+	s.Text = r.NewStyle().Foreground(p.Text)
+	s.Muted = r.NewStyle().Foreground(p.Muted)
+	s.Bold = r.NewStyle().Bold(true)
+	s.Border = r.NewStyle().Foreground(p.Border)
+	s.PaneTitle = r.NewStyle().Foreground(p.Accent).Bold(true)
+	s.AppName = r.NewStyle().Foreground(p.Accent).Bold(true)
+	s.Live = r.NewStyle().Bold(true).Padding(0, 1).
 		Foreground(lipgloss.Color("#ffffff")).Background(p.Bad)
-	s.Halted = lipgloss.NewStyle().Bold(true).Padding(0, 1).
+	s.Halted = r.NewStyle().Bold(true).Padding(0, 1).
 		Foreground(lipgloss.Color("#ffffff")).Background(p.Good)
-	s.Replaying = lipgloss.NewStyle().Bold(true).Padding(0, 1).
+	s.Replaying = r.NewStyle().Bold(true).Padding(0, 1).
 		Foreground(lipgloss.Color("#ffffff")).Background(p.Accent)
-	s.Good = lipgloss.NewStyle().Foreground(p.Good)
-	s.Bad = lipgloss.NewStyle().Foreground(p.Bad).Bold(true)
-	s.Warn = lipgloss.NewStyle().Foreground(p.Warn)
-	s.Fault = lipgloss.NewStyle().Foreground(p.Fault).Bold(true)
-	s.Selected = lipgloss.NewStyle().Bold(true)
-	s.Cursor = lipgloss.NewStyle().Foreground(p.Accent).Bold(true)
-	s.Threshold = lipgloss.NewStyle().Foreground(p.Bad)
-	s.Axis = lipgloss.NewStyle().Foreground(p.Muted)
+	s.Good = r.NewStyle().Foreground(p.Good)
+	s.Bad = r.NewStyle().Foreground(p.Bad).Bold(true)
+	s.Warn = r.NewStyle().Foreground(p.Warn)
+	s.Fault = r.NewStyle().Foreground(p.Fault).Bold(true)
+	s.Selected = r.NewStyle().Bold(true)
+	s.Cursor = r.NewStyle().Foreground(p.Accent).Bold(true)
+	s.Threshold = r.NewStyle().Foreground(p.Bad)
+	s.Axis = r.NewStyle().Foreground(p.Muted)
 	for _, c := range p.Series {
-		s.Series = append(s.Series, lipgloss.NewStyle().Foreground(c))
+		s.Series = append(s.Series, r.NewStyle().Foreground(c))
 	}
-	s.HelpKey = lipgloss.NewStyle().Foreground(p.Accent)
-	s.HelpDesc = lipgloss.NewStyle().Foreground(p.Muted)
-	s.HelpSep = lipgloss.NewStyle().Foreground(p.Border)
-	s.NotePrompt = lipgloss.NewStyle().Foreground(p.Accent).Bold(true)
-	s.TooSmall = lipgloss.NewStyle().Foreground(p.Warn).Bold(true)
-	s.FaultStrip = lipgloss.NewStyle().Foreground(p.Muted)
-	s.FaultMarker = lipgloss.NewStyle().Foreground(p.Fault).Bold(true)
-	s.OffScale = lipgloss.NewStyle().Foreground(p.Warn).Bold(true)
+	s.HelpKey = r.NewStyle().Foreground(p.Accent)
+	s.HelpDesc = r.NewStyle().Foreground(p.Muted)
+	s.HelpSep = r.NewStyle().Foreground(p.Border)
+	s.NotePrompt = r.NewStyle().Foreground(p.Accent).Bold(true)
+	s.TooSmall = r.NewStyle().Foreground(p.Warn).Bold(true)
+	s.FaultStrip = r.NewStyle().Foreground(p.Muted)
+	s.FaultMarker = r.NewStyle().Foreground(p.Fault).Bold(true)
+	s.OffScale = r.NewStyle().Foreground(p.Warn).Bold(true)
 	return s
 }
 
