@@ -369,7 +369,7 @@ func (m *Model) drawFooter() string {
 		}
 		return fit(m.help.ShortHelpView(rh.ShortHelp()), m.w)
 	}
-	keys := helpKeys{pane: m.blocks.Keys, global: m.keys}
+	keys := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys})
 	if m.help.ShowAll {
 		return m.help.FullHelpView(keys.FullHelp())
 	}

@@ -80,3 +80,20 @@ func (m *Model) flash(msg string) tea.Cmd {
 	id := m.flashID
 	return tea.Tick(flashFor, func(time.Time) tea.Msg { return flashDoneMsg{id: id} })
 }
+
+// helpKeys leaves out of the help the keys the seat may not use (they
+// still answer, with the reason).
+func (s Seat) helpKeys(h helpKeys) helpKeys {
+	off := func(b *key.Binding, a experiments.Action) {
+		if !s.may(a) {
+			b.SetEnabled(false)
+		}
+	}
+	off(&h.pane.Trigger, experiments.ActTrigger)
+	off(&h.pane.Halt, experiments.ActHalt)
+	off(&h.pane.Raise, experiments.ActIntensity)
+	off(&h.pane.Lower, experiments.ActIntensity)
+	off(&h.global.HaltAll, experiments.ActHalt)
+	off(&h.global.Note, experiments.ActNote)
+	return h
+}

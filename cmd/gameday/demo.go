@@ -19,6 +19,7 @@ type demoFlags struct {
 	cpuProfile   string
 	headless     bool
 	out          string
+	room         roomFlags
 }
 
 func newDemoCmd(g *globals) *cobra.Command {
@@ -40,6 +41,7 @@ halt it, ! to halt everything, q to quit.`,
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("demo"), "where gameday writes its logs (JSON)")
 	fl.BoolVar(&f.headless, "headless", false, "run the demo's schedule without the cockpit, like gameday run")
 	fl.StringVar(&f.out, "out", "", "directory for the journal and the report")
+	f.room.add(fl)
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of gameday to this file (for benchmarks)")
 	_ = fl.MarkHidden("cpu-profile")
 	return cmd
@@ -65,12 +67,15 @@ func runDemo(g *globals, f demoFlags) (err error) {
 		return err // faults of a dead gameday come first
 	}
 	if f.headless {
+		if f.room.serve != "" {
+			return usageError{fmt.Errorf("--serve: a room watches a live game day, not --headless")}
+		}
 		return runDemoHeadless(g, f, exe, state)
 	}
 	if err := needTerminal(); err != nil {
 		return err
 	}
-	live, err := startLive(g, state, f.logFile)
+	live, err := startLive(g, state, f.logFile, f.room, nil)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/tui"
+	"github.com/gameday-dev/gameday/tui/seats"
 )
 
 // liveRun is what an interactive game day needs around its session: a
@@ -25,18 +26,29 @@ import (
 // (quit, a signal, a panic).
 type liveRun struct {
 	*gamedayRun
+	room     *seats.Server // nil unless served to a room (--serve)
 	cleanups []func()
 	once     sync.Once
 }
 
 // startLive opens the run. In the cockpit, ctrl+c is a key, not a signal:
-// the signals come from kill, or SIGHUP from a terminal that closed.
-func startLive(g *globals, state *inject.StateFile, logPath string) (*liveRun, error) {
+// the signals come from kill, or SIGHUP from a terminal that closed. With
+// --serve, the room's server is bound here, before anything starts; it
+// closes after every fault was halted.
+func startLive(g *globals, state *inject.StateFile, logPath string, rf roomFlags, room *experiments.Room) (*liveRun, error) {
 	r, err := openRun(g, state, logPath)
 	if err != nil {
 		return nil, err
 	}
-	return &liveRun{gamedayRun: r}, nil
+	l := &liveRun{gamedayRun: r}
+	if l.room, err = listenRoom(g, rf, room, r.log, os.Stdout); err != nil {
+		r.close()
+		return nil, err
+	}
+	if l.room != nil {
+		l.onCleanup(func() { l.room.Shutdown(2 * time.Second) })
+	}
+	return l, nil
 }
 
 func (l *liveRun) onCleanup(f func()) { l.cleanups = append(l.cleanups, f) }
@@ -93,9 +105,21 @@ func (l *liveRun) run(sess *session.Session) (session.Snapshot, error) {
 	}
 	l.onCleanup(func() { stop() })
 
-	p := tea.NewProgram(withTestHooks(tui.New(sess, tui.DefaultStyles())),
+	cockpit := tui.New(sess, tui.DefaultStyles())
+	leave := func() {}
+	if l.room != nil {
+		go l.room.Serve(sess)
+		var (
+			src  tui.Source
+			seat tui.Seat
+		)
+		src, seat, leave = l.room.Local(sess, facilitatorName())
+		cockpit = tui.New(src, tui.DefaultStyles()).WithSeat(seat).WithServing(l.room.JoinCommand())
+	}
+	p := tea.NewProgram(withTestHooks(cockpit),
 		tea.WithAltScreen(), tea.WithContext(l.ctx), tea.WithoutSignalHandler())
 	_, err := p.Run()
+	leave()
 	final := stop()
 	if sig := l.caught(); sig != nil {
 		return final, sig

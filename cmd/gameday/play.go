@@ -14,6 +14,7 @@ type playFlags struct {
 	matrixCase int
 	logFile    string
 	out        string
+	room       roomFlags
 }
 
 func newPlayCmd(g *globals) *cobra.Command {
@@ -31,6 +32,7 @@ probes, and opens the cockpit: pick a block, enter triggers it, x halts it,
 	fl.IntVar(&f.matrixCase, "case", 1, "which case of the file's matrix to play (see gameday validate --expand)")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("play"), "where gameday writes its logs (JSON)")
 	fl.StringVar(&f.out, "out", "", "directory for the journal, and the report written on quit")
+	f.room.add(fl)
 	return cmd
 }
 
@@ -50,7 +52,7 @@ func runPlay(g *globals, file string, f playFlags) (err error) {
 	if err := needTerminal(); err != nil {
 		return err
 	}
-	live, err := startLive(g, state, f.logFile)
+	live, err := startLive(g, state, f.logFile, f.room, exp.Room)
 	if err != nil {
 		return err
 	}

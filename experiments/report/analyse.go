@@ -377,7 +377,7 @@ func (a *analysis) violated(c *journal.Check, e experiments.Event) {
 // of a journal that has too many.
 func (a *analysis) timeline(e experiments.Event) {
 	a.events++
-	en := Entry{AtS: a.off(e.Time), Kind: string(e.Kind), Subject: e.Subject, Text: e.Text, Bad: e.Bad()}
+	en := Entry{AtS: a.off(e.Time), Kind: string(e.Kind), Subject: e.Subject, By: experiments.Who(e.By, e.Role), Text: e.Text, Bad: e.Bad()}
 	switch {
 	case len(a.head) < timelineHead:
 		a.head = append(a.head, en)

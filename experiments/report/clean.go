@@ -125,6 +125,7 @@ func cleanHeader(h *journal.Header) journal.Header {
 
 func cleanEvent(e experiments.Event) experiments.Event {
 	e.Kind, e.Subject, e.By, e.Text = experiments.EventKind(clean(string(e.Kind))), clean(e.Subject), clean(e.By), clean(e.Text)
+	e.Role = experiments.Role(clean(string(e.Role)))
 	return e
 }
 

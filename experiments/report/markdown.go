@@ -113,11 +113,11 @@ func (r *Report) Markdown(w io.Writer) error {
 	}
 
 	p("## Timeline\n\n")
-	p("| at | | event | subject | text |\n| --- | --- | --- | --- | --- |\n")
+	p("| at | | event | subject | by | text |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, e := range t.Timeline {
-		p("| %s | %s | %s | %s | %s |\n", e.At, e.Symbol, md(e.Kind), md(e.Subject), md(e.Text))
+		p("| %s | %s | %s | %s | %s | %s |\n", e.At, e.Symbol, md(e.Kind), md(e.Subject), md(e.By), md(e.Text))
 		if e.Cut > 0 {
-			p("| | … | | | %d events left out |\n", e.Cut)
+			p("| | … | | | | %d events left out |\n", e.Cut)
 		}
 	}
 	p("\n")

@@ -194,8 +194,10 @@ type Entry struct {
 	AtS     float64 `json:"at_s"`
 	Kind    string  `json:"kind"`
 	Subject string  `json:"subject,omitempty"`
-	Text    string  `json:"text"`
-	Bad     bool    `json:"bad,omitempty"` // bad news: a violation, an error, an abort
+	// By is who caused it: "alice · operator" in a room, "the schedule"…
+	By   string `json:"by,omitempty"`
+	Text string `json:"text"`
+	Bad  bool   `json:"bad,omitempty"` // bad news: a violation, an error, an abort
 }
 
 // JSON writes summary.json.

@@ -32,7 +32,7 @@ type recoveryRow struct {
 }
 
 type entryRow struct {
-	At, Symbol, Kind, Subject, Text string
+	At, Symbol, Kind, Subject, By, Text string
 	Bad                             bool
 	Cut                             int // events left out after this one
 }
@@ -125,7 +125,7 @@ func (r *Report) tables() tables {
 	}
 	for i, e := range r.Timeline {
 		t.Timeline = append(t.Timeline, entryRow{At: clock(e.AtS), Symbol: experiments.EventKind(e.Kind).Symbol(), Kind: e.Kind,
-			Subject: e.Subject, Text: e.Text, Bad: e.Bad})
+			Subject: e.Subject, By: e.By, Text: e.Text, Bad: e.Bad})
 		if r.timelineOmitted > 0 && i == r.timelineCut-1 {
 			t.Timeline[i].Cut = r.timelineOmitted
 		}

@@ -74,11 +74,8 @@ func (s *Server) identify(sess ssh.Session) who {
 		return who{name: st.Name, role: st.Role}
 	}
 	name := cleanName(sess.User())
-	for _, st := range s.room.Seats {
-		if strings.EqualFold(st.Name, name) {
-			name += " (guest)" // not the seat of that name: their key was not offered
-			break
-		}
+	if s.reserved(name) {
+		name += " (guest)" // not the seat or the facilitator of that name
 	}
 	return who{name: name, role: experiments.RoleObserver}
 }
@@ -105,4 +102,21 @@ func fingerprintOf(st experiments.Seat) string {
 		return st.Name
 	}
 	return gossh.FingerprintSHA256(st.PublicKey)
+}
+
+// reserved reports whether a name is a seat's or the facilitator's: a
+// guest of that name is someone else.
+func (s *Server) reserved(name string) bool {
+	s.mu.Lock()
+	local := s.local
+	s.mu.Unlock()
+	if local != "" && strings.EqualFold(local, name) {
+		return true
+	}
+	for _, st := range s.room.Seats {
+		if strings.EqualFold(st.Name, name) {
+			return true
+		}
+	}
+	return false
 }

@@ -47,12 +47,12 @@ func newGame(t *testing.T, room *experiments.Room, extra ...experiments.Seat) *g
 		t.Fatal(err)
 	}
 	srv, err := seats.Listen(seats.Config{Addr: "127.0.0.1:0", Room: room, Seats: extra,
-		HostKey: filepath.Join(t.TempDir(), "host_key")}, sess)
+		HostKey: filepath.Join(t.TempDir(), "host_key")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	go srv.Serve()
+	go srv.Serve(sess)
 	go sess.Run(ctx)
 	g := &game{sess: sess, fault: fault, server: srv, cancel: cancel}
 	t.Cleanup(func() {

@@ -14,6 +14,7 @@ import (
 	bm "github.com/charmbracelet/wish/bubbletea"
 	"github.com/muesli/termenv"
 
+	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/session"
 	"github.com/gameday-dev/gameday/tui"
 )
@@ -172,4 +173,26 @@ func (g guard) View() (v string) {
 		}
 	}()
 	return g.m.View()
+}
+
+// Local is the facilitator's seat on the local terminal: its source,
+// joined to the room, and what to call when it leaves.
+func (s *Server) Local(game Game, name string) (tui.Source, tui.Seat, func()) {
+	for _, st := range s.room.Seats {
+		if strings.EqualFold(st.Name, name) && st.Role != experiments.RoleFacilitator {
+			name += " (local)" // a seat of the same name is someone else's key
+			break
+		}
+	}
+	s.mu.Lock()
+	s.local = name
+	s.mu.Unlock()
+	w := who{name: name, role: experiments.RoleFacilitator}
+	src := &source{sub: game.Subscribe(), game: game, who: w}
+	game.Do(session.Command{Kind: session.CmdJoin, By: w.name, Role: w.role, Text: "at the local terminal"})
+	leave := func() {
+		src.sub.Close()
+		game.Do(session.Command{Kind: session.CmdLeave, By: w.name, Role: w.role})
+	}
+	return src, tui.Seat{Name: name, Role: w.role, AnyoneCanHalt: s.room.AnyoneCanHalt}, leave
 }

@@ -243,7 +243,7 @@ func TestListenAddr(t *testing.T) {
 		}
 	}
 	g := newGame(t, nil)
-	_, err := seats.Listen(seats.Config{Addr: g.server.Addr().String(), HostKey: filepath.Join(t.TempDir(), "k")}, g.sess)
+	_, err := seats.Listen(seats.Config{Addr: g.server.Addr().String(), HostKey: filepath.Join(t.TempDir(), "k")})
 	if err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("a port in use: %v", err)
 	}

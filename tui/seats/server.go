@@ -1,6 +1,7 @@
 package seats
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -53,14 +54,22 @@ type Server struct {
 	fingerprint string
 	join        string
 
-	mu    sync.Mutex
-	seats int
-	done  chan struct{}
+	mu      sync.Mutex
+	seats   int
+	serving bool
+	local   string // the facilitator's name, at the local terminal
+	done    chan struct{}
+}
+
+func (s *Server) isServing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serving
 }
 
 // Listen makes the room's server and binds its address, so that a port
-// in use is an error before anything starts; Serve then serves it.
-func Listen(cfg Config, game Game) (*Server, error) {
+// in use is an error before anything starts; Serve then serves the game.
+func Listen(cfg Config) (*Server, error) {
 	addr, loopback, err := ListenAddr(cfg.Addr)
 	if err != nil {
 		return nil, err
@@ -69,7 +78,7 @@ func Listen(cfg Config, game Game) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{game: game, log: cfg.Log, fingerprint: fp, done: make(chan struct{})}
+	s := &Server{log: cfg.Log, fingerprint: fp, done: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -106,8 +115,11 @@ func Listen(cfg Config, game Game) (*Server, error) {
 	return s, nil
 }
 
-// Serve serves the room until Close.
-func (s *Server) Serve() {
+// Serve serves the game to the room until Close.
+func (s *Server) Serve(game Game) {
+	s.mu.Lock()
+	s.game, s.serving = game, true
+	s.mu.Unlock()
 	defer close(s.done)
 	if err := s.ssh.Serve(s.ln); err != nil && !errors.Is(err, ssh.ErrServerClosed) {
 		s.log.Error("the room's SSH server stopped", "err", err.Error())
@@ -117,7 +129,22 @@ func (s *Server) Serve() {
 // Close closes the server and every seat's connection, without waiting
 // for any of them: a seat that does not read holds nobody.
 func (s *Server) Close() error {
-	return s.ssh.Close()
+	err := s.ssh.Close()
+	if !s.isServing() {
+		_ = s.ln.Close() // never served
+	}
+	return err
+}
+
+// Shutdown lets the seats that are still connected read how the game day
+// ended, for at most grace, then closes the server.
+func (s *Server) Shutdown(grace time.Duration) {
+	if s.isServing() {
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		defer cancel()
+		_ = s.ssh.Shutdown(ctx)
+	}
+	_ = s.Close()
 }
 
 // Addr is the address the server listens on.
@@ -169,6 +196,3 @@ func checkUnique(seats []experiments.Seat) error {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-// admitTimeout bounds how long a join may take to be said to the session.
-const admitTimeout = 5 * time.Second
