@@ -33,8 +33,8 @@ type recoveryRow struct {
 
 type entryRow struct {
 	At, Symbol, Kind, Subject, By, Text string
-	Bad                             bool
-	Cut                             int // events left out after this one
+	Bad                                 bool
+	Cut                                 int // events left out after this one
 }
 
 type tables struct {
