@@ -28,6 +28,8 @@ const (
 	EventPhase        EventKind = "phase"         // the schedule began a phase (baseline, a step, recovery)
 	EventJoined       EventKind = "joined"        // a seat joined the room (By, Role)
 	EventLeft         EventKind = "left"          // a seat left the room
+	EventFinding      EventKind = "finding"       // the debrief: what the room found (Item)
+	EventAction       EventKind = "action-item"   // the debrief: what to do, who, by when (Item)
 	EventInfo         EventKind = "info"
 )
 
@@ -47,6 +49,9 @@ type Event struct {
 	// ("alice", "operator"); empty otherwise.
 	Role Role   `json:"role,omitempty"`
 	Text string `json:"text"`
+	// Item is the debrief's finding or action item (EventFinding,
+	// EventAction).
+	Item *DebriefItem `json:"item,omitempty"`
 }
 
 // Timing renders when an event was asked for, if earlier than it
@@ -93,6 +98,10 @@ func (k EventKind) Symbol() string {
 		return "…"
 	case EventPhase:
 		return "»"
+	case EventFinding:
+		return "◆"
+	case EventAction:
+		return "→"
 	case EventJoined:
 		return "+"
 	case EventLeft:

@@ -44,21 +44,30 @@ func AssumptionsHeight(n int, compact bool) int {
 
 // badge renders a status as symbol and word, e.g. "✗ NOT RECOVERED".
 func (m AssumptionsModel) badge(s assume.Status) string {
-	st := m.styles
-	style, sym := st.Muted, "…"
+	style, sym, s := statusLook(m.styles, s)
+	return style.Render(sym + " " + strings.ToUpper(string(s)))
+}
+
+// statusMark renders a status's symbol alone, e.g. "✗".
+func statusMark(st *Styles, s assume.Status) string {
+	style, sym, _ := statusLook(st, s)
+	return style.Render(sym)
+}
+
+// statusLook is how a status shows: its style and symbol, and the status
+// to name (an unknown one reads as waiting).
+func statusLook(st *Styles, s assume.Status) (lipgloss.Style, string, assume.Status) {
 	switch s {
 	case assume.StatusHolding, assume.StatusRecovered:
-		style, sym = st.Good, "✓"
+		return st.Good, "✓", s
 	case assume.StatusViolated, assume.StatusNotRecovered:
-		style, sym = st.Bad, "✗"
+		return st.Bad, "✗", s
 	case assume.StatusRecovering, assume.StatusPending:
-		style, sym = st.Warn, "◷"
+		return st.Warn, "◷", s
 	case assume.StatusInactive:
-		sym = "–"
-	default:
-		s = assume.StatusWaiting
+		return st.Muted, "–", s
 	}
-	return style.Render(sym + " " + strings.ToUpper(string(s)))
+	return st.Muted, "…", assume.StatusWaiting
 }
 
 // View returns the pane as drawn.

@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/journal"
 	"github.com/gameday-dev/gameday/experiments/session"
 )
@@ -50,6 +51,8 @@ type Model struct {
 	help        help.Model
 	note        textinput.Model
 	noting      bool
+	debrief     DebriefModel
+	debriefing  bool // the debrief pane is open
 	blocks      BlocksModel
 	assumptions AssumptionsModel
 	timeline    TimelineModel
@@ -82,6 +85,7 @@ func New(src Source, styles Styles) Model {
 		src: src, styles: st, keys: DefaultKeyMap(), noteKeys: DefaultNoteKeyMap(), replayKeys: DefaultReplayKeyMap(),
 		help: h, note: ti,
 		blocks: NewBlocks(st, src.Do), assumptions: NewAssumptions(st), timeline: NewTimeline(st),
+		debrief: NewDebrief(st, src.Do),
 	}
 }
 
@@ -121,6 +125,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.blocks.SetBlocks(m.snap.Blocks, m.snap.Now)
 		m.assumptions.SetStates(m.snap.Assumptions, m.snap.Now)
 		m.timeline.SetSnapshot(&m.snap)
+		m.debrief.SetItems(m.snap.Debrief)
 		if first || replayChanged {
 			m.layout()
 		}
@@ -191,6 +196,9 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 	if m.snap.Replay != nil {
 		return m.replayKey(k)
 	}
+	if m.debriefing {
+		return m.debriefKey(k)
+	}
 	if act, ok := m.actionOf(k); ok && !m.seat.may(act) {
 		return m, m.flash(refusal(m.seat, act))
 	}
@@ -206,10 +214,52 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 	case key.Matches(k, m.keys.Help):
 		m.toggleHelp()
 		return m, nil
+	case key.Matches(k, m.keys.Debrief):
+		m.debriefing = true
+		m.foot = m.drawFooter()
+		return m, nil
 	}
 	var cmd tea.Cmd
 	m.blocks, cmd = m.blocks.Update(k)
 	return m, cmd
+}
+
+// debriefKey handles a key while the debrief is open: its form takes
+// text; halt all and quit still work outside the form.
+func (m Model) debriefKey(k tea.KeyMsg) (Model, tea.Cmd) {
+	dk := m.debrief.Keys
+	if m.debrief.Writing() {
+		if key.Matches(k, m.noteKeys.Quit) {
+			return m, tea.Quit
+		}
+		var cmd tea.Cmd
+		m.debrief, cmd = m.debrief.Update(k)
+		return m, cmd
+	}
+	switch {
+	case key.Matches(k, m.keys.Quit):
+		return m, tea.Quit
+	case key.Matches(k, m.keys.HaltAll):
+		if !m.seat.may(experiments.ActHalt) {
+			return m, m.flash(refusal(m.seat, experiments.ActHalt))
+		}
+		m.src.Do(session.Command{Kind: session.CmdHaltAll})
+	case key.Matches(k, dk.Close):
+		m.debriefing = false
+		m.foot = m.drawFooter()
+	case key.Matches(k, dk.Finding), key.Matches(k, dk.Action):
+		if !m.seat.may(experiments.ActDebrief) {
+			return m, m.flash(refusal(m.seat, experiments.ActDebrief))
+		}
+		kind := experiments.ItemFinding
+		if key.Matches(k, dk.Action) {
+			kind = experiments.ItemAction
+		}
+		var cmd tea.Cmd
+		m.debrief, cmd = m.debrief.Open(kind)
+		return m, cmd
+	}
+	return m, nil
 }
 
 // replayKey handles the keys of a replay: nothing is live, so only time
@@ -281,6 +331,7 @@ func (m *Model) layout() {
 	if bh+ah+6 > body {
 		ah = AssumptionsHeight(len(m.snap.Assumptions), true)
 	}
+	m.debrief.SetSize(m.w, body)
 	m.blocks.SetSize(left, bh)
 	m.assumptions.SetSize(left, ah)
 	m.timeline.SetSize(left, max(body-bh-ah, 3))
@@ -320,6 +371,10 @@ func (m Model) View() string {
 	}
 	if !m.have {
 		return lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, m.styles.Muted.Render("starting the session…"))
+	}
+	if m.debriefing {
+		return m.head + "\n" + strings.Join(m.debrief.Lines(&m.snap, m.seat.may(experiments.ActDebrief)), "\n") +
+			"\n" + m.footer()
 	}
 	// Every pane is drawn to its exact size, so the body is joined line
 	// by line without measuring anything again.
@@ -362,6 +417,10 @@ func (m *Model) footer() string {
 }
 
 func (m *Model) drawFooter() string {
+	if m.debriefing {
+		g := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys}).global
+		return fit(m.help.ShortHelpView([]key.Binding{g.HaltAll, m.debrief.Keys.Close, g.Quit}), m.w)
+	}
 	if m.snap.Replay != nil {
 		rh := replayHelp{keys: m.replayKeys, global: m.keys}
 		if m.help.ShowAll {
@@ -369,7 +428,7 @@ func (m *Model) drawFooter() string {
 		}
 		return fit(m.help.ShortHelpView(rh.ShortHelp()), m.w)
 	}
-	keys := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys})
+	keys := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys, narrow: m.w < 100})
 	if m.help.ShowAll {
 		return m.help.FullHelpView(keys.FullHelp())
 	}

@@ -7,6 +7,7 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	HaltAll key.Binding
 	Note    key.Binding
+	Debrief key.Binding
 	Help    key.Binding
 	Quit    key.Binding
 }
@@ -16,6 +17,7 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		HaltAll: key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "halt all")),
 		Note:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
+		Debrief: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "debrief")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -42,16 +44,20 @@ func DefaultNoteKeyMap() NoteKeyMap {
 type helpKeys struct {
 	pane   BlocksKeyMap
 	global KeyMap
+	narrow bool // the short help leaves out what fits only a wide terminal
 }
 
 func (h helpKeys) ShortHelp() []key.Binding {
-	return append(h.pane.ShortHelp(), h.global.HaltAll, h.global.Note, h.global.Help, h.global.Quit)
+	if h.narrow {
+		return append(h.pane.ShortHelp(), h.global.HaltAll, h.global.Note, h.global.Help, h.global.Quit)
+	}
+	return append(h.pane.ShortHelp(), h.global.HaltAll, h.global.Note, h.global.Debrief, h.global.Help, h.global.Quit)
 }
 
 func (h helpKeys) FullHelp() [][]key.Binding {
 	return append(h.pane.FullHelp(),
 		[]key.Binding{h.global.HaltAll, h.global.Note},
-		[]key.Binding{h.global.Help, h.global.Quit})
+		[]key.Binding{h.global.Debrief, h.global.Help}, []key.Binding{h.global.Quit})
 }
 
 // ReplayKeyMap is the keys of a replayed game day.

@@ -82,3 +82,55 @@ func TestNotePasteKeepsWords(t *testing.T) {
 		t.Fatalf("commands %+v, want one note %q", src.cmds, text+"up")
 	}
 }
+
+// TestDebriefPane: d opens the debrief; a scribe writes a finding and an
+// action item (tab between fields, pasted text kept); a bad date is said
+// inline with its field and nothing is sent; an observer may read it but
+// not write; ! still halts everything from the debrief.
+func TestDebriefPane(t *testing.T) {
+	src := newFakeSource()
+	m := seatAt(t, src, tui.Seat{Name: "sam", Role: experiments.RoleScribe})
+	m = press(m, src, "d", "f")
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("no timeout: p99 went up to the delay")})
+	m = press(m, src, "enter", "a")
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("add a 200 ms timeout")})
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	m = press(m, src, "a", "l", "i", "c", "e")
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("next week")})
+	m = press(m, src, "enter")
+	if !strings.Contains(m.View(), "due: want a date as 2026-12-31") {
+		t.Fatalf("a bad date is not said inline:\n%s", m.View())
+	}
+	for range len("next week") {
+		m, _ = m.Update(tea.KeyMsg{Type: tea.KeyBackspace})
+	}
+	m, _ = m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("2026-12-10")})
+	m = press(m, src, "enter")
+	if len(src.cmds) != 2 {
+		t.Fatalf("commands %+v, want a finding and an action item", src.cmds)
+	}
+	f, a := src.cmds[0].Item, src.cmds[1].Item
+	if f == nil || f.Kind != experiments.ItemFinding || f.Text != "no timeout: p99 went up to the delay" {
+		t.Errorf("finding %+v", f)
+	}
+	if a == nil || a.Kind != experiments.ItemAction || a.Text != "add a 200 ms timeout" || a.Owner != "alice" || a.Due != "2026-12-10" {
+		t.Errorf("action %+v", a)
+	}
+	press(m, src, "!")
+	if len(src.cmds) != 3 || src.cmds[2].Kind != session.CmdHaltAll {
+		t.Errorf("! in the debrief: %+v, want halt all", src.cmds)
+	}
+
+	obs := newFakeSource()
+	o := seatAt(t, obs, tui.Seat{Name: "olga", Role: experiments.RoleObserver})
+	o = press(o, obs, "d")
+	if v := o.View(); !strings.Contains(v, "Debrief") || !strings.Contains(v, "the facilitator and the scribe write the debrief") {
+		t.Fatalf("an observer's debrief:\n%s", v)
+	}
+	o = press(o, obs, "f")
+	if len(obs.cmds) != 0 || !strings.Contains(o.View(), "an observer may not write the debrief") {
+		t.Fatalf("an observer's f: %+v\n%s", obs.cmds, o.View())
+	}
+	checkFrame(t, o.View(), 160, 48)
+}

@@ -54,7 +54,10 @@ type analysis struct {
 	tail   []Entry             // and its last ones (a ring)
 	tailAt int
 	events int // every event
-	accs   []chartAcc
+
+	findings []Finding
+	actions  []ActionItem
+	accs     []chartAcc
 
 	leftOut struct{ acts, breaks int }
 }
@@ -205,6 +208,7 @@ func (a *analysis) flush() {
 	for _, e := range a.group {
 		a.judge(e)
 		a.timeline(e)
+		a.debrief(e)
 		a.latest = later(a.latest, e.Time)
 	}
 	a.group = a.group[:0]

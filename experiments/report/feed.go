@@ -212,6 +212,7 @@ func (a *analysis) report(end *journal.End) *Report {
 	}
 	var omitted int
 	r.Timeline, r.timelineCut, omitted = a.entries()
+	r.Findings, r.ActionItems = a.findings, a.actions
 	for i := range a.checks {
 		r.Assumptions = append(r.Assumptions, a.assumption(i))
 	}

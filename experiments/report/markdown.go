@@ -112,6 +112,7 @@ func (r *Report) Markdown(w io.Writer) error {
 		p("\n")
 	}
 
+	r.markdownDebrief(p)
 	p("## Timeline\n\n")
 	p("| at | | event | subject | by | text |\n| --- | --- | --- | --- | --- | --- |\n")
 	for _, e := range t.Timeline {

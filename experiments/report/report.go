@@ -69,6 +69,9 @@ type Report struct {
 	Recoveries  []Recovery   `json:"recoveries"`  // how long things took to hold again after a halt
 	Suggestions []Suggestion `json:"suggestions"` // what to fix; empty when nothing broke
 	Timeline    []Entry      `json:"timeline"`    // every event (of a very long journal, the first and the last ones)
+	// The debrief: what the room found, and what it will do.
+	Findings    []Finding    `json:"findings,omitempty"`
+	ActionItems []ActionItem `json:"action_items,omitempty"`
 	// LeftOut says, in sentences, what a journal too long to show whole
 	// had more of than the report shows; empty for any game day of a
 	// human scale.

@@ -27,6 +27,8 @@ const (
 	// Text says from where).
 	CmdJoin  CommandKind = "join"
 	CmdLeave CommandKind = "leave"
+	// CmdDebrief records a finding or an action item (Item).
+	CmdDebrief CommandKind = "debrief"
 )
 
 // Who causes what: the By of commands and events.
@@ -49,6 +51,8 @@ type Command struct {
 	// its role is refused (see experiments.Role.May).
 	By   string
 	Role experiments.Role
+	// Item is the debrief's finding or action item (CmdDebrief).
+	Item *experiments.DebriefItem
 }
 
 // handle carries out a command on the loop. It never waits for an
@@ -68,6 +72,8 @@ func (s *Session) handle(c Command) {
 		s.join(c, now)
 	case CmdLeave:
 		s.leave(c, now)
+	case CmdDebrief:
+		s.debrief(c, now, by)
 	case CmdTrigger:
 		b := s.block(c.Block)
 		if b == nil {

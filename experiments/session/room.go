@@ -36,6 +36,8 @@ func actionOf(k CommandKind) (experiments.Action, bool) {
 		return experiments.ActIntensity, true
 	case CmdNote:
 		return experiments.ActNote, true
+	case CmdDebrief:
+		return experiments.ActDebrief, true
 	}
 	return "", false
 }
@@ -120,4 +122,32 @@ func (s *Session) presentList() []Present {
 		return 0
 	})
 	return out
+}
+
+// debrief records a finding or an action item; one that does not check
+// out is said in the log and dropped (the cockpit checks it first).
+func (s *Session) debrief(c Command, now time.Time, by string) {
+	if c.Item == nil {
+		return
+	}
+	it := *c.Item
+	it.Text, it.Owner = s.exp.Redact(it.Text), s.exp.Redact(it.Owner)
+	if err := it.Check(); err != nil {
+		s.log.Warn("debrief item refused", "by", by, "err", err.Error())
+		return
+	}
+	kind := experiments.EventFinding
+	if it.Kind == experiments.ItemAction {
+		kind = experiments.EventAction
+	}
+	s.debriefItems = append(s.debriefItems, DebriefEntry{DebriefItem: it, By: by, Role: c.Role, At: now})
+	s.addEvent(experiments.Event{Time: now, Kind: kind, Subject: it.Owner, By: by, Role: c.Role, Text: it.Text, Item: &it})
+}
+
+// DebriefEntry is a debrief item and who wrote it, when.
+type DebriefEntry struct {
+	experiments.DebriefItem
+	By   string
+	Role experiments.Role
+	At   time.Time
 }

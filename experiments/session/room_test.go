@@ -144,3 +144,28 @@ func TestSubscribers(t *testing.T) {
 		t.Fatal("a subscriber's stream was not closed after the final snapshot")
 	}
 }
+
+// TestDebrief: the facilitator and the scribe record findings and action
+// items; an operator may not; an item that does not check out is refused.
+func TestDebrief(t *testing.T) {
+	s := newSim(t, roomExp(false), false, session.WithInjector("slow", &recorder{}))
+	finding := &experiments.DebriefItem{Kind: experiments.ItemFinding, Text: "no timeout on inventory"}
+	action := &experiments.DebriefItem{Kind: experiments.ItemAction, Text: "add a timeout", Owner: "alice", Due: "2026-12-10"}
+	s.do(session.Command{Kind: session.CmdDebrief, Item: finding, By: "sam", Role: experiments.RoleScribe})
+	s.do(session.Command{Kind: session.CmdDebrief, Item: action, By: "root", Role: experiments.RoleFacilitator})
+	s.do(session.Command{Kind: session.CmdDebrief, Item: finding, By: "alice", Role: experiments.RoleOperator})
+	s.do(session.Command{Kind: session.CmdDebrief, By: "sam", Role: experiments.RoleScribe,
+		Item: &experiments.DebriefItem{Kind: experiments.ItemAction, Text: "no owner"}})
+	s.do(session.Command{Kind: session.CmdDebrief, By: "sam", Role: experiments.RoleScribe,
+		Item: &experiments.DebriefItem{Kind: experiments.ItemAction, Text: "bad date", Owner: "bo", Due: "next week"}})
+	d := s.last.Debrief
+	if len(d) != 2 || d[0].By != "sam" || d[0].Text != finding.Text || d[1].Owner != "alice" || d[1].Role != experiments.RoleFacilitator {
+		t.Fatalf("debrief %+v, want the scribe's finding and the facilitator's action", d)
+	}
+	if f := s.find(experiments.EventFinding, ""); len(f) != 1 || f[0].Item == nil || f[0].Item.Text != finding.Text {
+		t.Errorf("finding events: %+v", f)
+	}
+	if a := s.find(experiments.EventAction, "alice"); len(a) != 1 || a[0].Item.Due != "2026-12-10" {
+		t.Errorf("action events: %+v", a)
+	}
+}

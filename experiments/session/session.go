@@ -71,17 +71,19 @@ type Session struct {
 	haltAllDone   int
 	haltAllFailed int
 
-	cmds      chan Command // the operator's and the schedule's: never dropped
-	events    chan experiments.Event
-	results   chan result // from the drivers
-	quit      chan struct{}
-	hub       hub
-	primary   *Subscription // what Snapshots returns
-	room      roster
-	done      chan struct{}
-	final     Snapshot
-	mu        sync.Mutex // guards final
-	closeOnce sync.Once
+	cmds    chan Command // the operator's and the schedule's: never dropped
+	events  chan experiments.Event
+	results chan result // from the drivers
+	quit    chan struct{}
+	hub     hub
+	primary *Subscription // what Snapshots returns
+	room    roster
+	// debriefItems are the debrief's findings and action items so far.
+	debriefItems []DebriefEntry
+	done         chan struct{}
+	final        Snapshot
+	mu           sync.Mutex // guards final
+	closeOnce    sync.Once
 }
 
 type probeRun struct {

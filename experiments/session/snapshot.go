@@ -33,6 +33,8 @@ type Snapshot struct {
 	// Room is who is in the room, for a game day served over SSH: by
 	// role (facilitator first), then name.
 	Room []Present
+	// Debrief is the findings and action items recorded so far.
+	Debrief []DebriefEntry
 	// Exposed lists the addresses gameday's proxies listen on that are
 	// not loopback (written so in the file): others can reach them.
 	Exposed []string
@@ -185,6 +187,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 		Assumptions: s.checks.States(),
 		Exposed:     s.exposed,
 		Room:        s.presentList(),
+		Debrief:     s.debriefItems,
 		Charts:      s.exp.Charts,
 		Series:      map[string][]probes.Point{},
 		Window:      win,
