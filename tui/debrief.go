@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -157,11 +158,27 @@ func (m DebriefModel) Lines(snap *session.Snapshot, canWrite bool) []string {
 			}
 		}
 	}
-	var marks []string
+	add(st.PaneTitle.Render("What happened"))
 	for _, a := range snap.Assumptions {
-		marks = append(marks, statusMark(st, a.Status)+" "+a.Name)
+		line := "  " + statusMark(st, a.Status) + " " + a.Name + st.Muted.Render(" ("+a.Condition()+")")
+		if !math.IsNaN(a.Worst) && a.Kind != experiments.AssumeRecovery {
+			line += st.Muted.Render(", worst ") + formatValue(a.Unit, a.Worst)
+		}
+		if a.Violations > 0 {
+			line += st.Muted.Render(fmt.Sprintf(", broke %d×", a.Violations))
+		}
+		add(line)
 	}
-	add(st.Muted.Render("Assumptions now: ") + strings.Join(marks, "   "))
+	for _, w := range snap.FaultWindows {
+		end, on := "still on", ""
+		if !w.End.IsZero() {
+			end, on = "+"+clock(w.End.Sub(snap.Started)), " ("+experiments.FormatDuration(w.End.Sub(w.Start).Seconds())+")"
+		}
+		add("  " + st.Fault.Render("▶ "+w.Block) + st.Muted.Render(" +"+clock(w.Start.Sub(snap.Started))+" → "+end+on))
+	}
+	if len(snap.FaultWindows) > 0 && snap.WindowStart.After(snap.Started) {
+		add(st.Muted.Render("  (faults of the charts' last " + experiments.FormatDuration(snap.Window.Seconds()) + "; the report has them all)"))
+	}
 	add("")
 	var findings, actions []session.DebriefEntry
 	for _, it := range m.items {
