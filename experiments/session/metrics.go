@@ -29,6 +29,8 @@ type Metrics struct {
 	latency         *prometheus.HistogramVec
 	aborted         prometheus.Gauge
 	elapsed         prometheus.Gauge
+	intervals       prometheus.Counter
+	seats           *prometheus.GaugeVec
 }
 
 // assumptionStates are the values of the state label.
@@ -59,7 +61,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Latency of the load's requests from their intended send time.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}}, []string{"load"}),
 	}
-	reg.MustRegister(m.faultsActive, m.aborted, m.elapsed, m.requests, m.latency)
+	m.intervals = prometheus.NewCounter(prometheus.CounterOpts{Name: "gameday_intervals_total",
+		Help: "Intervals judged: its rate is the session's pace, which no slow reader may hold back."})
+	m.seats = f("gameday_room_seats", "Seats connected to the game day's room, by role.", "role")
+	reg.MustRegister(m.faultsActive, m.aborted, m.elapsed, m.requests, m.latency, m.intervals)
+	for _, r := range experiments.Roles {
+		m.seats.WithLabelValues(string(r)) // present from the start, 0
+	}
 	return m
 }
 
@@ -70,7 +78,10 @@ func (m *Metrics) Begin(*experiments.Experiment, time.Time) {}
 func (m *Metrics) Event(experiments.Event) {}
 
 // Sample implements Sink: it updates the gauges.
-func (m *Metrics) Sample(s *Snapshot) { m.Observe(s) }
+func (m *Metrics) Sample(s *Snapshot) {
+	m.intervals.Inc()
+	m.Observe(s)
+}
 
 // End implements Sink.
 func (m *Metrics) End(s *Snapshot) { m.Observe(s) }
@@ -116,6 +127,13 @@ func (m *Metrics) Observe(s *Snapshot) {
 	}
 	for _, l := range s.Loads {
 		m.loadRate.WithLabelValues(l.Name).Set(l.TargetRate)
+	}
+	seats := map[experiments.Role]int{}
+	for _, p := range s.Room {
+		seats[p.Role] += p.Seats
+	}
+	for _, r := range experiments.Roles {
+		m.seats.WithLabelValues(string(r)).Set(float64(seats[r]))
 	}
 }
 
