@@ -137,14 +137,15 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 }
 
 // hideSecrets redacts the texts of an experiment that are only shown
-// (its name, matrix case, descriptions, chart titles and labels, the
-// schedule's notes), so no display, journal or report prints a secret
-// that came into them.
+// (its name, matrix case, hypothesis, descriptions, chart titles and
+// labels, the schedule's notes), so no display, journal or report prints
+// a secret that came into them.
 func hideSecrets(e *Experiment) {
 	if len(e.Secrets) == 0 {
 		return
 	}
 	e.Name, e.Description, e.Case = e.Redact(e.Name), e.Redact(e.Description), e.Redact(e.Case)
+	e.Hypothesis = e.Redact(e.Hypothesis)
 	for i := range e.Blocks {
 		e.Blocks[i].Description = e.Redact(e.Blocks[i].Description)
 	}
