@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 )
@@ -61,6 +63,31 @@ func validHostname(h string) bool {
 		}
 	}
 	return true
+}
+
+// hypothesis reads the experiment's hypothesis: one or two sentences of
+// plain text, shown on one line (its line breaks and runs of spaces
+// become one space), of at most maxHypothesis characters.
+func (d *decoder) hypothesis(n *yaml.Node) string {
+	s, ok := d.scalar(n, "one or two sentences")
+	if !ok {
+		return ""
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		d.errf(n, "hypothesis: empty; want one or two sentences on what should stay true, or no hypothesis: key")
+		return ""
+	}
+	if l := utf8.RuneCountInString(s); l > maxHypothesis {
+		d.errf(n, "hypothesis: %d characters; at most %d: state it in one or two sentences (description: can say more)", l, maxHypothesis)
+		return ""
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		d.errf(n, "hypothesis: a control character (%U) at character %d; want plain text", r, utf8.RuneCountInString(s[:i])+1)
+		return ""
+	}
+	return s
 }
 
 // httpURL reads an http(s) URL.

@@ -13,6 +13,14 @@ import (
 type Experiment struct {
 	Name        string
 	Description string
+	// Hypothesis is what the game day expects to stay true, in one or two
+	// sentences ("Checkout keeps its p99 under 250 ms while inventory is
+	// slow"): shown in the cockpit's header and atop every report.
+	Hypothesis string
+	// Allow, when the file has allow:, is where the experiment may send
+	// faults and traffic; validation refuses any network target outside
+	// it. nil: no allowlist.
+	Allow *Allowlist
 	// File is where the experiment was read from; Case names the matrix
 	// case ("delay=100ms probability=1%"), empty without a matrix.
 	File string

@@ -137,14 +137,15 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 }
 
 // hideSecrets redacts the texts of an experiment that are only shown
-// (its name, matrix case, descriptions, chart titles and labels, the
-// schedule's notes), so no display, journal or report prints a secret
-// that came into them.
+// (its name, matrix case, hypothesis, descriptions, chart titles and
+// labels, the schedule's notes), so no display, journal or report prints
+// a secret that came into them.
 func hideSecrets(e *Experiment) {
 	if len(e.Secrets) == 0 {
 		return
 	}
 	e.Name, e.Description, e.Case = e.Redact(e.Name), e.Redact(e.Description), e.Redact(e.Case)
+	e.Hypothesis = e.Redact(e.Hypothesis)
 	for i := range e.Blocks {
 		e.Blocks[i].Description = e.Redact(e.Blocks[i].Description)
 	}
@@ -171,6 +172,20 @@ func nearRef(data []byte, line int) bool {
 		}
 	}
 	return false
+}
+
+// flowIPv6RE finds a plain value that starts with :: inside a flow
+// collection.
+var flowIPv6RE = regexp.MustCompile(`[\[{,]\s*(::)`)
+
+// flowIPv6 finds the first such value from line on, 1-based.
+func flowIPv6(data []byte, from int) (line, col int, ok bool) {
+	for i, l := range strings.Split(string(data), "\n") {
+		if m := flowIPv6RE.FindStringSubmatchIndex(l); m != nil && i+1 >= from {
+			return i + 1, m[2] + 1, true
+		}
+	}
+	return 0, 0, false
 }
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -213,6 +228,15 @@ func parseYAML(path string, data []byte, errs *FileErrors) *yaml.Node {
 		// unquoted inside one is the usual cause.
 		if strings.Contains(msg, "did not find expected") && nearRef(data, line) {
 			msg += ` (a ${NAME} inside {...} or [...] must be quoted: "${NAME}")`
+		}
+		// An IPv6 address that starts with :: (allow: [::1]) cannot be a
+		// plain value inside a flow collection; yaml.v3 reports a line at
+		// or before it.
+		if strings.Contains(msg, "did not find expected node content") {
+			if l, c, ok := flowIPv6(data, line); ok {
+				line, col = l, c
+				msg += ` (an IPv6 address inside [...] or {...} must be quoted: "::1")`
+			}
 		}
 		*errs = append(*errs, FileError{Pos: Pos{File: path, Line: line, Col: col}, Msg: "not valid YAML: " + msg})
 		return nil

@@ -124,21 +124,27 @@ func TestParseErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, errs := parse(t, tc.src)
-			if errs == nil {
-				t.Fatalf("no error; want %v", tc.want)
-			}
-			text := errs.Error()
-			for _, w := range tc.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("want an error containing\n  %s\ngot:\n%s", w, text)
-				}
-			}
+			wantErrors(t, errs, tc.want)
 			for _, e := range errs {
 				if e.File != "exp.yaml" || e.Line == 0 || e.Col == 0 {
 					t.Errorf("error without its place: %+v", e)
 				}
 			}
 		})
+	}
+}
+
+// wantErrors fails unless errs has an error containing each of want.
+func wantErrors(t *testing.T, errs experiments.FileErrors, want []string) {
+	t.Helper()
+	if errs == nil {
+		t.Fatalf("no error; want %v", want)
+	}
+	text := errs.Error()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("want an error containing\n  %s\ngot:\n%s", w, text)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package experiments_test
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,7 +9,8 @@ import (
 	"github.com/gameday-dev/gameday/experiments"
 )
 
-// FuzzParse: no input makes the loader panic or hang. The seed corpus is
+// FuzzParse: no input makes the loader (or the pre-flight of what it
+// loads) panic or hang. The seed corpus is
 // the examples, the demo file and the error cases of the tests.
 //
 //	go test -fuzz FuzzParse -fuzztime 1m ./experiments/
@@ -21,6 +23,9 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte(base))
+	if b, err := os.ReadFile("testdata/preflight.yaml"); err == nil {
+		f.Add(b)
+	}
 	for _, s := range []string{
 		"", "name: [a", "name: x\nblocks: [{name: a, sequence: [{block: a, for: 1s}]}]",
 		"name: x\nmatrix: {a: [1, 2], b: [3, 4]}\nwindow: ${matrix.a}s",
@@ -32,6 +37,12 @@ func FuzzParse(f *testing.F) {
 		exps, err := experiments.Parse("fuzz.yaml", data, experiments.WithEnv(noEnv))
 		if err == nil && len(exps) == 0 {
 			t.Fatal("no error and no experiment")
+		}
+		// What validates has a pre-flight.
+		for _, e := range exps {
+			if err := experiments.WritePreview(io.Discard, e.Preview()); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
 }

@@ -18,6 +18,9 @@ const (
 	maxBandwidth    = 1 << 40 // bytes per second
 	maxItems        = 1000    // targets, loads, probes, assumptions, blocks, steps, charts: each
 	maxFileSize     = 8 << 20 // an experiment or catalog file
+	// maxHypothesis bounds the hypothesis, in characters: one or two
+	// sentences, shown in the cockpit's header and atop every report.
+	maxHypothesis = 500
 	// maxNodes bounds the YAML nodes visited while decoding a file,
 	// aliases expanded, across every case of its matrix and every
 	// include, unknown keys included.

@@ -16,6 +16,8 @@ import (
 var rootTable = table[fileDoc]{path: "", fields: []field[fileDoc]{
 	{"name", true, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Name = d.name(n) }},
 	{"description", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Description = d.str(n) }},
+	{"hypothesis", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Hypothesis = d.hypothesis(n) }},
+	{"allow", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Allow = d.allowlist(n) }},
 	{"interval", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Interval = d.positiveDuration(n) }},
 	{"window", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.exp.Window = d.positiveDuration(n) }},
 	{"include", false, func(d *decoder, n *yaml.Node, f *fileDoc) { f.includes = includeList(d, n) }},

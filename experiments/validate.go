@@ -31,6 +31,7 @@ func check(e *Experiment, errs *FileErrors, b *budget) {
 		c.assumption(&a.Assumption, "abort condition")
 	}
 	c.builds()
+	c.allowed()
 	c.recoveries()
 	c.blocks()
 	c.schedule()

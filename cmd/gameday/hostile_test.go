@@ -170,6 +170,9 @@ func generatedHostile() []hostileFile {
 	// A file over the size limit, and a value just under it.
 	out = append(out, hostileFile{"nine-megabytes", "too large", "name: big\ndescription: " + strings.Repeat("x", 9<<20) + "\n"})
 	out = append(out, hostileFile{"seven-megabyte-name", "", "name: " + strings.Repeat("n", 7<<20) + "\nnonsense: 1\n"})
+	// A hypothesis of 10 KB: refused, and not echoed.
+	out = append(out, hostileFile{"ten-kilobyte-hypothesis", "hypothesis: 10240 characters; at most 500",
+		"name: long\nhypothesis: " + strings.Repeat("x", 10<<10) + "\n"})
 	// 2,000 loads and 2,000 assumptions on series that do not exist.
 	var many strings.Builder
 	many.WriteString("name: many\nload:\n")

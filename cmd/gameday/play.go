@@ -15,6 +15,7 @@ type playFlags struct {
 	logFile    string
 	out        string
 	room       roomFlags
+	dryRun     bool
 }
 
 func newPlayCmd(g *globals) *cobra.Command {
@@ -26,13 +27,19 @@ func newPlayCmd(g *globals) *cobra.Command {
 probes, and opens the cockpit: pick a block, enter triggers it, x halts it,
 ! halts everything, q quits. Every fault is halted on the way out.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runPlay(g, args[0], f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.dryRun {
+				return previewPlay(cmd.OutOrStdout(), args[0], f.matrixCase)
+			}
+			return runPlay(g, args[0], f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.IntVar(&f.matrixCase, "case", 1, "which case of the file's matrix to play (see gameday validate --expand)")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("play"), "where gameday writes its logs (JSON)")
 	fl.StringVar(&f.out, "out", "", "directory for the journal, and the report written on quit")
 	f.room.add(fl)
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the pre-flight (what the game day would touch) and exit; start nothing")
 	return cmd
 }
 

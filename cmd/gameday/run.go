@@ -39,7 +39,7 @@ on bad input or a fault that could not be started or reverted.`,
 	fl.StringVar(&f.out, "out", "", "directory for the journal and the report (summary.json, junit.xml, report.md, report.html)")
 	fl.BoolVar(&f.matrix, "matrix", false, "run every case of the file's matrix and summarise them side by side")
 	fl.IntVar(&f.matrixCase, "case", 1, "which case of the matrix to run (without --matrix)")
-	fl.BoolVar(&f.dryRun, "dry-run", false, "check everything and print what would be injected and when; inject nothing")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "check everything and print the pre-flight: what would be touched, and when; inject nothing")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("run"), "where gameday writes its logs (JSON)")
 	return cmd
 }
@@ -63,7 +63,9 @@ func runHeadless(w io.Writer, g *globals, file string, f runFlags) error {
 	}
 	if f.dryRun {
 		for i, e := range cases {
-			printPlan(w, e, i, len(cases))
+			if err := printDryRun(w, e, fmt.Sprintf("dry run %d of %d", i+1, len(cases))); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -155,52 +157,6 @@ func title(e *experiments.Experiment) string {
 		return e.Name
 	}
 	return e.Name + " [" + e.Case + "]"
-}
-
-// printPlan prints what a run would do, for --dry-run.
-func printPlan(w io.Writer, e *experiments.Experiment, i, n int) {
-	fmt.Fprintf(w, "dry run %d of %d: %s: nothing is injected\n", i+1, n, title(e))
-	for _, p := range e.Targets.Proxies {
-		proto := p.Protocol
-		if proto == "" {
-			proto = experiments.ProtoHTTP
-		}
-		fmt.Fprintf(w, "  would put a %s proxy %q on %s in front of %s\n", proto, p.Name, orDefault(p.Listen, "127.0.0.1:0"), e.Redact(p.Upstream))
-	}
-	for _, p := range e.Targets.Processes {
-		switch {
-		case len(p.Command) > 0:
-			fmt.Fprintf(w, "  would start process %q: %s\n", p.Name, e.Redact(strings.Join(p.Command, " ")))
-		case p.PIDFile != "":
-			fmt.Fprintf(w, "  would act on process %q found by %s\n", p.Name, p.PIDFile)
-		default:
-			fmt.Fprintf(w, "  would act on process %q, pid %d\n", p.Name, p.PID)
-		}
-	}
-	for _, l := range e.Loads {
-		fmt.Fprintf(w, "  would send %s to %s at %g/s\n", orDefault(l.Method, "GET"), e.Redact(l.URL), l.Rate)
-	}
-	for _, st := range experiments.PlanOf(e.Schedule) {
-		at := experiments.FormatDuration(st.At.Seconds())
-		if len(st.Blocks) == 0 {
-			fmt.Fprintf(w, "  at %-6s %s: watch for %s\n", at, st.Label, experiments.FormatDuration(st.For.Seconds()))
-			continue
-		}
-		fmt.Fprintf(w, "  at %-6s %s: for %s\n", at, st.Label, experiments.FormatDuration(st.For.Seconds()))
-		for _, b := range st.Blocks {
-			if i := e.BlockIndex(b); i >= 0 {
-				fmt.Fprintf(w, "           switch on %s: %s\n", b, e.Redact(e.Blocks[i].Summary()))
-			}
-		}
-	}
-	fmt.Fprintf(w, "  then judge %d assumption(s)\n", len(e.Assumptions))
-}
-
-func orDefault(s, d string) string {
-	if s == "" {
-		return d
-	}
-	return s
 }
 
 // printMatrix summarises the cases of a matrix side by side.

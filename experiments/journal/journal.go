@@ -28,6 +28,7 @@ type Header struct {
 	Gameday     string                `json:"gameday"` // gameday's version
 	Name        string                `json:"name"`
 	Description string                `json:"description,omitempty"`
+	Hypothesis  string                `json:"hypothesis,omitempty"` // absent from journals written before it existed
 	File        string                `json:"file,omitempty"`
 	Case        string                `json:"case,omitempty"`
 	Started     time.Time             `json:"started"`

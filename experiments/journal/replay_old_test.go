@@ -95,7 +95,7 @@ func (r *oldReplay) SnapshotAt(d time.Duration) session.Snapshot {
 	if from.Before(r.start) {
 		from = r.start
 	}
-	s := session.Snapshot{Name: h.Name, Description: h.Description, Now: now, Started: r.start, Window: win, WindowStart: from,
+	s := session.Snapshot{Name: h.Name, Description: h.Description, Hypothesis: h.Hypothesis, Now: now, Started: r.start, Window: win, WindowStart: from,
 		Charts: h.Charts, Series: map[string][]probes.Point{}}
 	i := sort.Search(len(r.frames), func(i int) bool { return r.frames[i].t.After(now) }) - 1
 	var fr oldFrame

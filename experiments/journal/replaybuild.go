@@ -460,7 +460,7 @@ func (r *Replay) SnapshotAt(d time.Duration) session.Snapshot {
 	if from.Before(r.start) {
 		from = r.start
 	}
-	s := session.Snapshot{Name: h.Name, Description: h.Description, Now: now, Started: r.start, Window: r.win, WindowStart: from,
+	s := session.Snapshot{Name: h.Name, Description: h.Description, Hypothesis: h.Hypothesis, Now: now, Started: r.start, Window: r.win, WindowStart: from,
 		Charts: h.Charts, Series: map[string][]probes.Point{}}
 	i := sort.Search(len(r.fr.t), func(i int) bool { return r.fr.t[i].After(now) }) - 1
 	if i >= 0 {

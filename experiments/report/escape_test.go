@@ -33,7 +33,7 @@ func evilJournal() *journal.Journal {
 		Sequence: []journal.Step{{Block: e("step")}}}
 	lat := journal.Block{Name: e("lat"), Summary: e("latsummary"), Kind: experiments.FaultLatency, Target: e("lattarget")}
 	j := &journal.Journal{Header: journal.Header{Type: "header", Version: 1, Gameday: e("gameday"), Name: e("name"),
-		Description: e("desc"), File: e("file"), Case: e("case"), Started: t0, Interval: experiments.Duration(tick),
+		Description: e("desc"), Hypothesis: e("hyp"), File: e("file"), Case: e("case"), Started: t0, Interval: experiments.Duration(tick),
 		Assumptions: []journal.Check{p, p2, r}, Blocks: []journal.Block{b, lat},
 		Charts: []experiments.Chart{{Title: e("title"), Unit: experiments.UnitMillis, Series: []experiments.ChartSeries{
 			{Series: p.Series, Label: e("label")}, {Series: "plain"}}}}}}
@@ -105,7 +105,7 @@ func TestEscapedEverywhere(t *testing.T) {
 			if m := regexp.MustCompile(`(^|[^\\])\]\([^c]`).FindString(md); m != "" {
 				t.Errorf("report.md holds a link (but to its charts): %s", excerptAround(md, m))
 			}
-			for _, tag := range []string{"name", "desc", "p", "p2", "symbol", "eventkind", "subject", "text", "b", "summary", "title", "label", "abortedwhy", "violated"} {
+			for _, tag := range []string{"name", "desc", "hyp", "p", "p2", "symbol", "eventkind", "subject", "text", "b", "summary", "title", "label", "abortedwhy", "violated"} {
 				if !strings.Contains(md, tag+`&lt;b>x&lt;/b>\|`) {
 					t.Errorf("report.md does not show %s, escaped", tag)
 				}

@@ -69,6 +69,9 @@ func (r *Report) JUnit(w io.Writer) error {
 	if r.Experiment.File != "" {
 		s.Properties = append(s.Properties, junitProperty{"file", r.Experiment.File})
 	}
+	if r.Experiment.Hypothesis != "" {
+		s.Properties = append(s.Properties, junitProperty{"hypothesis", r.Experiment.Hypothesis})
+	}
 	s.Properties = append(s.Properties, r.junitDebrief()...)
 	for _, a := range r.Assumptions {
 		c := junitCase{Name: a.Name, Classname: class, Time: "0", SystemOut: a.Text}

@@ -17,6 +17,9 @@ func (r *Report) Markdown(w io.Writer) error {
 	t := r.tables()
 
 	p("# %s %s: %s\n\n", r.Symbol, verdictWord(r.Verdict), md(r.Experiment.Name))
+	if r.Experiment.Hypothesis != "" {
+		p("**Hypothesis:** %s\n\n", mdPara(r.Experiment.Hypothesis))
+	}
 	p("%s\n\n", mdPara(r.Headline))
 	if r.Experiment.Description != "" {
 		p("> %s\n\n", mdPara(r.Experiment.Description))

@@ -88,6 +88,7 @@ type Report struct {
 type Experiment struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
+	Hypothesis  string `json:"hypothesis,omitempty"`
 	Case        string `json:"case,omitempty"` // the matrix case
 	File        string `json:"file,omitempty"`
 }

@@ -22,6 +22,10 @@ import (
 // schedule runs as the headless runner runs it. testdata/*.jsonl are its
 // output (go test -update rewrites them).
 
+// demoHypothesis is the demo's, as cmd/gameday/demo.yaml states it.
+const demoHypothesis = "Checkout stays under 250 ms at p99 and under 1 % errors while inventory fails or payments stall, " +
+	"and everything holds again within 30 s of the fault halting."
+
 var t0 = time.Date(2025, 6, 14, 10, 0, 0, 0, time.UTC)
 
 const tick = 250 * time.Millisecond
@@ -163,7 +167,7 @@ func (sc scenario) journal() []byte {
 	}
 	specs := demoAssumptions()
 	h := journal.Header{Type: "header", Version: journal.FormatVersion, Gameday: "0.9.0",
-		Name: sc.name, Description: "Checkout under dependency faults", File: "demo.yaml", Started: t0,
+		Name: sc.name, Description: "Checkout under dependency faults", Hypothesis: demoHypothesis, File: "demo.yaml", Started: t0,
 		Interval: experiments.Duration(tick), Window: experiments.Duration(3 * time.Minute),
 		Charts: []experiments.Chart{
 			{Title: "Checkout latency", Unit: experiments.UnitMillis, Series: []experiments.ChartSeries{

@@ -18,6 +18,10 @@ type Snapshot struct {
 	Description string
 	Now         time.Time
 	Started     time.Time
+
+	// Hypothesis is the experiment's, on one line ("" without one).
+	Hypothesis string
+
 	// Ending is set while the session halts everything to end; Ended on
 	// the last snapshot, once every fault was halted (or given up on:
 	// see Stuck).
@@ -181,7 +185,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 		start = oldest
 	}
 	snap := Snapshot{
-		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description,
+		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description, Hypothesis: s.exp.Hypothesis,
 		Now: now, Started: s.started, Aborted: s.aborted, FaultErrors: s.faultErrors,
 		Ending:      s.ending || s.schedule != nil && s.schedule.over,
 		Assumptions: s.checks.States(),
