@@ -53,6 +53,7 @@ type Model struct {
 	noting      bool
 	debrief     DebriefModel
 	debriefing  bool // the debrief pane is open
+	preflight   PreflightModel
 	blocks      BlocksModel
 	assumptions AssumptionsModel
 	timeline    TimelineModel
@@ -85,7 +86,7 @@ func New(src Source, styles Styles) Model {
 		src: src, styles: st, keys: DefaultKeyMap(), noteKeys: DefaultNoteKeyMap(), replayKeys: DefaultReplayKeyMap(),
 		help: h, note: ti,
 		blocks: NewBlocks(st, src.Do), assumptions: NewAssumptions(st), timeline: NewTimeline(st),
-		debrief: NewDebrief(st, src.Do),
+		debrief: NewDebrief(st, src.Do), preflight: NewPreflight(st),
 	}
 }
 
@@ -114,7 +115,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case SnapshotMsg:
 		first := !m.have || len(m.charts) != len(msg.Snapshot.Charts)
 		replayChanged := (m.snap.Replay == nil) != (msg.Snapshot.Replay == nil)
-		replayChanged = replayChanged || hasSecondLine(&m.snap, m.serving) != hasSecondLine(&msg.Snapshot, m.serving)
+		replayChanged = replayChanged || headerLines(&m.snap, m.serving) != headerLines(&msg.Snapshot, m.serving)
 		m.snap, m.have = msg.Snapshot, true
 		if first {
 			m.charts = m.charts[:0]
@@ -126,6 +127,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.assumptions.SetStates(m.snap.Assumptions, m.snap.Now)
 		m.timeline.SetSnapshot(&m.snap)
 		m.debrief.SetItems(m.snap.Debrief)
+		wasGated := m.preflight.of != nil
+		m.preflight.SetSnapshot(&m.snap)
+		if wasGated != (m.preflight.of != nil) {
+			m.foot = m.drawFooter()
+		}
 		if first || replayChanged {
 			m.layout()
 		}
@@ -199,6 +205,11 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 	if m.debriefing {
 		return m.debriefKey(k)
 	}
+	if m.snap.Preflight != nil {
+		if mm, cmd, ok := m.preflightKey(k); ok {
+			return mm, cmd
+		}
+	}
 	if act, ok := m.actionOf(k); ok && !m.seat.may(act) {
 		return m, m.flash(refusal(m.seat, act))
 	}
@@ -222,6 +233,27 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.blocks, cmd = m.blocks.Update(k)
 	return m, cmd
+}
+
+// preflightKey handles the pre-flight's keys: start (for who may) and
+// scrolling; the block keys do nothing until the start; halt all, notes,
+// the debrief, help and quit work as ever (ok false).
+func (m Model) preflightKey(k tea.KeyMsg) (Model, tea.Cmd, bool) {
+	pk, bk := m.preflight.Keys, m.blocks.Keys
+	switch {
+	case key.Matches(k, pk.Start):
+		if !m.seat.may(experiments.ActStart) {
+			return m, m.flash(refusal(m.seat, experiments.ActStart) + ": the facilitator starts it"), true
+		}
+		m.src.Do(session.Command{Kind: session.CmdStart})
+		return m, nil, true
+	case key.Matches(k, pk.Up, pk.Down, pk.PageUp, pk.PageDn):
+		m.preflight = m.preflight.Update(k)
+		return m, nil, true
+	case key.Matches(k, bk.Trigger, bk.Halt, bk.Raise, bk.Lower):
+		return m, m.flash("the game day is at its pre-flight: nothing is on yet"), true
+	}
+	return m, nil, false
 }
 
 // debriefKey handles a key while the debrief is open: its form takes
@@ -303,10 +335,7 @@ func (m *Model) toggleHelp() {
 }
 
 func (m *Model) headerHeight() int {
-	if hasSecondLine(&m.snap, m.serving) {
-		return 2
-	}
-	return 1
+	return headerLines(&m.snap, m.serving)
 }
 
 func (m *Model) footerHeight() int {
@@ -332,6 +361,7 @@ func (m *Model) layout() {
 		ah = AssumptionsHeight(len(m.snap.Assumptions), true)
 	}
 	m.debrief.SetSize(m.w, body)
+	m.preflight.SetSize(m.w, body)
 	m.blocks.SetSize(left, bh)
 	m.assumptions.SetSize(left, ah)
 	m.timeline.SetSize(left, max(body-bh-ah, 3))
@@ -351,7 +381,10 @@ func (m *Model) redraw() {
 		return
 	}
 	m.head = header(m.styles, &m.snap, m.w)
-	if hasSecondLine(&m.snap, m.serving) {
+	if m.snap.Hypothesis != "" {
+		m.head += "\n" + hypothesisLine(m.styles, &m.snap, m.w)
+	}
+	if len(m.snap.Room) > 0 || m.serving != "" {
 		m.head += "\n" + roomLine(m.styles, &m.snap, m.serving, m.w)
 	}
 	for i := range m.charts {
@@ -374,6 +407,10 @@ func (m Model) View() string {
 	}
 	if m.debriefing {
 		return m.head + "\n" + strings.Join(m.debrief.Lines(&m.snap, m.seat.may(experiments.ActDebrief)), "\n") +
+			"\n" + m.footer()
+	}
+	if m.snap.Preflight != nil {
+		return m.head + "\n" + strings.Join(m.preflight.Lines(m.seat.may(experiments.ActStart)), "\n") +
 			"\n" + m.footer()
 	}
 	// Every pane is drawn to its exact size, so the body is joined line
@@ -420,6 +457,14 @@ func (m *Model) drawFooter() string {
 	if m.debriefing {
 		g := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys}).global
 		return fit(m.help.ShortHelpView([]key.Binding{g.HaltAll, m.debrief.Keys.Close, g.Quit}), m.w)
+	}
+	if m.snap.Preflight != nil && m.snap.Replay == nil {
+		g := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys}).global
+		start := m.preflight.Keys.Start
+		if !m.seat.may(experiments.ActStart) {
+			start.SetEnabled(false)
+		}
+		return fit(m.help.ShortHelpView([]key.Binding{start, m.preflight.Keys.Up, g.HaltAll, g.Note, g.Quit}), m.w)
 	}
 	if m.snap.Replay != nil {
 		rh := replayHelp{keys: m.replayKeys, global: m.keys}

@@ -44,6 +44,9 @@ func header(st *Styles, s *session.Snapshot, w int) string {
 	if n > 0 {
 		badge = st.Live.Render(fmt.Sprintf("● LIVE · %d %s active", n, plural(n, "fault", "faults")))
 	}
+	if s.Preflight != nil {
+		badge = st.Replaying.Render("◇ PRE-FLIGHT · nothing on")
+	}
 	if s.Aborted != "" && n == 0 {
 		badge = st.Live.Render("✗ ABORTED by guardrail · all halted")
 	}
@@ -102,9 +105,23 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// hasSecondLine reports whether the header takes a second line: the
-// hypothesis, or who is in the room.
-func hasSecondLine(s *session.Snapshot, serving string) bool { return len(s.Room) > 0 || serving != "" }
+// headerLines is how many lines the header takes: its first, the
+// hypothesis, and how to join and who is in the room.
+func headerLines(s *session.Snapshot, serving string) int {
+	n := 1
+	if s.Hypothesis != "" {
+		n++
+	}
+	if len(s.Room) > 0 || serving != "" {
+		n++
+	}
+	return n
+}
+
+// hypothesisLine states what the game day sets out to show.
+func hypothesisLine(st *Styles, s *session.Snapshot, w int) string {
+	return fit(st.Muted.Render("hypothesis: ")+st.Text.Render(s.Hypothesis), w)
+}
 
 // roomLine is the header's second line: how to join, and who is in the
 // room, by role; the observers are counted once there are more than two.

@@ -134,3 +134,50 @@ func TestDebriefPane(t *testing.T) {
 	}
 	checkFrame(t, o.View(), 160, 48)
 }
+
+// TestPreflightPane: at the pre-flight the cockpit shows what will be
+// touched; the facilitator's enter starts the game day; an observer's
+// says who starts it; the block keys do nothing; ! still halts all.
+func TestPreflightPane(t *testing.T) {
+	exp := &experiments.Experiment{Name: "x", Hypothesis: "it holds",
+		Blocks: []experiments.Block{{Name: "slow", Fault: &experiments.Fault{Kind: experiments.FaultCommand,
+			Start: &experiments.CommandSpec{Argv: []string{"touch", "/tmp/on"}}, Revert: &experiments.CommandSpec{Argv: []string{"rm", "/tmp/on"}}}}}}
+	p := exp.Preview()
+	snap := fixedSnapshot()
+	snap.Preflight, snap.Hypothesis = &p, exp.Hypothesis
+	snap.Room = []session.Present{{Name: "root", Role: experiments.RoleFacilitator, Seats: 1}}
+	for _, tc := range []struct {
+		role experiments.Role
+		keys []string
+		want []session.CommandKind
+		says string
+	}{
+		{experiments.RoleFacilitator, []string{"j", "x", "enter"}, []session.CommandKind{session.CmdStart}, ""},
+		{experiments.RoleObserver, []string{"enter"}, nil, "an observer may not start the game day: the facilitator starts it"},
+		{experiments.RoleOperator, []string{"+"}, nil, "at its pre-flight: nothing is on yet"},
+		{experiments.RoleOperator, []string{"!"}, []session.CommandKind{session.CmdHaltAll}, ""},
+	} {
+		src := newFakeSource()
+		var m tea.Model = tui.New(src, tui.DefaultStyles()).WithSeat(tui.Seat{Name: "x", Role: tc.role})
+		m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+		m, _ = m.Update(tui.SnapshotMsg{Snapshot: snap})
+		v := m.View()
+		checkFrame(t, v, 160, 48)
+		for _, want := range []string{"PRE-FLIGHT", "hypothesis: it holds", "touch /tmp/on", "root · facilitator"} {
+			if !strings.Contains(v, want) {
+				t.Fatalf("%s: the pre-flight lacks %q:\n%s", tc.role, want, v)
+			}
+		}
+		m = press(m, src, tc.keys...)
+		var got []session.CommandKind
+		for _, c := range src.cmds {
+			got = append(got, c.Kind)
+		}
+		if strings.Join(kinds(got), ",") != strings.Join(kinds(tc.want), ",") {
+			t.Errorf("%s %v: commands %v, want %v", tc.role, tc.keys, got, tc.want)
+		}
+		if tc.says != "" && !strings.Contains(m.View(), tc.says) {
+			t.Errorf("%s %v: the screen does not say %q", tc.role, tc.keys, tc.says)
+		}
+	}
+}

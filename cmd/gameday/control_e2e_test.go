@@ -33,7 +33,7 @@ blocks:
 `, dir))
 	state := filepath.Join(dir, "state.json")
 	frames := filepath.Join(dir, "frames")
-	p := startPane(t, 160, 48, fmt.Sprintf("GAMEDAY_TEST_FRAMES=%s %s play --state-file %s --log-file %s %s",
+	p := startPane(t, 160, 48, fmt.Sprintf("GAMEDAY_TEST_FRAMES=%s %s play --yes --state-file %s --log-file %s %s",
 		shq(frames), shq(bin), shq(state), shq(filepath.Join(dir, "log")), shq(file)))
 	p.waitText("slow start", 15*time.Second)
 	exists := func(name string) bool { _, err := os.Stat(filepath.Join(dir, name)); return err == nil }

@@ -28,7 +28,7 @@ func demoPane(t *testing.T, args string) (*tmuxPane, string) {
 			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
-	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --state-file %s --log-file %s %s", shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(logFile), args))
+	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --yes --state-file %s --log-file %s %s", shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(logFile), args))
 	p.waitFor("the cockpit with latency data", 20*time.Second, func(s string) bool {
 		_, ok := chartP99(s)
 		return ok && strings.Contains(s, "ALL HALTED")
@@ -150,7 +150,7 @@ func TestDemoPortInUse(t *testing.T) {
 	}
 	defer ln.Close()
 	bin := ownBinary(t)
-	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --state-file %s --log-file %s --frontend-addr %s",
+	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --yes --state-file %s --log-file %s --frontend-addr %s",
 		shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(filepath.Join(t.TempDir(), "log")), ln.Addr()))
 	screen := p.waitText("gameday exited", 20*time.Second)
 	if !strings.Contains(screen, "gameday exited 2") || !strings.Contains(screen, "address already in use") {
@@ -201,7 +201,7 @@ func TestPlayExampleFile(t *testing.T) {
 	// A path relative to where gameday runs, as a user types it.
 	root, _ := filepath.Abs("../..")
 	example := "examples/worker-queue.yaml"
-	p := startPane(t, 160, 48, fmt.Sprintf("cd %s && QUEUE_DIR=%s %s play --state-file %s --log-file %s %s",
+	p := startPane(t, 160, 48, fmt.Sprintf("cd %s && QUEUE_DIR=%s %s play --yes --state-file %s --log-file %s %s",
 		shq(root), shq(queue), shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(filepath.Join(t.TempDir(), "log")), shq(example)))
 	p.waitFor("the backlog holding", 20*time.Second, func(s string) bool {
 		return strings.Contains(line(s, "backlog bounded"), "✓ HOLDING")

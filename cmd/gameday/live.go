@@ -26,9 +26,10 @@ import (
 // (quit, a signal, a panic).
 type liveRun struct {
 	*gamedayRun
-	room     *seats.Server // nil unless served to a room (--serve)
-	cleanups []func()
-	once     sync.Once
+	room      *seats.Server // nil unless served to a room (--serve)
+	preflight bool          // the game day waits at its pre-flight (no --yes)
+	cleanups  []func()
+	once      sync.Once
 }
 
 // startLive opens the run. In the cockpit, ctrl+c is a key, not a signal:
@@ -40,7 +41,7 @@ func startLive(g *globals, state *inject.StateFile, logPath string, rf roomFlags
 	if err != nil {
 		return nil, err
 	}
-	l := &liveRun{gamedayRun: r}
+	l := &liveRun{gamedayRun: r, preflight: !rf.yes}
 	if l.room, err = listenRoom(g, rf, room, r.log, os.Stdout); err != nil {
 		r.close()
 		return nil, err

@@ -71,7 +71,11 @@ func runPlay(g *globals, file string, f playFlags) (err error) {
 // playExperiment builds the session of exp and runs it under the cockpit,
 // then prints the verdicts.
 func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env, logFile, out string) error {
-	sess, err := live.newSession(exp, env, out)
+	var opts []session.Option
+	if live.preflight {
+		opts = append(opts, session.WithPreflight())
+	}
+	sess, err := live.newSession(exp, env, out, opts...)
 	if err != nil {
 		if sig := live.caught(); sig != nil {
 			return sig

@@ -20,7 +20,7 @@ func TestCockpitOutAndReplay(t *testing.T) {
 	file := filepath.Join(dir, "play.yaml")
 	writeFile(t, file, runFile)
 	out := filepath.Join(dir, "out")
-	p := startPane(t, 160, 48, fmt.Sprintf("COUNT_FILE=%s %s play --state-file %s --log-file %s --out %s %s",
+	p := startPane(t, 160, 48, fmt.Sprintf("COUNT_FILE=%s %s play --yes --state-file %s --log-file %s --out %s %s",
 		shq(count), shq(bin), shq(filepath.Join(dir, "state.json")), shq(filepath.Join(dir, "log")), shq(out), shq(file)))
 	p.waitFor("the probe's data", 20*time.Second, func(s string) bool {
 		return strings.Contains(line(s, "count low"), "✓ HOLDING")

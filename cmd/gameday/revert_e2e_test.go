@@ -118,7 +118,7 @@ func freeAddr(t *testing.T) string {
 // play starts gameday play on the file in tmux and switches every fault on.
 func (w *revertWorld) play(env string) *tmuxPane {
 	w.t.Helper()
-	p := startPane(w.t, 160, 48, fmt.Sprintf("%s %s %s play --state-file %s --log-file %s %s",
+	p := startPane(w.t, 160, 48, fmt.Sprintf("%s %s %s play --yes --state-file %s --log-file %s %s",
 		w.env, env, shq(w.bin), shq(w.state), shq(filepath.Join(w.t.TempDir(), "log")), shq(w.file)))
 	p.waitText("ALL HALTED", 20*time.Second)
 	p.keys("j", "j", "j", "j", "Enter")

@@ -18,9 +18,11 @@ import (
 type roomFlags struct {
 	serve     string
 	seatsFile string
+	yes       bool // no pre-flight: the game day starts at once
 }
 
 func (f *roomFlags) add(fl *pflag.FlagSet) {
+	fl.BoolVarP(&f.yes, "yes", "y", false, "skip the pre-flight: the game day starts at once, faults may be triggered from the first second")
 	fl.StringVar(&f.serve, "serve", "", "serve the game day to a room over SSH on this address (2222 or :2222 is loopback; HOST:PORT for others)")
 	fl.StringVar(&f.seatsFile, "seats", "", "the room's seats: authorized_keys lines with role=ROLE and the name as comment (with --serve)")
 }

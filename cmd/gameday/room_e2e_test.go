@@ -13,8 +13,9 @@ import (
 
 // TestRoomEndToEnd: a game day served to a room, with OpenSSH clients in
 // tmux: the facilitator at the local terminal, an operator and a scribe
-// on their keys, two observers on none. An observer's enter does
-// nothing and says why; the operator triggers and both observers see it
+// on their keys, two observers on none. Every seat sees the pre-flight
+// until the facilitator starts; an observer's enter does nothing and
+// says why; the operator triggers and both observers see it
 // within a second or so; the scribe's note reaches every seat,
 // attributed; the report says who did what.
 func TestRoomEndToEnd(t *testing.T) {
@@ -71,6 +72,19 @@ blocks:
 		if !strings.Contains(line(screen, "room (5 seats)"), want) {
 			t.Errorf("the header %q does not say %q", line(screen, "room (5 seats)"), want)
 		}
+	}
+
+	// Everyone is at the pre-flight, which says what will be touched;
+	// only the facilitator starts the game day.
+	for _, p := range []*tmuxPane{olga, alice} {
+		p.waitText("PRE-FLIGHT", 5*time.Second)
+		p.waitText("flag-on", 5*time.Second) // the command the block runs
+	}
+	alice.keys("Enter")
+	alice.waitText("an operator may not start the game day", 5*time.Second)
+	fac.keys("Enter")
+	for _, p := range []*tmuxPane{olga, oscar, alice, sam} {
+		p.waitText("ALL HALTED", 5*time.Second)
 	}
 
 	// An observer's enter does nothing, and says why.

@@ -69,9 +69,10 @@ type runSession struct {
 
 // newSession builds e's session, with its journal in dir ("" = none).
 // The caller stops the metrics and closes the journal.
-func (r *gamedayRun) newSession(e *experiments.Experiment, env session.Env, dir string) (*runSession, error) {
+func (r *gamedayRun) newSession(e *experiments.Experiment, env session.Env, dir string, more ...session.Option) (*runSession, error) {
 	s := &runSession{}
 	opts := []session.Option{session.WithLogger(r.log), session.WithRecorder(r.state), session.WithMetrics(r.metrics)}
+	opts = append(opts, more...)
 	if dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, usageError{fmt.Errorf("--out: %w", err)}

@@ -29,6 +29,8 @@ const (
 	CmdLeave CommandKind = "leave"
 	// CmdDebrief records a finding or an action item (Item).
 	CmdDebrief CommandKind = "debrief"
+	// CmdStart ends the pre-flight (see WithPreflight).
+	CmdStart CommandKind = "start"
 )
 
 // Who causes what: the By of commands and events.
@@ -67,6 +69,9 @@ func (s *Session) handle(c Command) {
 		s.log.Warn("command refused: beyond the seat's role", "command", string(c.Kind), "by", by, "role", string(c.Role))
 		return
 	}
+	if c.Role != "" && s.roleOf(by) == "" {
+		s.learnRole(by, c.Role) // a seat that acts before its join is in
+	}
 	switch c.Kind {
 	case CmdJoin:
 		s.join(c, now)
@@ -74,10 +79,16 @@ func (s *Session) handle(c Command) {
 		s.leave(c, now)
 	case CmdDebrief:
 		s.debrief(c, now, by)
+	case CmdStart:
+		s.start(now, by)
 	case CmdTrigger:
 		b := s.block(c.Block)
 		if b == nil {
 			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventFaultError, Subject: c.Block, By: by, Text: "no such block"})
+			return
+		}
+		if s.gated {
+			s.refuseGated(b.spec.Name, now, by)
 			return
 		}
 		s.trigger(b, now, by)

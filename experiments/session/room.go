@@ -38,6 +38,8 @@ func actionOf(k CommandKind) (experiments.Action, bool) {
 		return experiments.ActNote, true
 	case CmdDebrief:
 		return experiments.ActDebrief, true
+	case CmdStart:
+		return experiments.ActStart, true
 	}
 	return "", false
 }
@@ -59,10 +61,7 @@ func (s *Session) allowed(c Command) bool {
 
 // join and leave keep the roster and say so in the timeline.
 func (s *Session) join(c Command, now time.Time) {
-	if s.room.present == nil {
-		s.room.present, s.room.roles = map[string]*Present{}, map[string]experiments.Role{}
-	}
-	s.room.roles[c.By] = c.Role
+	s.learnRole(c.By, c.Role)
 	p := s.room.present[c.By]
 	if p == nil {
 		p = &Present{Name: c.By, Role: c.Role, Since: now}
@@ -91,6 +90,13 @@ func joinText(verb string, c Command) string {
 		t += " (" + c.Text + ")"
 	}
 	return t
+}
+
+func (s *Session) learnRole(by string, r experiments.Role) {
+	if s.room.roles == nil {
+		s.room.present, s.room.roles = map[string]*Present{}, map[string]experiments.Role{}
+	}
+	s.room.roles[by] = r
 }
 
 // roleOf is the role of whoever caused an event, "" for the operator of

@@ -169,3 +169,30 @@ func TestDebrief(t *testing.T) {
 		t.Errorf("action events: %+v", a)
 	}
 }
+
+// TestPreflightGate: at the pre-flight no fault starts; an operator may
+// not start the game day; the facilitator does, and triggers work.
+func TestPreflightGate(t *testing.T) {
+	slow := &recorder{}
+	s := newSim(t, roomExp(false), false, session.WithInjector("slow", slow), session.WithPreflight())
+	slow.clock = s.clk.Now
+	s.run(1)
+	if s.last.Preflight == nil || len(s.last.Preflight.Blocks) != 1 {
+		t.Fatalf("snapshot preflight %+v, want the pre-flight with one block", s.last.Preflight)
+	}
+	s.do(session.Command{Kind: session.CmdTrigger, Block: "slow"})
+	s.do(session.Command{Kind: session.CmdStart, By: "alice", Role: experiments.RoleOperator})
+	s.run(4)
+	if got := slow.history(); len(got) != 0 || s.last.Preflight == nil {
+		t.Fatalf("at the pre-flight: injector %v, preflight %v; want nothing started, still at the pre-flight", got, s.last.Preflight != nil)
+	}
+	s.do(session.Command{Kind: session.CmdStart, By: "root", Role: experiments.RoleFacilitator})
+	if s.last.Preflight != nil {
+		t.Fatal("still at the pre-flight after the facilitator started")
+	}
+	s.do(session.Command{Kind: session.CmdTrigger, Block: "slow"})
+	s.until(8, "slow on", func(sn *session.Snapshot) bool { return sn.Blocks[0].Phase == session.PhaseOn })
+	if ev := s.find(experiments.EventInfo, "game day"); len(ev) != 1 || !strings.Contains(ev[0].Text, "root · facilitator") {
+		t.Errorf("start events: %+v", ev)
+	}
+}

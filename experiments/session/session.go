@@ -78,6 +78,10 @@ type Session struct {
 	hub     hub
 	primary *Subscription // what Snapshots returns
 	room    roster
+	// gated holds the game day at its pre-flight (WithPreflight);
+	// preflight is what the snapshots show meanwhile.
+	gated     bool
+	preflight *experiments.Preflight
 	// debriefItems are the debrief's findings and action items so far.
 	debriefItems []DebriefEntry
 	done         chan struct{}
@@ -188,6 +192,9 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if s.gated {
+		s.preflight = s.preview()
 	}
 	return s, nil
 }

@@ -37,6 +37,9 @@ type Snapshot struct {
 	// Room is who is in the room, for a game day served over SSH: by
 	// role (facilitator first), then name.
 	Room []Present
+	// Preflight is what the game day will touch, while it waits at its
+	// pre-flight for the facilitator to start it; nil once started.
+	Preflight *experiments.Preflight
 	// Debrief is the findings and action items recorded so far.
 	Debrief []DebriefEntry
 	// Exposed lists the addresses gameday's proxies listen on that are
@@ -192,6 +195,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 		Exposed:     s.exposed,
 		Room:        s.presentList(),
 		Debrief:     s.debriefItems,
+		Preflight:   s.preflight,
 		Charts:      s.exp.Charts,
 		Series:      map[string][]probes.Point{},
 		Window:      win,
