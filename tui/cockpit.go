@@ -54,6 +54,7 @@ type Model struct {
 	debrief     DebriefModel
 	debriefing  bool // the debrief pane is open
 	preflight   PreflightModel
+	shared      *Shared // nil: this cockpit draws alone
 	blocks      BlocksModel
 	assumptions AssumptionsModel
 	timeline    TimelineModel
@@ -388,7 +389,16 @@ func (m *Model) redraw() {
 		m.head += "\n" + roomLine(m.styles, &m.snap, m.serving, m.w)
 	}
 	for i := range m.charts {
-		m.charts[i].SetSnapshot(&m.snap)
+		c := &m.charts[i]
+		if m.shared == nil || m.styles.look == "" {
+			c.SetSnapshot(&m.snap)
+			continue
+		}
+		k := sharedKey{chart: i, w: c.w, h: c.h, look: m.styles.look}
+		c.lines = m.shared.lines(m.snap.Seq, k, func() []string {
+			c.SetSnapshot(&m.snap)
+			return c.lines
+		})
 	}
 }
 

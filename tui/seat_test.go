@@ -1,10 +1,13 @@
 package tui_test
 
 import (
+	"io"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/session"
@@ -179,5 +182,22 @@ func TestPreflightPane(t *testing.T) {
 		if tc.says != "" && !strings.Contains(m.View(), tc.says) {
 			t.Errorf("%s %v: the screen does not say %q", tc.role, tc.keys, tc.says)
 		}
+	}
+}
+
+// TestSharedCockpitsDrawAlike: cockpits that share their charts draw the
+// same screen as one that draws alone.
+func TestSharedCockpitsDrawAlike(t *testing.T) {
+	shared := tui.NewShared()
+	r := lipgloss.NewRenderer(io.Discard, termenv.WithProfile(termenv.Ascii))
+	view := func(sh *tui.Shared) string {
+		var m tea.Model = tui.New(newFakeSource(), tui.NewStylesFor(r, tui.DefaultPalette())).WithShared(sh)
+		m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+		m, _ = m.Update(tui.SnapshotMsg{Snapshot: fixedSnapshot()})
+		return m.View()
+	}
+	alone, first, second := view(nil), view(shared), view(shared)
+	if first != alone || second != alone {
+		t.Fatal("a cockpit drawing through the shared cache differs from one drawing alone")
 	}
 }

@@ -35,6 +35,7 @@ func DefaultPalette() Palette {
 // every pane.
 type Styles struct {
 	ink         *ink
+	look        string // the terminal's look, for Shared; "" not to share
 	Palette     Palette
 	Text        lipgloss.Style
 	Muted       lipgloss.Style
@@ -68,12 +69,18 @@ type Styles struct {
 func DefaultStyles() Styles { return NewStyles(DefaultPalette()) }
 
 // NewStyles builds the styles of a palette for the process's terminal.
-func NewStyles(p Palette) Styles { return NewStylesFor(lipgloss.DefaultRenderer(), p) }
+func NewStyles(p Palette) Styles { return newStyles(lipgloss.DefaultRenderer(), p) }
 
 // NewStylesFor builds the styles of a palette for a terminal of its own
 // (an SSH seat), whose colours and background may differ from the
 // process's.
 func NewStylesFor(r *lipgloss.Renderer, p Palette) Styles {
+	s := newStyles(r, p)
+	s.look = lookOf(r)
+	return s
+}
+
+func newStyles(r *lipgloss.Renderer, p Palette) Styles {
 	s := Styles{Palette: p, ink: newInk()}
 	s.Text = r.NewStyle().Foreground(p.Text)
 	s.Muted = r.NewStyle().Foreground(p.Muted)

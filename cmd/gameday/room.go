@@ -44,6 +44,14 @@ func listenRoom(g *globals, f roomFlags, room *experiments.Room, log *slog.Logge
 			return nil, usageError{fmt.Errorf("--seats: %w", err)}
 		}
 	}
+	_, loopback, err := seats.ListenAddr(f.serve)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if n := len(extra); !room.IsOpen(loopback) && n == 0 && (room == nil || len(room.Seats) == 0) {
+		return nil, usageError{fmt.Errorf("--serve %s: the room is closed (not loopback) and has no seats, so nobody could join: "+
+			"give seats (--seats FILE, or room.seats in the file) or open it (room.open: true)", f.serve)}
+	}
 	srv, err := seats.Listen(seats.Config{Addr: f.serve, Room: room, Seats: extra, Log: log,
 		HostKey: filepath.Join(filepath.Dir(g.statePath), "ssh_host_ed25519_key")})
 	if err != nil {

@@ -145,3 +145,29 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// TestRoomBadServe: --serve on a port in use, or a closed room nobody
+// could join, is exit 2 with a clear message and nothing started.
+func TestRoomBadServe(t *testing.T) {
+	bin := ownBinary(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "room.yaml")
+	writeFile(t, file, fmt.Sprintf("name: bad serve\nblocks:\n  - name: flag\n    fault: {kind: command, start: [touch, %[1]s/on], revert: [rm, -f, %[1]s/on]}\n", dir))
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct{ serve, want string }{
+		{busy.Addr().String(), "address already in use"},
+		{"10.255.255.1:2222", "the room is closed (not loopback) and has no seats"},
+		{"not-a-port", `want a port (2222) or host:port`},
+	} {
+		p := startPane(t, 160, 48, fmt.Sprintf("%s play --yes --serve %s --state-file %s --log-file %s %s",
+			shq(bin), tc.serve, shq(filepath.Join(dir, "state.json")), shq(filepath.Join(dir, "log")), shq(file)))
+		screen := p.waitText("gameday exited", 20*time.Second)
+		if !strings.Contains(screen, "gameday exited 2") || !strings.Contains(screen, tc.want) {
+			t.Errorf("--serve %s: want exit 2 saying %q; the screen:\n%s", tc.serve, tc.want, screen)
+		}
+	}
+}

@@ -43,6 +43,7 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "how long the CPU is measured")
 	stalled := flag.Int("stalled", 10, "stalled seats for the pace measurement (0: skip it)")
 	triggers := flag.Int("triggers", 5, "trigger-to-observer rounds per measurement")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "have gameday write a CPU profile here (of the last measurement)")
 	flag.Parse()
 	fmt.Printf("roombench: %s, demo at 50 checkouts/s, terminals 160×48, %v per CPU measurement\n\n", *bin, *duration)
 	fmt.Printf("| observers | CPU of gameday (share of one core) | trigger → observer's screen (median, max of %d) |\n| --- | --- | --- |\n", *triggers)
@@ -81,6 +82,8 @@ func main() {
 	}
 }
 
+var cpuProfile string
+
 // game is a gameday demo served to a room, in a tmux session.
 type game struct {
 	tmux, addr, metrics, dir string
@@ -96,6 +99,9 @@ func start(bin string) *game {
 	g := &game{tmux: fmt.Sprintf("roombench-%d", time.Now().UnixNano()%1e6), addr: freeAddr(), metrics: freeAddr(), dir: dir}
 	cmd := fmt.Sprintf("exec %s demo --yes --serve %s --metrics-addr %s --state-file %s --log-file %s",
 		bin, g.addr, g.metrics, filepath.Join(dir, "state.json"), filepath.Join(dir, "log"))
+	if cpuProfile != "" {
+		cmd += " --cpu-profile " + cpuProfile
+	}
 	if out, err := exec.Command("tmux", "new-session", "-d", "-s", g.tmux, "-x", "160", "-y", "48", cmd).CombinedOutput(); err != nil {
 		fail(fmt.Errorf("tmux: %v: %s", err, out))
 	}

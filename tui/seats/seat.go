@@ -98,7 +98,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	styles := tui.NewStylesFor(renderer(sess), tui.DefaultPalette())
 	seat := tui.Seat{Name: src.who.name, Role: src.who.role, AnyoneCanHalt: s.room.AnyoneCanHalt}
-	m := guard{m: tui.New(src, styles).WithSeat(seat).WithServing(s.join), src: src, log: s}
+	m := guard{m: tui.New(src, styles).WithSeat(seat).WithServing(s.join).WithShared(s.shared), src: src, log: s}
 	opts := append(bm.MakeOptions(sess), tea.WithAltScreen(), tea.WithoutSignalHandler())
 	return tea.NewProgram(m, opts...)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/session"
+	"github.com/gameday-dev/gameday/tui"
 )
 
 // Game is the live game day the seats watch and act on: a session.
@@ -53,6 +54,7 @@ type Server struct {
 	log         *slog.Logger
 	fingerprint string
 	join        string
+	shared      *tui.Shared // what the seats draw alike, drawn once
 
 	mu      sync.Mutex
 	seats   int
@@ -78,7 +80,7 @@ func Listen(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{log: cfg.Log, fingerprint: fp, done: make(chan struct{})}
+	s := &Server{log: cfg.Log, fingerprint: fp, done: make(chan struct{}), shared: tui.NewShared()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
