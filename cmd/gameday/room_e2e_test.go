@@ -115,6 +115,26 @@ blocks:
 		p.waitText("note (sam · scribe): queue backs up", 5*time.Second)
 	}
 
+	// The scribe writes the debrief; every seat can read it.
+	sam.keys("d")
+	sam.waitText("Findings (0)", 5*time.Second)
+	sam.keys("f")
+	sam.keys("-l", "no timeout on the flag client")
+	sam.keys("Enter")
+	sam.keys("a")
+	sam.keys("-l", "add a timeout")
+	sam.keys("Tab")
+	sam.keys("-l", "alice")
+	sam.keys("Tab")
+	sam.keys("-l", "2026-12-10")
+	sam.keys("Enter")
+	sam.waitText("Action items (1)", 5*time.Second)
+	olga.keys("d")
+	olga.waitText("no timeout on the flag client", 5*time.Second)
+	olga.keys("f")
+	olga.waitText("an observer may not write the debrief", 5*time.Second)
+	olga.keys("d")
+
 	// An observer leaves; the game day goes on.
 	oscar.keys("q")
 	fac.waitText("oscar left as observer", 5*time.Second)
@@ -128,7 +148,8 @@ blocks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| alice · operator |", "| sam · scribe | queue backs up |", "| olga | olga · observer | joined as observer"} {
+	for _, want := range []string{"| alice · operator |", "| sam · scribe | queue backs up |", "| olga | olga · observer | joined as observer",
+		"| 1 | no timeout on the flag client | sam · scribe |", "| 1 | add a timeout | alice | 2026-12-10 | sam · scribe |"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("report.md does not say %q:\n%s", want, tail(string(md), 2000))
 		}
