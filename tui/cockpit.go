@@ -117,6 +117,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		first := !m.have || len(m.charts) != len(msg.Snapshot.Charts)
 		replayChanged := (m.snap.Replay == nil) != (msg.Snapshot.Replay == nil)
 		replayChanged = replayChanged || headerLines(&m.snap, m.serving) != headerLines(&msg.Snapshot, m.serving)
+		// The last fault just halted: the time for the debrief.
+		hint := m.have && m.snap.ActiveFaults() > 0 && msg.Snapshot.ActiveFaults() == 0 && msg.Snapshot.Replay == nil &&
+			!m.debriefing && m.seat.may(experiments.ActDebrief)
 		m.snap, m.have = msg.Snapshot, true
 		if first {
 			m.charts = m.charts[:0]
@@ -137,6 +140,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.layout()
 		}
 		m.redraw()
+		if hint {
+			flash := m.flash("■ every fault is halted · d opens the debrief: findings and action items")
+			return m, tea.Batch(m.wait(), flash)
+		}
 		return m, m.wait()
 	case SourceClosedMsg:
 		return m, tea.Quit
@@ -212,7 +219,8 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 		}
 	}
 	if act, ok := m.actionOf(k); ok && !m.seat.may(act) {
-		return m, m.flash(refusal(m.seat, act))
+		cmd := m.flash(refusal(m.seat, act))
+		return m, cmd
 	}
 	switch {
 	case key.Matches(k, m.keys.Quit):
@@ -244,7 +252,8 @@ func (m Model) preflightKey(k tea.KeyMsg) (Model, tea.Cmd, bool) {
 	switch {
 	case key.Matches(k, pk.Start):
 		if !m.seat.may(experiments.ActStart) {
-			return m, m.flash(refusal(m.seat, experiments.ActStart) + ": the facilitator starts it"), true
+			cmd := m.flash(refusal(m.seat, experiments.ActStart) + ": the facilitator starts it")
+			return m, cmd, true
 		}
 		m.src.Do(session.Command{Kind: session.CmdStart})
 		return m, nil, true
@@ -252,7 +261,8 @@ func (m Model) preflightKey(k tea.KeyMsg) (Model, tea.Cmd, bool) {
 		m.preflight = m.preflight.Update(k)
 		return m, nil, true
 	case key.Matches(k, bk.Trigger, bk.Halt, bk.Raise, bk.Lower):
-		return m, m.flash("the game day is at its pre-flight: nothing is on yet"), true
+		cmd := m.flash("the game day is at its pre-flight: nothing is on yet")
+		return m, cmd, true
 	}
 	return m, nil, false
 }
@@ -274,7 +284,8 @@ func (m Model) debriefKey(k tea.KeyMsg) (Model, tea.Cmd) {
 		return m, tea.Quit
 	case key.Matches(k, m.keys.HaltAll):
 		if !m.seat.may(experiments.ActHalt) {
-			return m, m.flash(refusal(m.seat, experiments.ActHalt))
+			cmd := m.flash(refusal(m.seat, experiments.ActHalt))
+			return m, cmd
 		}
 		m.src.Do(session.Command{Kind: session.CmdHaltAll})
 	case key.Matches(k, dk.Close):
@@ -282,7 +293,8 @@ func (m Model) debriefKey(k tea.KeyMsg) (Model, tea.Cmd) {
 		m.foot = m.drawFooter()
 	case key.Matches(k, dk.Finding), key.Matches(k, dk.Action):
 		if !m.seat.may(experiments.ActDebrief) {
-			return m, m.flash(refusal(m.seat, experiments.ActDebrief))
+			cmd := m.flash(refusal(m.seat, experiments.ActDebrief))
+			return m, cmd
 		}
 		kind := experiments.ItemFinding
 		if key.Matches(k, dk.Action) {

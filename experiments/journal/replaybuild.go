@@ -62,6 +62,7 @@ type Replay struct {
 	since   map[string][]mark // block → its fault events (on, off, error)
 	aborts  []mark
 	blockIx map[string]int
+	room    roomState // who was in the room, and the debrief
 
 	mu     sync.Mutex
 	at     time.Duration // the replay's position since the start
@@ -444,6 +445,7 @@ func (r *Replay) finish() {
 		if e.Kind == experiments.EventAborted {
 			r.aborts = append(r.aborts, mark{ev: i, subject: e.Subject})
 		}
+		r.noteRoom(i, &r.events[i])
 	}
 }
 
@@ -492,6 +494,7 @@ func (r *Replay) SnapshotAt(d time.Duration) session.Snapshot {
 	if m, ok := lastBefore(r.aborts, k); ok {
 		s.Aborted = m.subject
 	}
+	s.Room, s.Debrief = r.roomAt(k)
 	var active, loads map[string]float64
 	if i >= 0 {
 		active, loads = r.fr.active[i], r.fr.loads[i]
