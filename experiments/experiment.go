@@ -309,8 +309,11 @@ type Schedule struct {
 type ScheduleStep struct {
 	Blocks []string
 	For    time.Duration
-	Note   string
-	src    *source
+	// Rest: a step with no fault, for For (`- rest: 30s`), so that what a
+	// fault broke is over before the next one starts.
+	Rest bool
+	Note string
+	src  *source
 }
 
 // Chart is one streaming chart of the cockpit.

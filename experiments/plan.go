@@ -36,8 +36,11 @@ func PlanOf(s *Schedule) Plan {
 		at = s.Baseline
 	}
 	for i, st := range s.Steps {
-		p = append(p, PlanStep{At: at, For: st.For, Blocks: st.Blocks, Note: st.Note,
-			Label: fmt.Sprintf("step %d of %d", i+1, len(s.Steps))})
+		label := fmt.Sprintf("step %d of %d", i+1, len(s.Steps))
+		if st.Rest {
+			label = fmt.Sprintf("rest, step %d of %d", i+1, len(s.Steps))
+		}
+		p = append(p, PlanStep{At: at, For: st.For, Blocks: st.Blocks, Note: st.Note, Label: label})
 		at += st.For
 	}
 	if s.Recovery > 0 {

@@ -348,13 +348,16 @@ var scheduleTable = table[Schedule]{path: "schedule", fields: []field[Schedule]{
 	{"recovery", false, func(d *decoder, n *yaml.Node, s *Schedule) { s.Recovery = d.duration(n) }},
 }}
 
+// A step is blocks for a time, or a rest: no fault for a time (checked
+// in checker.schedule, which sees the whole step).
 var stepTable = table[ScheduleStep]{path: "schedule.steps[]", fields: []field[ScheduleStep]{
-	{"blocks", true, func(d *decoder, n *yaml.Node, s *ScheduleStep) {
+	{"blocks", false, func(d *decoder, n *yaml.Node, s *ScheduleStep) {
 		if s.Blocks = d.strList(n, "block names"); len(s.Blocks) == 0 {
-			d.errf(n, "an empty step: want at least one block to switch on")
+			d.errf(n, "an empty step: want at least one block to switch on (a step with no fault is `- rest: 30s`)")
 		}
 	}},
-	{"for", true, func(d *decoder, n *yaml.Node, s *ScheduleStep) { s.For = d.positiveDuration(n) }},
+	{"for", false, func(d *decoder, n *yaml.Node, s *ScheduleStep) { s.For = d.positiveDuration(n) }},
+	{"rest", false, func(d *decoder, n *yaml.Node, s *ScheduleStep) { s.For, s.Rest = d.positiveDuration(n), true }},
 	{"note", false, func(d *decoder, n *yaml.Node, s *ScheduleStep) { s.Note = d.str(n) }},
 }, src: func(s *ScheduleStep) **source { return &s.src }}
 

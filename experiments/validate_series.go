@@ -190,6 +190,19 @@ func (c *checker) schedule() {
 	}
 	limit := c.e.MaxFaultDuration()
 	for i, st := range s.Steps {
+		switch {
+		case st.Rest && (st.src.has("blocks") || st.src.has("for")):
+			c.errf(st.src.at("rest"), "schedule step %d: a rest has no blocks and no for: `- rest: 30s` is the whole step", i+1)
+			continue
+		case st.Rest:
+			continue
+		case !st.src.has("blocks"):
+			c.errf(st.src.at(""), "schedule step %d: want blocks: and for: (or rest: DURATION, a step with no fault)", i+1)
+			continue
+		case !st.src.has("for"):
+			c.errf(st.src.at("blocks"), "schedule step %d: want for: how long its blocks stay on", i+1)
+			continue
+		}
 		for _, b := range st.Blocks {
 			if c.e.BlockIndex(b) < 0 {
 				c.errf(st.src.at("blocks"), "schedule step: no block %q%s", b, c.hint.suggest(b, c.blockNames()))

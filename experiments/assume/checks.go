@@ -48,6 +48,17 @@ func (c *Checks) States() []AssumptionState {
 
 // Evaluate judges every assumption at now and returns the events of the
 // state changes, threshold assumptions first, then recovery ones.
+// Recovering reports whether a recovery check is still timing a recovery:
+// a game day that ends now would leave it not judged.
+func (c *Checks) Recovering() bool {
+	for i := range c.states {
+		if s := &c.states[i]; s.Kind == experiments.AssumeRecovery && s.Status == StatusRecovering {
+			return true
+		}
+	}
+	return false
+}
+
 func (c *Checks) Evaluate(now time.Time, obs Observations, phase FaultPhase) []experiments.Event {
 	var events []experiments.Event
 	for i := range c.states {

@@ -51,7 +51,11 @@ func (r *scheduleRun) step(s *Session, now time.Time) {
 		r.on = st.Blocks
 		r.next++
 	}
-	if r.next == len(r.plan) && elapsed >= r.plan.End() {
+	// The plan's last watch is measured from the step's end, a recovery
+	// from the halt, which comes a moment later: a recovery check still
+	// timing one is given its time (at most its limit), so that a
+	// recovery period equal to recovers_within is judged.
+	if r.next == len(r.plan) && elapsed >= r.plan.End() && !s.checks.Recovering() {
 		r.over = true
 	}
 }
