@@ -76,8 +76,8 @@ func TestDemoEndToEnd(t *testing.T) {
 
 	p.keys("q")
 	screen = p.waitText("gameday exited", 20*time.Second)
-	if !strings.Contains(screen, "gameday exited 0") {
-		t.Fatalf("q should exit 0; screen:\n%s", screen)
+	if !strings.Contains(screen, "gameday exited 1") { // as run: checkout p99 failed
+		t.Fatalf("q after a failed assumption should exit 1, as run does; screen:\n%s", screen)
 	}
 	for _, want := range []string{"checkout p99 (< 250 ms): FAILED", "recovery (within 30s): PASSED"} {
 		if !strings.Contains(screen, want) {
@@ -186,8 +186,8 @@ func TestDemoChildDies(t *testing.T) {
 	})
 	p.keys("q")
 	screen := p.waitText("gameday exited", 20*time.Second)
-	if !strings.Contains(screen, "gameday exited 0") {
-		t.Fatalf("quit after a child died: want exit 0; screen:\n%s", screen)
+	if !strings.Contains(screen, "gameday exited 1") { // the error rate failed
+		t.Fatalf("quit after a child died and checkouts failed: want exit 1; screen:\n%s", screen)
 	}
 	waitGone(t, bin, 10*time.Second)
 }
@@ -219,8 +219,8 @@ func TestPlayExampleFile(t *testing.T) {
 	})
 	p.keys("q")
 	screen := p.waitText("gameday exited", 20*time.Second)
-	if !strings.Contains(screen, "gameday exited 0") {
-		t.Fatalf("want exit 0; screen:\n%s", screen)
+	if !strings.Contains(screen, "gameday exited 1") { // the backlog was violated
+		t.Fatalf("want exit 1 (an assumption failed), as run; screen:\n%s", screen)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(childrenOf(bin)) > 0 && time.Now().Before(deadline) {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/assume"
 	"github.com/gameday-dev/gameday/experiments/session"
 )
 
@@ -95,8 +96,14 @@ func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env,
 		}
 	}
 	fmt.Fprintf(os.Stdout, "Log: %s\n", logFile)
-	if err == nil && final.Stuck() > 0 {
+	// The same exit codes as run: 0 every assumption held, 1 one did not
+	// (or a guardrail aborted), 2 a fault that could not be reverted.
+	switch {
+	case err != nil:
+	case final.Stuck() > 0:
 		err = exitError{code: exitBadInput, msg: "a fault could not be reverted: run `gameday recover`"}
+	case !final.Started.IsZero() && final.Verdict() != assume.VerdictPassed:
+		err = exitError{code: exitVerdict, msg: "an assumption did not hold"}
 	}
 	return err
 }
