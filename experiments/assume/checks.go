@@ -137,6 +137,9 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 
 func (c *Checks) evalRecovery(s *AssumptionState, now time.Time, phase FaultPhase) []experiments.Event {
 	if phase.Active > 0 {
+		if s.Status == StatusRecovering {
+			s.Interrupted++ // a fault came on before the recovery was judged
+		}
 		if s.Status != StatusPending {
 			s.Status, s.Since = StatusPending, now
 		}

@@ -322,3 +322,27 @@ func TestRelativeToBaseline(t *testing.T) {
 		t.Errorf("condition %q", got)
 	}
 }
+
+// TestRecoveryCountsHaltsNotJudged: a halt after which another fault came
+// on before the recovery was judged is counted and said, so that the
+// summary's count of halts reads right.
+func TestRecoveryCountsHaltsNotJudged(t *testing.T) {
+	c := newClocked(t, p99Below250(), recovery(30*time.Second))
+	c.phase = assume.FaultPhase{Active: 1}
+	c.feed(1, "lat", 400)
+	c.phase = assume.FaultPhase{LastHalt: at(2)} // halt 1: still broken, recovering
+	c.feed(2.5, "lat", 400)
+	c.phase = assume.FaultPhase{Active: 1, LastHalt: at(2)} // on again before it was judged
+	c.feed(3, "lat", 400)
+	c.phase = assume.FaultPhase{LastHalt: at(4)} // halt 2: recovers
+	c.feed(4.5, "lat", 400)
+	c.feed(6, "lat", 100)
+	s := c.state(1)
+	if s.Interrupted != 1 || s.RecoveredOK != 1 {
+		t.Fatalf("interrupted %d, recovered %d; want 1 and 1", s.Interrupted, s.RecoveredOK)
+	}
+	_, text, passed := s.Verdict(at(10))
+	if !passed || !strings.Contains(text, "1 other halt was not judged: another fault came on first") {
+		t.Fatalf("verdict %q", text)
+	}
+}

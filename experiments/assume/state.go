@@ -46,6 +46,9 @@ type AssumptionState struct {
 	SlowestRecov   time.Duration
 	RecoveredOK    int
 	RecoveryFailed int
+	// Interrupted counts the attempts cut short: a fault came on again
+	// before the recovery was judged.
+	Interrupted int
 	// Late is set once a failed attempt has recovered after all.
 	Late bool
 	// Baseline is the value measured before the first fault, for a
@@ -149,15 +152,29 @@ func (s *AssumptionState) Verdict(now time.Time) (symbol, text string, passed bo
 	name := s.Name + " (" + s.Condition() + ")"
 	if s.Kind == experiments.AssumeRecovery {
 		attempts := s.RecoveredOK + s.RecoveryFailed
+		halts := attempts + s.Interrupted
+		if s.Status == StatusRecovering {
+			halts++
+		}
+		// Halts after which another fault came on before the recovery was
+		// judged are said, so that "2 of 5" does not read as a miscount.
+		cut := ""
+		if n := halts - attempts; n > 0 && attempts > 0 {
+			cut = fmt.Sprintf("; %d other %s not judged: another fault came on first, or the game day ended", n, plural(n, "halt was", "halts were"))
+		}
 		switch {
 		case s.RecoveryFailed > 0:
-			return "✗", fmt.Sprintf("%s: FAILED, not recovered in time after %d of %d halts",
-				name, s.RecoveryFailed, attempts), false
+			return "✗", fmt.Sprintf("%s: FAILED, not recovered in time after %d of %d judged %s%s",
+				name, s.RecoveryFailed, attempts, plural(attempts, "halt", "halts"), cut), false
 		case s.RecoveredOK > 0:
 			text := fmt.Sprintf("%s: PASSED, recovered in %s", name, experiments.FormatDuration(s.SlowestRecov.Seconds()))
 			if attempts > 1 {
-				text = fmt.Sprintf("%s: PASSED, recovered every time, the slowest in %s (%d halts)",
+				text = fmt.Sprintf("%s: PASSED, recovered every time, the slowest in %s (%d judged halts)",
 					name, experiments.FormatDuration(s.SlowestRecov.Seconds()), attempts)
+			}
+			if s.Interrupted > 0 {
+				text += fmt.Sprintf("; %d other %s not judged: another fault came on first", s.Interrupted,
+					plural(s.Interrupted, "halt was", "halts were"))
 			}
 			switch s.Status {
 			case StatusRecovering:
@@ -195,4 +212,11 @@ func (s *AssumptionState) violatedFor(now time.Time) time.Duration {
 		return s.ViolatedFor + now.Sub(s.Since)
 	}
 	return s.ViolatedFor
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
