@@ -56,6 +56,27 @@ func (u Unit) Format(v float64) string {
 	}
 }
 
+// FormatApart renders v as Format does, with as many more digits as it
+// takes (up to six decimals) not to read as ref when it is not ref: a
+// violation never reads "1 %, threshold < 1 %".
+func (u Unit) FormatApart(v, ref float64) string {
+	s := u.Format(v)
+	if v == ref || math.IsNaN(v) || math.IsNaN(ref) || math.IsInf(v, 0) || math.IsInf(ref, 0) || s != u.Format(ref) {
+		return s
+	}
+	suffix := ""
+	if u != UnitNone {
+		suffix = " " + string(u)
+	}
+	for d := 1; d <= 6; d++ {
+		a, b := strconv.FormatFloat(v, 'f', d, 64), strconv.FormatFloat(ref, 'f', d, 64)
+		if a != b {
+			return a + suffix
+		}
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64) + suffix
+}
+
 // Short renders v without a space before the unit, for axis labels.
 func (u Unit) Short(v float64) string {
 	switch {

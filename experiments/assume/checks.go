@@ -123,7 +123,7 @@ func evalThreshold(s *AssumptionState, now time.Time, obs Observations, phase Fa
 	switch {
 	case !holds && s.Move(StatusViolated, now):
 		return []experiments.Event{{Time: now, Kind: experiments.EventViolated, Subject: s.Name,
-			Text: fmt.Sprintf("%s, threshold %s", s.Unit.Format(v), s.Condition())}}
+			Text: fmt.Sprintf("%s, threshold %s", s.Unit.FormatApart(v, s.Threshold), s.Condition())}}
 	case holds && s.Status == StatusViolated:
 		lasted := now.Sub(s.Since)
 		s.Move(StatusHolding, now)

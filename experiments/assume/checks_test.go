@@ -346,3 +346,22 @@ func TestRecoveryCountsHaltsNotJudged(t *testing.T) {
 		t.Fatalf("verdict %q", text)
 	}
 }
+
+// TestViolationNeverReadsAsItsThreshold: a value just over its threshold
+// is written with the digits that show it is over.
+func TestViolationNeverReadsAsItsThreshold(t *testing.T) {
+	for _, tc := range []struct {
+		unit  experiments.Unit
+		v, th float64
+		want  string
+	}{
+		{experiments.UnitPercent, 1.04, 1, "1.04 %"},
+		{experiments.UnitNone, 5.2, 5, "5.2"},
+		{experiments.UnitMillis, 250.4, 250, "250.4 ms"},
+		{experiments.UnitMillis, 312, 250, "312 ms"},
+	} {
+		if got := tc.unit.FormatApart(tc.v, tc.th); got != tc.want {
+			t.Errorf("FormatApart(%g, %g %s) = %q, want %q", tc.v, tc.th, tc.unit, got, tc.want)
+		}
+	}
+}

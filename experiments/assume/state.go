@@ -144,7 +144,7 @@ func (s *AssumptionState) Detail(now time.Time) string {
 		word = "over by"
 		m = -m
 	}
-	return fmt.Sprintf("%s, %s %s", s.Unit.Format(s.Value), word, s.Unit.Format(m))
+	return fmt.Sprintf("%s, %s %s", s.Unit.FormatApart(s.Value, s.Threshold), word, s.Unit.FormatApart(m, 0))
 }
 
 // Verdict renders the one-line outcome printed when a game day ends.
