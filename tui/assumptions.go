@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/assume"
 )
 
@@ -85,6 +86,9 @@ func (m *AssumptionsModel) draw() {
 		s := &m.states[i]
 		name := s.Name + " " + s.Condition()
 		badge := m.badge(s.Status)
+		if s.Status == assume.StatusWaiting && s.Kind == experiments.AssumeThreshold && !s.HasValue {
+			badge = st.Muted.Render("… NO DATA") // waiting for what may never come: say what is missing
+		}
 		if s.Status == assume.StatusViolated {
 			badge += st.Bad.Render(" " + clock(s.Elapsed(m.now)))
 		}

@@ -44,6 +44,9 @@ func header(st *Styles, s *session.Snapshot, w int) string {
 	if n > 0 {
 		badge = st.Live.Render(fmt.Sprintf("● LIVE · %d %s active", n, plural(n, "fault", "faults")))
 	}
+	if n == 0 && s.FaultsStarted == 0 && !s.Ended {
+		badge = st.Halted.Render("○ READY · nothing triggered yet")
+	}
 	if s.Preflight != nil {
 		badge = st.Replaying.Render("◇ PRE-FLIGHT · nothing on")
 	}

@@ -31,7 +31,7 @@ func demoPane(t *testing.T, args string) (*tmuxPane, string) {
 	p := startPane(t, 160, 48, fmt.Sprintf("%s demo --yes --state-file %s --log-file %s %s", shq(bin), shq(filepath.Join(t.TempDir(), "state.json")), shq(logFile), args))
 	p.waitFor("the cockpit with latency data", 20*time.Second, func(s string) bool {
 		_, ok := chartP99(s)
-		return ok && strings.Contains(s, "ALL HALTED")
+		return ok && strings.Contains(s, "READY")
 	})
 	return p, bin
 }

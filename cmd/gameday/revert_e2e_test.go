@@ -120,7 +120,7 @@ func (w *revertWorld) play(env string) *tmuxPane {
 	w.t.Helper()
 	p := startPane(w.t, 160, 48, fmt.Sprintf("%s %s %s play --yes --state-file %s --log-file %s %s",
 		w.env, env, shq(w.bin), shq(w.state), shq(filepath.Join(w.t.TempDir(), "log")), shq(w.file)))
-	p.waitText("ALL HALTED", 20*time.Second)
+	p.waitText("READY", 20*time.Second)
 	p.keys("j", "j", "j", "j", "Enter")
 	p.waitFor("every fault on", 10*time.Second, func(s string) bool { return strings.Contains(line(s, "everything"), "● ON") })
 	w.requireOn()

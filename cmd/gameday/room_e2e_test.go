@@ -84,7 +84,7 @@ blocks:
 	alice.waitText("an operator may not start the game day", 5*time.Second)
 	fac.keys("Enter")
 	for _, p := range []*tmuxPane{olga, oscar, alice, sam} {
-		p.waitText("ALL HALTED", 5*time.Second)
+		p.waitText("READY · nothing triggered yet", 5*time.Second)
 	}
 
 	// An observer's enter does nothing, and says why.

@@ -60,8 +60,10 @@ type Session struct {
 	exposed   []string // non-loopback addresses the proxies listen on
 	// injectorTimeout bounds every injector call and the final wait.
 	injectorTimeout time.Duration
-	// faultErrors counts faults that could not start or halt.
-	faultErrors int
+	// faultErrors counts faults that could not start or halt;
+	// faultsStarted, those that went on.
+	faultErrors   int
+	faultsStarted int
 	// The halt-all under way: when it was asked, by whom and why, the
 	// blocks not yet halted, and how many were.
 	haltAllAsked  time.Time
@@ -463,8 +465,11 @@ func (s *Session) addEvent(e experiments.Event) {
 	if e.Role == "" && e.By != "" {
 		e.Role = s.roleOf(e.By)
 	}
-	if e.Kind == experiments.EventFaultError {
+	switch e.Kind {
+	case experiments.EventFaultError:
 		s.faultErrors++
+	case experiments.EventFaultStarted:
+		s.faultsStarted++
 	}
 	if len(s.timeline) == timelineCap {
 		copy(s.timeline, s.timeline[1:])

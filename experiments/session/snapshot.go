@@ -31,6 +31,8 @@ type Snapshot struct {
 	Aborted string
 	// Replay is set when the snapshot is played back from a journal.
 	Replay *ReplayState
+	// FaultsStarted counts the faults that went on since the start.
+	FaultsStarted int
 	// FaultErrors counts, since the start, the faults that could not be
 	// started or halted.
 	FaultErrors int
@@ -189,7 +191,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	}
 	snap := Snapshot{
 		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description, Hypothesis: s.exp.Hypothesis,
-		Now: now, Started: s.started, Aborted: s.aborted, FaultErrors: s.faultErrors,
+		Now: now, Started: s.started, Aborted: s.aborted, FaultErrors: s.faultErrors, FaultsStarted: s.faultsStarted,
 		Ending:      s.ending || s.schedule != nil && s.schedule.over,
 		Assumptions: s.checks.States(),
 		Exposed:     s.exposed,
