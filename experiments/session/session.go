@@ -428,7 +428,13 @@ func (s *Session) observations() assume.Observations { return sessionObs{s} }
 
 type sessionObs struct{ s *Session }
 
+// Points are the series' points since since, and never from before the
+// session: history filled in from a probe that knows the past (PromQL)
+// is drawn as context, never judged as evidence.
 func (o sessionObs) Points(series string, since time.Time) []probes.Point {
+	if since.Before(o.s.started) {
+		since = o.s.started
+	}
 	return o.s.store.Window(series, since)
 }
 
