@@ -365,3 +365,15 @@ func TestViolationNeverReadsAsItsThreshold(t *testing.T) {
 		}
 	}
 }
+
+// TestPassedWithAGapSaysSo: an assumption that held whenever it had data,
+// but had none for a while during a fault, does not claim "throughout".
+func TestPassedWithAGapSaysSo(t *testing.T) {
+	s := assume.AssumptionState{Assumption: experiments.Assumption{Name: "p99", Kind: experiments.AssumeThreshold,
+		Op: experiments.Below, Threshold: 250, Unit: experiments.UnitMillis, Window: 30 * time.Second},
+		Applied: true, Worst: 120, BlindFor: 12 * time.Second}
+	_, text, passed := s.Verdict(at(60))
+	if !passed || strings.Contains(text, "throughout") || !strings.Contains(text, "no data for 12s while faults were on") {
+		t.Fatalf("verdict %q", text)
+	}
+}
