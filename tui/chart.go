@@ -2,9 +2,11 @@ package tui
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/NimbleMarkets/ntcharts/canvas"
 	tslc "github.com/NimbleMarkets/ntcharts/linechart/timeserieslinechart"
 
 	"github.com/gameday-dev/gameday/experiments"
@@ -25,6 +27,16 @@ type ChartModel struct {
 	w, h   int
 	lines  []string
 	off    offScaleMarks // reused by every SetSnapshot
+	// gutter is the width of the Y labels: the same for every chart of
+	// the cockpit, so that their time axes line up column for column.
+	gutter int
+	// What prepare found for the snapshot at hand: its axes and
+	// thresholds.
+	ta         timeAxis
+	ax         yAxis
+	thresholds []float64
+	// colours maps a series to its colour, the same on every chart.
+	colours map[string]int
 }
 
 // NewChart returns a chart pane for spec.
@@ -43,23 +55,43 @@ func (m *ChartModel) SetSize(w, h int) {
 	unit := m.spec.Unit
 	m.chart = tslc.New(cw, ch,
 		tslc.WithXLabelFormatter(func(_ int, v float64) string { return xLabel(v) }),
-		tslc.WithYLabelFormatter(func(_ int, v float64) string { return axisLabel(unit, v, 0) }),
+		tslc.WithYLabelFormatter(func(_ int, v float64) string { return pad(axisLabel(unit, v, 0), m.gutter) }),
 		tslc.WithAxesStyles(m.styles.Axis, m.styles.Axis),
 		tslc.WithXYSteps(max(8, cw/6), 2),
 	)
 	// Every value pushed is inside the ranges set: nothing may move them.
 	m.chart.AutoMinX, m.chart.AutoMaxX, m.chart.AutoMinY, m.chart.AutoMaxY = false, false, false, false
 	for i, s := range m.spec.Series {
-		m.chart.SetDataSetStyle(s.Label, m.styles.SeriesStyle(i))
+		m.chart.SetDataSetStyle(s.Label, m.styles.SeriesStyle(m.colour(i)))
 	}
 }
 
-// SetSnapshot draws the chart from a snapshot.
-func (m *ChartModel) SetSnapshot(s *session.Snapshot) {
-	if m.w < 10 || m.h < 6 {
-		m.lines = blank(m.w, m.h)
-		return
+// colour is the colour index of the chart's i-th series: the cockpit's
+// for its series name when it has one, else its place on the chart.
+func (m *ChartModel) colour(i int) int {
+	if c, ok := m.colours[m.spec.Series[i].Series]; ok {
+		return c
 	}
+	return i
+}
+
+// pad right-aligns a label in width cells.
+func pad(s string, width int) string {
+	if len(s) >= width {
+		return s
+	}
+	return strings.Repeat(" ", width-len(s)) + s
+}
+
+// SetSnapshot draws the chart from a snapshot, with its own gutter.
+func (m *ChartModel) SetSnapshot(s *session.Snapshot) {
+	m.prepare(s)
+	m.draw(s, m.naturalGutter())
+}
+
+// prepare finds the chart's axes for a snapshot, before the cockpit
+// agrees on the gutter every chart draws with.
+func (m *ChartModel) prepare(s *session.Snapshot) {
 	ta := newTimeAxis(s)
 	thresholds := chartThresholds(m.spec, s.Assumptions)
 	// The axis spans the on-scale values in the window and the
@@ -77,10 +109,34 @@ func (m *ChartModel) SetSnapshot(s *session.Snapshot) {
 			lo, hi = math.Min(lo, t*1.25), math.Max(hi, t*1.25)
 		}
 	}
+	m.ta, m.thresholds = ta, thresholds
+	m.ax = newYAxis(m.spec.Unit, lo, hi, max(m.h-3, 1)-2)
+}
+
+// naturalGutter is the width the chart's Y labels need, as the chart
+// library measures it: every other row from the bottom.
+func (m *ChartModel) naturalGutter() int {
+	rows := max(m.h-3, 1) - 2
+	span := m.ax.hi - m.ax.lo
+	width := 0
+	for i := 0; i <= rows; i += 2 {
+		v := m.ax.lo + span/float64(max(rows, 1))*float64(i)
+		width = max(width, len(axisLabel(m.spec.Unit, v, span)))
+	}
+	return width
+}
+
+// draw draws the prepared chart with its Y labels gutter cells wide.
+func (m *ChartModel) draw(s *session.Snapshot, gutter int) {
+	if m.w < 10 || m.h < 6 {
+		m.lines = blank(m.w, m.h)
+		return
+	}
+	ta, ax, thresholds := m.ta, m.ax, m.thresholds
 	c := &m.chart
-	ax := newYAxis(m.spec.Unit, lo, hi, c.GraphHeight())
+	m.gutter = gutter
 	unit, span := m.spec.Unit, ax.hi-ax.lo
-	c.YLabelFormatter = func(_ int, v float64) string { return axisLabel(unit, v, span) }
+	c.YLabelFormatter = func(_ int, v float64) string { return pad(axisLabel(unit, v, span), gutter) }
 
 	c.ClearAllData()
 	x0, x1 := time.Unix(int64(ta.x0), 0), time.Unix(int64(ta.x1), 0)
@@ -111,67 +167,110 @@ func (m *ChartModel) SetSnapshot(s *session.Snapshot) {
 		}
 	}
 	m.drawOffScale(off)
-	m.lines = frame(m.styles, m.title(s), append(m.styles.ink.canvas(&c.Canvas), m.strip(s, ta.from, ta.to)), m.w, m.h)
+	marks := m.faultColumns(s, ta.from, ta.to)
+	m.shadeFaults(marks)
+	m.lines = frame(m.styles, m.title(s), append(m.styles.ink.canvas(&c.Canvas), m.strip(s, marks)), m.w, m.h)
 }
 
-// strip marks, under each column of the graph, which block was active
-// then: its catalog number, or + when several were.
-func (m *ChartModel) strip(s *session.Snapshot, from, to time.Time) string {
+// Column marks of the fault windows: noFault, several, or the index into
+// the snapshot's FaultWindows plus one.
+const (
+	noFault = 0
+	future  = -1 // after now: nothing yet
+	several = -2
+)
+
+// faultColumns says, for each column of the graph, which fault window
+// was on then.
+func (m *ChartModel) faultColumns(s *session.Snapshot, from, to time.Time) []int {
 	c := &m.chart
 	gx := c.Origin().X + 1
 	gw := c.Width() - gx
 	if gw <= 0 {
+		return nil
+	}
+	marks := make([]int, gw)
+	span := to.Sub(from) / time.Duration(gw)
+	for i := range marks {
+		t0 := from.Add(span * time.Duration(i))
+		t1 := t0.Add(span)
+		if t0.After(s.Now) {
+			marks[i] = future
+			continue
+		}
+		for k, w := range s.FaultWindows {
+			end := w.End
+			if end.IsZero() {
+				end = s.Now
+			}
+			if w.Start.Before(t1) && !end.Before(t0) {
+				if marks[i] != noFault && s.FaultWindows[marks[i]-1].Block != w.Block {
+					marks[i] = several
+					break
+				}
+				marks[i] = k + 1
+			}
+		}
+	}
+	return marks
+}
+
+// shadeFaults draws the fault windows as bands behind the data: the
+// graph's cells in those columns take the band's background.
+func (m *ChartModel) shadeFaults(marks []int) {
+	c := &m.chart
+	gx := c.Origin().X + 1
+	for i, mk := range marks {
+		if mk == noFault || mk == future {
+			continue
+		}
+		for y := 0; y < c.Origin().Y; y++ {
+			p := canvas.Point{X: gx + i, Y: y}
+			cell := c.Canvas.Cell(p)
+			cell.Style = cell.Style.Background(m.styles.Palette.Band)
+			c.Canvas.SetCell(p, cell)
+		}
+	}
+}
+
+// strip names, under the graph, the block that was on: its name across
+// its band where it fits, else its catalog number; + where several were.
+// It says in words what the bands say in colour, for a terminal without.
+func (m *ChartModel) strip(s *session.Snapshot, marks []int) string {
+	c := &m.chart
+	gx := c.Origin().X + 1
+	if len(marks) == 0 {
 		return ""
 	}
 	label := "fault"
 	if len(label) > gx {
 		label = ""
 	}
-	marks := make([]byte, gw)
-	span := to.Sub(from) / time.Duration(gw)
-	for i := 0; i < gw; i++ {
-		t0 := from.Add(span * time.Duration(i))
-		t1 := t0.Add(span)
-		if t0.After(s.Now) {
-			marks[i] = ' '
-			continue
-		}
-		mark := byte(0)
-		for _, w := range s.FaultWindows {
-			end := w.End
-			if end.IsZero() {
-				end = s.Now
-			}
-			if w.Start.Before(t1) && !end.Before(t0) {
-				d := byte('1' + w.Index)
-				if w.Index < 0 || w.Index > 8 {
-					d = '#'
-				}
-				if mark != 0 && mark != d {
-					d = '+'
-				}
-				mark = d
-			}
-		}
-		if mark == 0 {
-			mark = '.'
-		}
-		marks[i] = mark
-	}
-	// Write runs: quiet dots in one style, fault marks in another.
 	var b strings.Builder
 	b.WriteString(m.styles.Paint(m.styles.FaultStrip, strings.Repeat(" ", gx-len(label))+label))
-	for i := 0; i < gw; {
+	for i := 0; i < len(marks); {
 		j := i
-		quiet := marks[i] == '.' || marks[i] == ' '
-		for j < gw && (marks[j] == '.' || marks[j] == ' ') == quiet {
+		for j < len(marks) && marks[j] == marks[i] {
 			j++
 		}
-		run := string(marks[i:j])
-		if quiet {
-			b.WriteString(m.styles.Paint(m.styles.FaultStrip, strings.ReplaceAll(run, ".", "·")))
-		} else {
-			b.WriteString(m.styles.Paint(m.styles.FaultMarker, run))
+		n := j - i
+		switch mk := marks[i]; mk {
+		case future:
+			b.WriteString(strings.Repeat(" ", n))
+		case noFault:
+			b.WriteString(m.styles.Paint(m.styles.FaultStrip, strings.Repeat("·", n)))
+		case several:
+			b.WriteString(m.styles.Paint(m.styles.FaultMarker, strings.Repeat("+", n)))
+		default:
+			w := s.FaultWindows[mk-1]
+			text := w.Block
+			if n < 4 || len([]rune(text)) > n && n < 6 {
+				text = strconv.Itoa(w.Index + 1)
+			}
+			if n > 1 {
+				text = "▕" + text
+			}
+			b.WriteString(m.styles.Paint(m.styles.FaultMarker, fit(text, n)))
 		}
 		i = j
 	}
@@ -186,7 +285,7 @@ func (m *ChartModel) title(s *session.Snapshot) string {
 		if pts := s.Series[cs.Series]; len(pts) > 0 {
 			v = formatValue(m.spec.Unit, pts[len(pts)-1].V)
 		}
-		parts = append(parts, m.styles.SeriesStyle(i).Render(cs.Label)+" "+m.styles.Text.Render(v))
+		parts = append(parts, m.styles.SeriesStyle(m.colour(i)).Render(cs.Label)+" "+m.styles.Text.Render(v))
 	}
 	return strings.Join(parts, "  ")
 }
@@ -256,4 +355,18 @@ func niceCeil(v float64) float64 {
 		}
 	}
 	return 10 * p
+}
+
+// seriesColours gives each series one colour on every chart: in the order
+// the charts first name them.
+func seriesColours(charts []experiments.Chart) map[string]int {
+	out := map[string]int{}
+	for _, c := range charts {
+		for _, s := range c.Series {
+			if _, ok := out[s.Series]; !ok {
+				out[s.Series] = len(out)
+			}
+		}
+	}
+	return out
 }

@@ -123,8 +123,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.snap, m.have = msg.Snapshot, true
 		if first {
 			m.charts = m.charts[:0]
+			colours := seriesColours(m.snap.Charts)
 			for _, c := range m.snap.Charts {
-				m.charts = append(m.charts, NewChart(m.styles, c))
+				ch := NewChart(m.styles, c)
+				ch.colours = colours
+				m.charts = append(m.charts, ch)
 			}
 		}
 		m.blocks.SetBlocks(m.snap.Blocks, m.snap.Now)
@@ -400,15 +403,22 @@ func (m *Model) redraw() {
 	if len(m.snap.Room) > 0 || m.serving != "" {
 		m.head += "\n" + roomLine(m.styles, &m.snap, m.serving, m.w)
 	}
+	// Every chart draws with the widest chart's Y labels, so that their
+	// time axes line up column for column.
+	gutter := 0
+	for i := range m.charts {
+		m.charts[i].prepare(&m.snap)
+		gutter = max(gutter, m.charts[i].naturalGutter())
+	}
 	for i := range m.charts {
 		c := &m.charts[i]
 		if m.shared == nil || m.styles.look == "" {
-			c.SetSnapshot(&m.snap)
+			c.draw(&m.snap, gutter)
 			continue
 		}
-		k := sharedKey{chart: i, w: c.w, h: c.h, look: m.styles.look}
+		k := sharedKey{chart: i, w: c.w, h: c.h, gutter: gutter, look: m.styles.look}
 		c.lines = m.shared.lines(m.snap.Seq, k, func() []string {
-			c.SetSnapshot(&m.snap)
+			c.draw(&m.snap, gutter)
 			return c.lines
 		})
 	}

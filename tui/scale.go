@@ -196,9 +196,11 @@ func (a *timeAxis) x(t time.Time) float64 { return float64(t.Sub(a.ref) / tick) 
 // inside reports whether x is within the window.
 func (a *timeAxis) inside(x float64) bool { return x >= a.x0 && x <= a.x1 }
 
-// viewRange is the chart's time window: it fills from the left until the
-// session is older than the window, then slides. A snapshot without a
-// window gets the default one.
+// viewRange is the chart's time window. It grows with the game day, in
+// steps of growStep so that the axis does not rescale every frame, until
+// it is as long as the window; then it slides. A fresh game day draws
+// across the chart, not in its left sixth. A snapshot without a window
+// gets the default one.
 func viewRange(s *session.Snapshot) (time.Time, time.Time) {
 	w := s.Window
 	if w <= 0 {
@@ -208,11 +210,15 @@ func viewRange(s *session.Snapshot) (time.Time, time.Time) {
 	if from.IsZero() {
 		from = s.Started
 	}
-	if s.Now.Sub(from) < w {
-		return from, from.Add(w)
+	if age := s.Now.Sub(from); age < w {
+		span := min(w, max(growStep, (age/growStep+1)*growStep))
+		return from, from.Add(span)
 	}
 	return s.Now.Add(-w), s.Now
 }
+
+// growStep is how much a growing chart window grows at a time.
+const growStep = 30 * time.Second
 
 // xLabel renders an X axis label, v ticks after the start: m:ss, or
 // whole hours past maxClock.

@@ -20,8 +20,8 @@ type Shared struct {
 }
 
 type sharedKey struct {
-	chart, w, h int
-	look        string // the terminal's colour profile and background
+	chart, w, h, gutter int
+	look                string // the terminal's colour profile and background
 }
 
 type sharedEntry struct {

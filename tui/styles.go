@@ -8,6 +8,7 @@ import "github.com/charmbracelet/lipgloss"
 type Palette struct {
 	Text, Muted, Border, Accent lipgloss.AdaptiveColor
 	Good, Bad, Warn, Fault      lipgloss.AdaptiveColor
+	Band                        lipgloss.AdaptiveColor // behind a chart while a fault was on
 	Series                      []lipgloss.AdaptiveColor
 }
 
@@ -22,6 +23,7 @@ func DefaultPalette() Palette {
 		Bad:    lipgloss.AdaptiveColor{Light: "#cf222e", Dark: "#f85149"},
 		Warn:   lipgloss.AdaptiveColor{Light: "#9a6700", Dark: "#d29922"},
 		Fault:  lipgloss.AdaptiveColor{Light: "#bc4c00", Dark: "#f0883e"},
+		Band:   lipgloss.AdaptiveColor{Light: "#e4e4e4", Dark: "#3a3a3a"},
 		Series: []lipgloss.AdaptiveColor{
 			{Light: "#0969da", Dark: "#58a6ff"},
 			{Light: "#8250df", Dark: "#bc8cff"},
