@@ -2,6 +2,7 @@ package tui
 
 import (
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -63,8 +64,13 @@ func (m *ChartModel) SetSize(w, h int) {
 	m.chart.AutoMinX, m.chart.AutoMaxX, m.chart.AutoMinY, m.chart.AutoMaxY = false, false, false, false
 	for i, s := range m.spec.Series {
 		m.chart.SetDataSetStyle(s.Label, m.styles.SeriesStyle(m.colour(i)))
+		m.chart.SetDataSetStyle(s.Label+pastSuffix, m.styles.Muted)
 	}
 }
+
+// pastSuffix names a series' points from before the session (a PromQL
+// probe's history): drawn grey, left of 0:00, as context; never judged.
+const pastSuffix = " (before the session)"
 
 // colour is the colour index of the chart's i-th series: the cockpit's
 // for its series name when it has one, else its place on the chart.
@@ -151,7 +157,12 @@ func (m *ChartModel) draw(s *session.Snapshot, gutter int) {
 	off := m.off.reset(c.GraphWidth())
 	var names []string
 	for _, cs := range m.spec.Series {
-		if m.plot(cs.Label, s.Series[cs.Series], &ta, ax, off) > 0 {
+		pts := s.Series[cs.Series]
+		k := sort.Search(len(pts), func(i int) bool { return !pts[i].T.Before(s.Started) })
+		if k > 0 && m.plot(cs.Label+pastSuffix, pts[:k], &ta, ax, off) > 0 {
+			names = append(names, cs.Label+pastSuffix)
+		}
+		if m.plot(cs.Label, pts[k:], &ta, ax, off) > 0 {
 			names = append(names, cs.Label)
 		}
 	}

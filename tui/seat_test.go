@@ -2,8 +2,10 @@ package tui_test
 
 import (
 	"io"
+	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/session"
+	"github.com/gameday-dev/gameday/probes"
 	"github.com/gameday-dev/gameday/tui"
 )
 
@@ -201,3 +204,68 @@ func TestSharedCockpitsDrawAlike(t *testing.T) {
 		t.Fatal("a cockpit drawing through the shared cache differs from one drawing alone")
 	}
 }
+
+// TestHistoryDrawnGrey: points from before the session (a PromQL probe's
+// history) are drawn left of 0:00, in the muted colour, apart from the
+// session's own.
+func TestHistoryDrawnGrey(t *testing.T) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(true)
+	snap := fixedSnapshot()
+	snap.Now, snap.WindowStart = sec(30), sec(-60)
+	snap.FaultWindows, snap.Series = nil, map[string][]probes.Point{}
+	for i := -60; i <= 30; i++ {
+		v := 50.0
+		if i < 0 {
+			v = 400
+		}
+		snap.Series["checkout.p99"] = append(snap.Series["checkout.p99"], probes.Point{T: sec(float64(i)), V: v})
+	}
+	var m tea.Model = tui.New(newFakeSource(), tui.NewStylesFor(r, tui.DefaultPalette()))
+	m, _ = m.Update(tea.WindowSizeMsg{Width: 160, Height: 48})
+	m, _ = m.Update(tui.SnapshotMsg{Snapshot: snap})
+	v := m.View()
+	if !strings.Contains(v, "-1:00") || !strings.Contains(v, "0:00") {
+		t.Fatalf("no time left of 0:00 on the axis:\n%s", ansiStrip(v))
+	}
+	colours := brailleColours(v)
+	if colours["38;2;139;147;158"] == 0 { // the dark palette's Muted, #8b949e
+		t.Errorf("the history is not drawn in the muted colour: %v", colours)
+	}
+	if colours["38;2;188;140;255"] == 0 { // p99, the second series colour, #bc8cff
+		t.Errorf("the session's own points are not drawn in the series' colour: %v", colours)
+	}
+}
+
+// brailleColours counts the chart cells (braille) by the foreground
+// they are drawn in.
+func brailleColours(s string) map[string]int {
+	out := map[string]int{}
+	fg := ""
+	for i := 0; i < len(s); {
+		if s[i] == 0x1b {
+			j := strings.IndexByte(s[i:], 'm')
+			if j < 0 {
+				break
+			}
+			seq := s[i+2 : i+j]
+			switch {
+			case seq == "0" || seq == "39":
+				fg = ""
+			case strings.HasPrefix(seq, "38;"):
+				fg = seq
+			}
+			i += j + 1
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r > 0x2800 && r <= 0x28ff {
+			out[fg]++
+		}
+		i += n
+	}
+	return out
+}
+
+func ansiStrip(s string) string { return regexp.MustCompile(`\x1b\[[0-9;]*m`).ReplaceAllString(s, "") }
