@@ -175,7 +175,7 @@ func printVerdicts(w io.Writer, final session.Snapshot) {
 	}
 	halted := "every fault was halted"
 	if n := final.Stuck(); n > 0 {
-		halted = fmt.Sprintf("%d fault(s) could not be halted and may still be on", n)
+		halted = experiments.Count(n, "fault", "faults") + " could not be halted and may still be on"
 	}
 	fmt.Fprintf(w, "gameday: %s ended after %s; %s.\n",
 		final.Name, experiments.FormatDuration(final.Elapsed().Seconds()), halted)

@@ -50,7 +50,7 @@ func runPlay(g *globals, file string, f playFlags) (err error) {
 		return usageError{err}
 	}
 	if f.matrixCase < 1 || f.matrixCase > len(exps) {
-		return usageError{fmt.Errorf("--case %d: %s has %d case(s)", f.matrixCase, file, len(exps))}
+		return usageError{fmt.Errorf("--case %d: %s has %s", f.matrixCase, file, experiments.Count(len(exps), "case", "cases"))}
 	}
 	exp := exps[f.matrixCase-1]
 	state, err := g.openState()

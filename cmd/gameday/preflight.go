@@ -28,7 +28,7 @@ func previewPlay(w io.Writer, file string, matrixCase int) error {
 		return usageError{err}
 	}
 	if matrixCase < 1 || matrixCase > len(exps) {
-		return usageError{fmt.Errorf("--case %d: %s has %d case(s)", matrixCase, file, len(exps))}
+		return usageError{fmt.Errorf("--case %d: %s has %s", matrixCase, file, experiments.Count(len(exps), "case", "cases"))}
 	}
 	return printDryRun(w, exps[matrixCase-1], "pre-flight")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/inject"
 )
 
@@ -55,7 +56,7 @@ func runRecover(w io.Writer, statePath string, force bool) error {
 		fmt.Fprintf(w, "gameday recover: nothing to revert (%s)\n", sf.Path())
 		return nil
 	}
-	fmt.Fprintf(w, "gameday recover: %d fault(s) recorded in %s\n", len(pending), sf.Path())
+	fmt.Fprintf(w, "gameday recover: %s recorded in %s\n", experiments.Count(len(pending), "fault", "faults"), sf.Path())
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
@@ -63,8 +64,8 @@ func runRecover(w io.Writer, statePath string, force bool) error {
 	err = sf.Recover(ctx, inject.RecoverOptions{Force: force}, func(line string) { fmt.Fprintln(w, "  "+line) })
 	left, perr := sf.Pending()
 	if err != nil || perr != nil || len(left) > 0 {
-		fmt.Fprintf(w, "gameday recover: %d fault(s) still recorded\n", len(left))
-		return startError{errors.Join(err, perr, fmt.Errorf("%d fault(s) not reverted", len(left)))}
+		fmt.Fprintf(w, "gameday recover: %s still recorded\n", experiments.Count(len(left), "fault", "faults"))
+		return startError{errors.Join(err, perr, fmt.Errorf("%s not reverted", experiments.Count(len(left), "fault", "faults")))}
 	}
 	fmt.Fprintln(w, "gameday recover: everything reverted")
 	return nil
@@ -88,8 +89,8 @@ func (g *globals) openState() (*inject.StateFile, error) {
 		}
 	}
 	if len(orphans) > 0 {
-		return nil, startError{fmt.Errorf("%d fault(s) from a gameday that died are still on, recorded in %s:\n%s\nrun `gameday recover` to revert them, then start again",
-			len(orphans), sf.Path(), strings.Join(orphans, "\n"))}
+		return nil, startError{fmt.Errorf("%s left on by a gameday that died, recorded in %s:\n%s\nrun `gameday recover` to revert them, then start again",
+			experiments.Count(len(orphans), "fault", "faults"), sf.Path(), strings.Join(orphans, "\n"))}
 	}
 	return sf, nil
 }

@@ -38,7 +38,7 @@ func TestRecoverCmdShowsNoArguments(t *testing.T) {
 		t.Fatalf("recover: %v\n%s", err, out.String())
 	}
 	got := out.String()
-	for _, want := range []string{"2 fault(s) recorded in " + path, "ran revert command: touch ***",
+	for _, want := range []string{"2 faults recorded in " + path, "ran revert command: touch ***",
 		"ran revert command: true (2 more arguments not shown)", "everything reverted"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("output lacks %q:\n%s", want, got)

@@ -52,7 +52,7 @@ func runHeadless(w io.Writer, g *globals, file string, f runFlags) error {
 	cases := exps
 	if !f.matrix {
 		if f.matrixCase < 1 || f.matrixCase > len(exps) {
-			return usageError{fmt.Errorf("--case %d: %s has %d case(s)", f.matrixCase, file, len(exps))}
+			return usageError{fmt.Errorf("--case %d: %s has %s", f.matrixCase, file, experiments.Count(len(exps), "case", "cases"))}
 		}
 		cases = exps[f.matrixCase-1 : f.matrixCase]
 	}

@@ -53,7 +53,7 @@ func validate(stdout, stderr io.Writer, files []string, expand bool) error {
 		}
 	}
 	if bad > 0 {
-		return exitError{code: exitBadInput, msg: fmt.Sprintf("%d of %d file(s) have problems", bad, len(files))}
+		return exitError{code: exitBadInput, msg: fmt.Sprintf("%d of %s have problems", bad, experiments.Count(len(files), "file", "files"))}
 	}
 	return nil
 }

@@ -255,7 +255,7 @@ func (sc scenario) journal() []byte {
 				for _, b := range slices.Sorted(maps.Keys(on)) {
 					halt(now, b, "guardrail "+a.Name)
 				}
-				event(now, experiments.EventInfo, "all", fmt.Sprintf("guardrail %s: %d fault(s) halted", a.Name, n))
+				event(now, experiments.EventInfo, "all", fmt.Sprintf("guardrail %s: %s halted", a.Name, experiments.Count(n, "fault", "faults")))
 				end = elapsed + sc.recovery
 			}
 		}

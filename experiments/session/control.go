@@ -197,7 +197,7 @@ func (s *Session) haltAll(now time.Time, by, why string) {
 		return
 	}
 	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: "all", By: by,
-		Text: fmt.Sprintf("%s asked: halting %d fault(s)", why, n)})
+		Text: fmt.Sprintf("%s asked: halting %s", why, experiments.Count(n, "fault", "faults"))})
 	s.haltAllAsked, s.haltAllWhy, s.haltAllBy = now, why, by
 	s.haltAllLeft = map[string]bool{}
 	for _, b := range s.blocks {
@@ -357,7 +357,7 @@ func (s *Session) settleHaltAll(block string, ok bool) {
 	if now.Sub(s.haltAllAsked) < 100*time.Millisecond {
 		took = "within 0.1s"
 	}
-	text := fmt.Sprintf("%s: %d fault(s) halted %s", s.haltAllWhy, s.haltAllDone-s.haltAllFailed, took)
+	text := fmt.Sprintf("%s: %s halted %s", s.haltAllWhy, experiments.Count(s.haltAllDone-s.haltAllFailed, "fault", "faults"), took)
 	kind := experiments.EventInfo
 	if s.haltAllFailed > 0 {
 		kind = experiments.EventFaultError

@@ -83,7 +83,7 @@ func (s *Server) admit(next ssh.Handler) ssh.Handler {
 
 func endWords(s *session.Snapshot) string {
 	if n := s.Stuck(); n > 0 {
-		return fmt.Sprintf("%d fault(s) could not be halted and may still be on.", n)
+		return experiments.Count(n, "fault", "faults") + " could not be halted and may still be on."
 	}
 	return "every fault was halted."
 }
