@@ -187,7 +187,7 @@ func (t *textWriter) plan(p Preflight) {
 			t.line(fmt.Sprintf("           switch on %s: %s", b, summaries[b]), "             ")
 		}
 	}
-	t.line("  then judge " + Count(p.Assumptions, "assumption", "assumptions"), "")
+	t.line("  then judge "+Count(p.Assumptions, "assumption", "assumptions"), "")
 }
 
 // textWriter writes wrapped lines and keeps the first error.
