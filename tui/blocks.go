@@ -20,6 +20,7 @@ type BlocksKeyMap struct {
 	Halt    key.Binding
 	Raise   key.Binding
 	Lower   key.Binding
+	Edge    key.Binding
 }
 
 // DefaultBlocksKeyMap returns the catalog's keys.
@@ -31,6 +32,7 @@ func DefaultBlocksKeyMap() BlocksKeyMap {
 		Halt:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "halt")),
 		Raise:   key.NewBinding(key.WithKeys("+", "="), key.WithHelp("+", "stronger")),
 		Lower:   key.NewBinding(key.WithKeys("-", "_"), key.WithHelp("-", "weaker")),
+		Edge:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "find the edge")),
 	}
 }
 
@@ -42,7 +44,7 @@ func (k BlocksKeyMap) ShortHelp() []key.Binding {
 
 // FullHelp implements help.KeyMap.
 func (k BlocksKeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Up, k.Down}, {k.Trigger, k.Halt}, {k.Raise, k.Lower}}
+	return [][]key.Binding{{k.Up, k.Down}, {k.Trigger, k.Halt}, {k.Raise, k.Lower}, {k.Edge}}
 }
 
 // BlocksModel is the catalog pane: the experiment's blocks, each idle or
@@ -115,6 +117,12 @@ func (m BlocksModel) Update(msg tea.Msg) (BlocksModel, tea.Cmd) {
 		// again.
 		if b, ok := m.Selected(); ok && b.Phase != session.PhaseIdle && b.Phase != session.PhaseHalting {
 			m.send(session.Command{Kind: session.CmdHalt, Block: b.Name})
+		}
+	case key.Matches(k, m.Keys.Edge):
+		// Raise the idle block's intensity step by step until an
+		// assumption breaks (the session's edge search).
+		if b, ok := m.Selected(); ok && b.Phase == session.PhaseIdle {
+			m.send(session.Command{Kind: session.CmdEdge, Block: b.Name, Delta: session.DefaultEdgeStep, Dwell: session.DefaultEdgeDwell})
 		}
 	case key.Matches(k, m.Keys.Raise, m.Keys.Lower):
 		if b, ok := m.Selected(); ok && (b.Phase == session.PhaseOn || b.Phase == session.PhaseStarting) {

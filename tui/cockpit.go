@@ -263,7 +263,7 @@ func (m Model) preflightKey(k tea.KeyMsg) (Model, tea.Cmd, bool) {
 	case key.Matches(k, pk.Up, pk.Down, pk.PageUp, pk.PageDn):
 		m.preflight = m.preflight.Update(k)
 		return m, nil, true
-	case key.Matches(k, bk.Trigger, bk.Halt, bk.Raise, bk.Lower):
+	case key.Matches(k, bk.Trigger, bk.Halt, bk.Raise, bk.Lower, bk.Edge):
 		cmd := m.flash("the game day is at its pre-flight: nothing is on yet")
 		return m, cmd, true
 	}

@@ -45,7 +45,7 @@ func (m *Model) actionOf(k tea.KeyMsg) (experiments.Action, bool) {
 		return experiments.ActHalt, true
 	case key.Matches(k, m.keys.Note):
 		return experiments.ActNote, true
-	case key.Matches(k, bk.Trigger):
+	case key.Matches(k, bk.Trigger), key.Matches(k, bk.Edge):
 		return experiments.ActTrigger, true
 	case key.Matches(k, bk.Raise, bk.Lower):
 		return experiments.ActIntensity, true
@@ -90,6 +90,7 @@ func (s Seat) helpKeys(h helpKeys) helpKeys {
 		}
 	}
 	off(&h.pane.Trigger, experiments.ActTrigger)
+	off(&h.pane.Edge, experiments.ActTrigger)
 	off(&h.pane.Halt, experiments.ActHalt)
 	off(&h.pane.Raise, experiments.ActIntensity)
 	off(&h.pane.Lower, experiments.ActIntensity)

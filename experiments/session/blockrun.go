@@ -48,9 +48,10 @@ type blockRun struct {
 	again     string // who asked for a start while it was halting: it starts once halted
 	err       string // the last error of a Start or Stop that failed
 
-	intensity float64 // applied now (or asked of the driver): the curve times manual
-	manual    float64 // the operator's setting (+ and -), 1 by default
-	updateErr string  // the last intensity error reported, so as not to repeat it
+	intensity float64  // applied now (or asked of the driver): the curve times manual
+	manual    float64  // the operator's setting (+ and -), 1 by default
+	edge      *edgeRun // an edge search under way, or nil
+	updateErr string   // the last intensity error reported, so as not to repeat it
 	// outstanding counts the calls posted to the driver whose result has
 	// not come back yet.
 	outstanding int

@@ -31,6 +31,9 @@ const (
 	CmdDebrief CommandKind = "debrief"
 	// CmdStart ends the pre-flight (see WithPreflight).
 	CmdStart CommandKind = "start"
+	// CmdEdge searches an idle block's edge: its intensity raised by
+	// Delta every Dwell until an assumption breaks (see edge.go).
+	CmdEdge CommandKind = "edge"
 )
 
 // Who causes what: the By of commands and events.
@@ -55,6 +58,8 @@ type Command struct {
 	Role experiments.Role
 	// Item is the debrief's finding or action item (CmdDebrief).
 	Item *experiments.DebriefItem
+	// Dwell is how long an edge search holds each level (CmdEdge).
+	Dwell time.Duration
 }
 
 // handle carries out a command on the loop. It never waits for an
@@ -81,6 +86,10 @@ func (s *Session) handle(c Command) {
 		s.debrief(c, now, by)
 	case CmdStart:
 		s.start(now, by)
+	case CmdEdge:
+		if b := s.block(c.Block); b != nil {
+			s.startEdge(b, c, now, by)
+		}
 	case CmdTrigger:
 		b := s.block(c.Block)
 		if b == nil {
@@ -140,8 +149,12 @@ func (s *Session) killing(process string) bool {
 	return false
 }
 
-// trigger asks the block's driver to start it.
-func (s *Session) trigger(b *blockRun, now time.Time, by string) {
+// trigger asks the block's driver to start it, at full intensity.
+func (s *Session) trigger(b *blockRun, now time.Time, by string) { s.triggerAt(b, now, by, 1) }
+
+// triggerAt asks the block's driver to start it at an intensity (the
+// operator's setting, times its curve).
+func (s *Session) triggerAt(b *blockRun, now time.Time, by string, level float64) {
 	switch {
 	case b.phase == PhaseHalting && !s.ending:
 		if b.again == "" {
@@ -162,7 +175,7 @@ func (s *Session) trigger(b *blockRun, now time.Time, by string) {
 	s.resetOutput(b.spec.Name)
 	b.gen++
 	b.phase, b.asked, b.by, b.err, b.updateErr = PhaseStarting, now, by, "", ""
-	b.manual = 1
+	b.manual = level
 	b.intensity = b.effective(now)
 	b.runCtx, b.cancelRun = context.WithCancelCause(context.Background())
 	b.post(b.op(opStart, now, by, nil))

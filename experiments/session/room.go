@@ -28,7 +28,7 @@ type roster struct {
 // actionOf is what a command asks a role to be allowed.
 func actionOf(k CommandKind) (experiments.Action, bool) {
 	switch k {
-	case CmdTrigger:
+	case CmdTrigger, CmdEdge:
 		return experiments.ActTrigger, true
 	case CmdHalt, CmdHaltAll:
 		return experiments.ActHalt, true

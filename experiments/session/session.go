@@ -374,6 +374,7 @@ func (s *Session) step(now time.Time) {
 		s.addEvent(e)
 	}
 	s.guard(now)
+	s.advanceEdges(now)
 	if s.schedule != nil {
 		s.schedule.step(s, now)
 	}

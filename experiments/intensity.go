@@ -1,0 +1,34 @@
+package experiments
+
+import (
+	"fmt"
+	"time"
+)
+
+// AtIntensity says what a block's fault does at intensity i (0..1), in
+// the terms of its main parameter: "186 ms of latency" for a delay,
+// "31 % answered 503" for errors; "" when the fault has no such scalar
+// (a command, a kill). A composite block (sequence, parallel) says "".
+func (b *Block) AtIntensity(i float64) string {
+	f := b.Fault
+	if f == nil {
+		return ""
+	}
+	switch {
+	case f.Delay > 0:
+		d := time.Duration(float64(f.Delay) * i)
+		return FormatMillis(d) + " of latency on " + f.Target
+	case f.Kind == FaultError && f.Probability > 0:
+		return fmt.Sprintf("%s answered %d on %s", UnitPercent.Format(100*f.Probability*i), f.Status, f.Target)
+	case f.Probability > 0:
+		return fmt.Sprintf("%s of the calls on %s", UnitPercent.Format(100*f.Probability*i), f.Target)
+	case f.Kind == FaultPause:
+		return fmt.Sprintf("%s paused of each period", UnitPercent.Format(100*i))
+	}
+	return ""
+}
+
+// FormatMillis renders a duration in milliseconds: "186 ms", "1.5 ms".
+func FormatMillis(d time.Duration) string {
+	return UnitMillis.Format(float64(d) / float64(time.Millisecond))
+}
