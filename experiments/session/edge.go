@@ -83,7 +83,7 @@ func (s *Session) advanceEdges(now time.Time) {
 			}
 			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name, By: BySession,
 				Text: fmt.Sprintf("edge: %s broke at %s", name, where)})
-			s.halt(b, now, BySession, "halted: the edge was found")
+			s.halt(b, now, BySession, "the edge was found")
 			continue
 		}
 		if b.phase != PhaseOn || now.Before(e.next) {
@@ -93,7 +93,7 @@ func (s *Session) advanceEdges(now time.Time) {
 			b.edge = nil
 			s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name, By: BySession,
 				Text: "edge: no assumption broke up to 100 %"})
-			s.halt(b, now, BySession, "halted: the edge search reached 100 %")
+			s.halt(b, now, BySession, "the edge search reached 100 %")
 			continue
 		}
 		e.next = now.Add(e.dwell)
