@@ -5,7 +5,9 @@ import (
 	"net"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -23,17 +25,55 @@ import (
 // and commands signed with its name and role. The session refuses what
 // the role may not do, whatever a cockpit sends.
 type source struct {
-	sub  *session.Subscription
-	game Game
-	who  who
-	last atomic.Pointer[session.Snapshot]
+	sub    *session.Subscription
+	game   Game
+	who    who
+	last   atomic.Pointer[session.Snapshot]
+	bucket bucket
 }
 
 func (src *source) Snapshots() <-chan session.Snapshot { return src.sub.C() }
 
+// Do sends a seat's command, signed. A seat that sends faster than a
+// person types (a paste of "+", a stuck key, a script) has the excess
+// dropped, so that no seat can crowd the session's queue ahead of
+// someone's halt. A halt is never dropped.
 func (src *source) Do(c session.Command) {
+	halt := c.Kind == session.CmdHalt || c.Kind == session.CmdHaltAll
+	if !halt && !src.bucket.take(time.Now()) {
+		return
+	}
 	c.By, c.Role = src.who.name, src.who.role
 	src.game.Do(c)
+}
+
+// bucket lets a seat send seatRate commands a second, in bursts of
+// seatBurst.
+type bucket struct {
+	mu     sync.Mutex
+	tokens float64
+	last   time.Time
+}
+
+const (
+	seatRate  = 20
+	seatBurst = 40
+)
+
+func (b *bucket) take(now time.Time) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.last.IsZero() {
+		b.tokens = seatBurst
+	} else {
+		b.tokens = min(seatBurst, b.tokens+now.Sub(b.last).Seconds()*seatRate)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
 }
 
 var seatKey = &ctxKey{"seat source"}

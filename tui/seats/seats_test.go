@@ -248,3 +248,43 @@ func TestListenAddr(t *testing.T) {
 		t.Fatalf("a port in use: %v", err)
 	}
 }
+
+// TestSeatFlood: a seat that sends far faster than a person types (here
+// a paste of 5,000 "+") has the excess dropped; the session is not
+// swamped, and another seat's halt all goes through at once.
+func TestSeatFlood(t *testing.T) {
+	alice, aliceKey := seat(t, "alice", experiments.RoleOperator)
+	bob, bobKey := seat(t, "bob", experiments.RoleOperator)
+	g := newGame(t, &experiments.Room{Seats: []experiments.Seat{alice, bob}})
+	a, err := dial(t, g, "alice", aliceKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.open(160, 48, true)
+	b, err := dial(t, g, "bob", bobKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.open(160, 48, true)
+	a.waitFor("room (2 seats)", 5*time.Second)
+	g.sess.Do(sessionTrigger("slow"))
+	a.waitFor("LIVE", 3*time.Second)
+	for range 50 {
+		a.press(strings.Repeat("-+", 50))
+	}
+	b.mark()
+	b.press("!")
+	took := b.waitFor("ALL HALTED", 5*time.Second)
+	t.Logf("halt all through a flood of 5,000 keys from another seat: seen in %v", took)
+	sub := g.sess.Subscribe()
+	defer sub.Close()
+	var changes int
+	for _, e := range (<-sub.C()).Timeline {
+		if e.By == "alice" && strings.Contains(e.Text, "intensity set") {
+			changes++
+		}
+	}
+	if changes > 60 { // a burst of 40, then 20 a second
+		t.Errorf("%d intensity changes from a flood of 5,000 keys: the excess was not dropped", changes)
+	}
+}
