@@ -2,6 +2,8 @@ package experiments
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 )
 
@@ -31,4 +33,20 @@ func (b *Block) AtIntensity(i float64) string {
 // FormatMillis renders a duration in milliseconds: "186 ms", "1.5 ms".
 func FormatMillis(d time.Duration) string {
 	return UnitMillis.Format(float64(d) / float64(time.Millisecond))
+}
+
+// ParamAt names the block's main parameter and its value at intensity i:
+// ("delay", "186ms"), ("probability", "31%"); ("intensity", "62%") for a
+// fault without one.
+func (b *Block) ParamAt(i float64) (name, value string) {
+	f := b.Fault
+	pctText := func(v float64) string { return strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%" }
+	switch {
+	case f != nil && f.Delay > 0:
+		d := time.Duration(float64(f.Delay) * i).Round(time.Millisecond)
+		return "delay", d.String()
+	case f != nil && f.Probability > 0:
+		return "probability", pctText(f.Probability * i)
+	}
+	return "intensity", pctText(i)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -18,6 +19,10 @@ type demoFlags struct {
 	logFile      string
 	cpuProfile   string
 	headless     bool
+	edge         string
+	edgeDwell    time.Duration
+	edgeFrom     float64
+	edgeBisect   int
 	out          string
 	room         roomFlags
 }
@@ -40,6 +45,10 @@ halt it, ! to halt everything, q to quit.`,
 	fl.StringVar(&f.frontendAddr, "frontend-addr", "127.0.0.1:0", "listen address of the shop's frontend")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("demo"), "where gameday writes its logs (JSON)")
 	fl.BoolVar(&f.headless, "headless", false, "run the demo's schedule without the cockpit, like gameday run")
+	fl.StringVar(&f.edge, "edge", "", "with --headless: instead of the schedule, find where each assumption breaks as this block grows (like gameday edge)")
+	fl.DurationVar(&f.edgeDwell, "edge-dwell", 10*time.Second, "with --edge: how long each level stays on")
+	fl.Float64Var(&f.edgeFrom, "edge-from", 10, "with --edge: the first level, in percent")
+	fl.IntVar(&f.edgeBisect, "edge-bisect", 2, "with --edge: rounds of bisection")
 	fl.StringVar(&f.out, "out", "", "directory for the journal and the report")
 	f.room.add(fl)
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of gameday to this file (for benchmarks)")
@@ -65,6 +74,9 @@ func runDemo(g *globals, f demoFlags) (err error) {
 	state, err := g.openState()
 	if err != nil {
 		return err // faults of a dead gameday come first
+	}
+	if f.edge != "" && !f.headless {
+		return usageError{fmt.Errorf("--edge: with --headless (the live search is the e key in the cockpit)")}
 	}
 	if f.headless {
 		if f.room.serve != "" {
@@ -125,6 +137,14 @@ func runDemoHeadless(g *globals, f demoFlags, exe string, state *inject.StateFil
 	exp, err := demoExperiment(sys, f.rate, f.resilience)
 	if err != nil {
 		return startError{err}
+	}
+	if f.edge != "" {
+		ef := defaultEdgeFlags(f.edge, f.out)
+		ef.dwell, ef.from, ef.bisect = f.edgeDwell, f.edgeFrom, f.edgeBisect
+		if err := ef.check(exp); err != nil {
+			return err
+		}
+		return edgeSearch(r, os.Stdout, exp, sys.env(), ef)
 	}
 	res, err := runCase(r, os.Stdout, exp, sys.env(), f.out)
 	if err != nil {

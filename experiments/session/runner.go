@@ -25,16 +25,16 @@ type ScheduleResult struct {
 // among them), fit for CI logs. Every fault is halted before it returns,
 // whatever ends it (the schedule, ctx, an abort).
 func RunSchedule(ctx context.Context, sess *Session, progress func(string)) (ScheduleResult, error) {
-	if sess.exp.Schedule == nil {
+	if sess.exp.Schedule == nil && sess.edgePlan == nil {
 		return ScheduleResult{}, fmt.Errorf("%q has no schedule: a headless run needs one (schedule: baseline, steps, recovery)", sess.exp.Name)
 	}
 	if progress == nil {
 		progress = func(string) {}
 	}
-	if sess.schedule == nil {
+	if sess.schedule == nil && sess.edgePlan == nil {
 		WithSchedule(sess.exp.Schedule)(sess)
 	}
-	sched := sess.schedule
+	sched, plan := sess.schedule, sess.edgePlan
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	runErr := make(chan error, 1)
@@ -77,7 +77,8 @@ func RunSchedule(ctx context.Context, sess *Session, progress func(string)) (Sch
 	if res.Final.Started.IsZero() {
 		res.Final = sess.Final()
 	}
-	res.Interrupted = !sched.over && ctx.Err() != nil // Run has returned: its fields are ours
+	over := sched != nil && sched.over || plan != nil && plan.over
+	res.Interrupted = !over && ctx.Err() != nil // Run has returned: its fields are ours
 	return res, err
 }
 

@@ -80,6 +80,8 @@ type Session struct {
 	hub     hub
 	primary *Subscription // what Snapshots returns
 	room    roster
+	// edgePlan runs the session as an edge search (WithEdgePlan).
+	edgePlan *edgePlanRun
 	// gated holds the game day at its pre-flight (WithPreflight);
 	// preflight is what the snapshots show meanwhile.
 	gated     bool
@@ -332,7 +334,7 @@ func (s *Session) Run(ctx context.Context) (err error) {
 		case now := <-ticks.C():
 			s.drain()
 			s.step(now)
-			if s.schedule != nil && s.schedule.over {
+			if s.schedule != nil && s.schedule.over || s.edgePlan != nil && s.edgePlan.over {
 				return nil
 			}
 		}
@@ -375,6 +377,9 @@ func (s *Session) step(now time.Time) {
 	}
 	s.guard(now)
 	s.advanceEdges(now)
+	if s.edgePlan != nil {
+		s.stepEdgePlan(now)
+	}
 	if s.schedule != nil {
 		s.schedule.step(s, now)
 	}

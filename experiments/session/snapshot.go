@@ -42,6 +42,10 @@ type Snapshot struct {
 	// Preflight is what the game day will touch, while it waits at its
 	// pre-flight for the facilitator to start it; nil once started.
 	Preflight *experiments.Preflight
+	// Edges and EdgeProbes are an edge search's results so far
+	// (WithEdgePlan).
+	Edges      []EdgeResult
+	EdgeProbes []EdgeProbe
 	// Debrief is the findings and action items recorded so far.
 	Debrief []DebriefEntry
 	// Exposed lists the addresses gameday's proxies listen on that are
@@ -192,7 +196,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	snap := Snapshot{
 		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description, Hypothesis: s.exp.Hypothesis,
 		Now: now, Started: s.started, Aborted: s.aborted, FaultErrors: s.faultErrors, FaultsStarted: s.faultsStarted,
-		Ending:      s.ending || s.schedule != nil && s.schedule.over,
+		Ending:      s.ending || s.schedule != nil && s.schedule.over || s.edgePlan != nil && s.edgePlan.over,
 		Assumptions: s.checks.States(),
 		Exposed:     s.exposed,
 		Room:        s.presentList(),
@@ -252,6 +256,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	}
 	s.windows = kept
 	snap.FaultWindows = append([]FaultWindow(nil), kept...)
+	snap.Edges, snap.EdgeProbes = s.edgeResults()
 	return snap
 }
 
