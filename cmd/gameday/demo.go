@@ -18,6 +18,7 @@ type demoFlags struct {
 	logFile      string
 	cpuProfile   string
 	headless     bool
+	compare      bool
 	out          string
 	room         roomFlags
 }
@@ -40,6 +41,7 @@ halt it, ! to halt everything, q to quit.`,
 	fl.StringVar(&f.frontendAddr, "frontend-addr", "127.0.0.1:0", "listen address of the shop's frontend")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("demo"), "where gameday writes its logs (JSON)")
 	fl.BoolVar(&f.headless, "headless", false, "run the demo's schedule without the cockpit, like gameday run")
+	fl.BoolVar(&f.compare, "compare", false, "run the schedule headless without resilience, then hardened, and compare them (into --out, or a new temporary directory)")
 	fl.StringVar(&f.out, "out", "", "directory for the journal and the report")
 	f.room.add(fl)
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of gameday to this file (for benchmarks)")
@@ -65,6 +67,9 @@ func runDemo(g *globals, f demoFlags) (err error) {
 	state, err := g.openState()
 	if err != nil {
 		return err // faults of a dead gameday come first
+	}
+	if f.compare {
+		return runDemoCompare(os.Stdout, g, f, exe, state)
 	}
 	if f.headless {
 		if f.room.serve != "" {
