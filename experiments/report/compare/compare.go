@@ -179,7 +179,7 @@ func experimentName(r *report.Report) string {
 func cell(r *report.Report, a report.Assumption) Cell {
 	c := Cell{Present: true, Kind: a.Kind, Verdict: a.Verdict, Symbol: a.Symbol, Unit: a.Unit, Op: a.Op,
 		ViolatedForS: a.ViolatedForS, Violations: a.Violations}
-	if a.Kind != "recovery" && a.Worst != nil && !math.IsNaN(*a.Worst) {
+	if !isRecovery(a.Kind) && a.Worst != nil && !math.IsNaN(*a.Worst) {
 		c.Worst = a.Worst
 	}
 	slowest := math.NaN()
@@ -191,7 +191,7 @@ func cell(r *report.Report, a report.Assumption) Cell {
 	if !math.IsNaN(slowest) {
 		c.RecoveryS = &slowest
 	}
-	if a.Kind == "recovery" {
+	if isRecovery(a.Kind) {
 		c.NotRecovered = a.RecoveryFailed
 		return c
 	}

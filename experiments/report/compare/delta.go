@@ -136,7 +136,7 @@ func cellPhrases(a, b Cell) []phrase {
 		}
 		ps = append(ps, p)
 	}
-	if a.Kind != "recovery" && b.Kind != "recovery" {
+	if !isRecovery(a.Kind) && !isRecovery(b.Kind) {
 		if va, vb := violatedFor(a), violatedFor(b); va != vb {
 			p := phrase{text: va + " vs " + vb}
 			if rest, ok := strings.CutPrefix(vb, "violated for "); ok && strings.HasPrefix(va, "violated for ") {
@@ -149,7 +149,7 @@ func cellPhrases(a, b Cell) []phrase {
 		}
 	}
 	if ra, rb := recovered(a), recovered(b); ra != rb {
-		recovery := a.Kind == "recovery" || b.Kind == "recovery"
+		recovery := isRecovery(a.Kind) || isRecovery(b.Kind)
 		switch {
 		case ra != "" && rb != "":
 			p := phrase{text: ra + " vs " + rb}

@@ -29,7 +29,7 @@ func (c Cell) violatedWords() string {
 	switch {
 	case !c.Present:
 		return "–"
-	case c.Kind == "recovery" && c.NotRecovered > 0:
+	case isRecovery(c.Kind) && c.NotRecovered > 0:
 		return fmt.Sprintf("%d %s too slow", c.NotRecovered, plural(c.NotRecovered, "halt", "halts"))
 	case c.Violations > 0 || c.ViolatedForS > 0:
 		return fmt.Sprintf("%s (%d×)", dur(c.ViolatedForS), c.Violations)
@@ -45,11 +45,14 @@ func (c Cell) recoveryWords() string {
 		return "not recovered"
 	case c.RecoveryS == nil:
 		return "–"
-	case c.NotRecovered > 0 && c.Kind != "recovery":
+	case c.NotRecovered > 0 && !isRecovery(c.Kind):
 		return fmt.Sprintf("%s, %d not", dur(*c.RecoveryS), c.NotRecovered)
 	}
 	return dur(*c.RecoveryS)
 }
+
+// isRecovery reports whether an assumption's kind is a recovery check.
+func isRecovery(kind string) bool { return kind == string(experiments.AssumeRecovery) }
 
 // verdictWord is a run's verdict in capitals.
 func verdictWord(v report.Verdict) string {
