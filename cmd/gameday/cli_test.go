@@ -122,6 +122,12 @@ func TestRunCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "m", "case-2", "report.html")); err != nil {
 		t.Errorf("--matrix --out: %v", err)
 	}
+	if !strings.Contains(out, "comparison of the cases:\n  "+filepath.Join(dir, "m", "compare.md")) {
+		t.Errorf("--matrix --out does not say where the comparison is:\n%s", out)
+	}
+	if md, err := os.ReadFile(filepath.Join(dir, "m", "compare.md")); err != nil || !strings.Contains(string(md), "### level=50 vs level=5") {
+		t.Errorf("--matrix --out: compare.md of the cases: %v\n%s", err, md)
+	}
 	if b, _ := os.ReadFile(count); strings.TrimSpace(string(b)) != "1" {
 		t.Fatalf("the revert command did not run: the file says %q", b)
 	}

@@ -23,6 +23,7 @@ type demoFlags struct {
 	edgeDwell    time.Duration
 	edgeFrom     float64
 	edgeBisect   int
+	compare      bool
 	out          string
 	room         roomFlags
 }
@@ -49,6 +50,7 @@ halt it, ! to halt everything, q to quit.`,
 	fl.DurationVar(&f.edgeDwell, "edge-dwell", 10*time.Second, "with --edge: how long each level stays on")
 	fl.Float64Var(&f.edgeFrom, "edge-from", 10, "with --edge: the first level, in percent")
 	fl.IntVar(&f.edgeBisect, "edge-bisect", 2, "with --edge: rounds of bisection")
+	fl.BoolVar(&f.compare, "compare", false, "run the schedule headless without resilience, then hardened, and compare them (into --out, or a new temporary directory)")
 	fl.StringVar(&f.out, "out", "", "directory for the journal and the report")
 	f.room.add(fl)
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a CPU profile of gameday to this file (for benchmarks)")
@@ -74,6 +76,9 @@ func runDemo(g *globals, f demoFlags) (err error) {
 	state, err := g.openState()
 	if err != nil {
 		return err // faults of a dead gameday come first
+	}
+	if f.compare {
+		return runDemoCompare(os.Stdout, g, f, exe, state)
 	}
 	if f.edge != "" && !f.headless {
 		return usageError{fmt.Errorf("--edge: with --headless (the live search is the e key in the cockpit)")}

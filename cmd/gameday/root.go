@@ -32,6 +32,6 @@ Start with the built-in demo (nothing else to install):
 		"where gameday records faults that outlive it, for gameday recover")
 	root.PersistentFlags().StringVar(&g.metricsAddr, "metrics-addr", "",
 		"serve gameday's own Prometheus /metrics here, e.g. :9464 (loopback) or 0.0.0.0:9464")
-	root.AddCommand(newDemoCmd(g), newPlayCmd(g), newValidateCmd(), newBlocksCmd(), newRunCmd(g), newEdgeCmd(g), newReportCmd(), newReplayCmd(), newRecoverCmd(g), newShopCmd())
+	root.AddCommand(newDemoCmd(g), newPlayCmd(g), newValidateCmd(), newBlocksCmd(), newRunCmd(g), newEdgeCmd(g), newReportCmd(), newReplayCmd(), newRecoverCmd(g), newShopCmd(), newCompareCmd())
 	return root
 }

@@ -37,7 +37,7 @@ on bad input or a fault that could not be started or reverted.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.out, "out", "", "directory for the journal and the report (summary.json, junit.xml, report.md, report.html)")
-	fl.BoolVar(&f.matrix, "matrix", false, "run every case of the file's matrix and summarise them side by side")
+	fl.BoolVar(&f.matrix, "matrix", false, "run every case of the file's matrix and summarise them side by side (with --out, in compare.md and compare.html)")
 	fl.IntVar(&f.matrixCase, "case", 1, "which case of the matrix to run (without --matrix)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "check everything and print the pre-flight: what would be touched, and when; inject nothing")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("run"), "where gameday writes its logs (JSON)")
@@ -90,6 +90,7 @@ func runHeadless(w io.Writer, g *globals, file string, f runFlags) error {
 		if err != nil {
 			return err
 		}
+		res.dir = dir
 		results = append(results, res)
 		worst = max(worst, res.code)
 		if r.ctx.Err() != nil {
@@ -98,6 +99,11 @@ func runHeadless(w io.Writer, g *globals, file string, f runFlags) error {
 	}
 	if len(results) > 1 {
 		printMatrix(w, results)
+		if f.out != "" {
+			if err := compareCases(w, f.out, results); err != nil {
+				return err
+			}
+		}
 	}
 	if err := r.caught(); err != nil {
 		return err
@@ -115,6 +121,7 @@ type caseResult struct {
 	exp   *experiments.Experiment
 	final session.Snapshot
 	code  int
+	dir   string // its journal and report ("" without --out)
 }
 
 // runCase runs one experiment headless and writes its journal and report.

@@ -17,7 +17,37 @@ import (
 type Chart struct {
 	Title string
 	File  string // the SVG's name next to report.md: chart-1.svg
-	view  chartView
+	Unit  string // ms, %, req/s or empty
+	// Series are the chart's lines as drawn, for other views of the run
+	// (a comparison of runs): at most two points a pixel of the chart.
+	Series []Series
+	// Thresholds are those of the assumptions that judge the chart's
+	// series, drawn dashed.
+	Thresholds []Threshold
+	view       chartView
+}
+
+// Series is one line of a chart.
+type Series struct {
+	Label  string // as the legend says it
+	Series string // the series' name in the samples
+	Points []Point
+}
+
+// Point is a point of a line: seconds since the start, and the value,
+// which may be infinite (drawn at the edge of the axis) but never NaN.
+type Point struct {
+	T, V float64
+	// Break: the line breaks before this point (no value, or no sample,
+	// for a while).
+	Break bool
+}
+
+// Threshold is an assumption's threshold on a chart: "checkout p99 < 250
+// ms" at 250.
+type Threshold struct {
+	Label string
+	Value float64
 }
 
 // SVG writes the chart as a standalone SVG file.
@@ -93,7 +123,44 @@ func (a *analysis) charts() []Chart {
 	var out []Chart
 	for i := range a.accs {
 		c := &a.accs[i]
-		out = append(out, Chart{Title: c.chart.Title, File: fmt.Sprintf("chart-%d.svg", i+1), view: a.chart(c)})
+		out = append(out, Chart{Title: c.chart.Title, File: fmt.Sprintf("chart-%d.svg", i+1), Unit: string(c.chart.Unit),
+			Series: a.chartSeries(c), Thresholds: a.thresholds(c.chart), view: a.chart(c)})
+	}
+	return out
+}
+
+// chartSeries are a chart's lines as drawn.
+func (a *analysis) chartSeries(acc *chartAcc) []Series {
+	span := math.Max(a.end.Sub(a.start).Seconds(), 1)
+	var out []Series
+	for i, cs := range acc.chart.Series {
+		label := cs.Label
+		if label == "" {
+			label = cs.Series
+		}
+		pts := acc.series[i].points()
+		if len(pts) > int(2*(plotX1-plotX0)) {
+			pts = thin(pts, span, plotX1-plotX0)
+		}
+		s := Series{Label: label, Series: cs.Series, Points: make([]Point, len(pts))}
+		for k, p := range pts {
+			s.Points[k] = Point{T: p.t, V: p.v, Break: p.brk}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// thresholds are the thresholds of the assumptions that judge a chart's
+// series (in its unit).
+func (a *analysis) thresholds(c experiments.Chart) []Threshold {
+	var out []Threshold
+	for i := range a.checks {
+		ck := &a.checks[i]
+		if ck.Kind != experiments.AssumeThreshold || ck.Unit != c.Unit || !onChart(ck, c) || math.IsNaN(ck.Threshold) {
+			continue
+		}
+		out = append(out, Threshold{Label: ck.Name + " " + budgetOf(ck), Value: ck.Threshold})
 	}
 	return out
 }
@@ -114,13 +181,9 @@ func (a *analysis) chart(acc *chartAcc) chartView {
 	v.Empty = math.IsInf(hi, -1)
 	var lines []thresholdLine
 	var ths []float64
-	for i := range a.checks {
-		ck := &a.checks[i]
-		if ck.Kind != experiments.AssumeThreshold || ck.Unit != c.Unit || !onChart(ck, c) || math.IsNaN(ck.Threshold) {
-			continue
-		}
-		th := clampValue(ck.Threshold)
-		lines = append(lines, thresholdLine{Label: ck.Name + " " + budgetOf(ck)})
+	for _, t := range a.thresholds(c) {
+		th := clampValue(t.Value)
+		lines = append(lines, thresholdLine{Label: t.Label})
 		ths = append(ths, th)
 		lo, hi = math.Min(lo, th), math.Max(hi, th)
 	}

@@ -20,6 +20,11 @@ import (
 // bytes.
 const maxText = 1000
 
+// CleanText returns s fit for every report format, as the report makes
+// every text of a journal: for texts that come from elsewhere (a
+// directory's name).
+func CleanText(s string) string { return clean(s) }
+
 // clean returns s fit for every report format.
 func clean(s string) string {
 	if len(s) <= maxText && isClean(s) {

@@ -152,6 +152,10 @@ var (
 	mdEntity = regexp.MustCompile(`&([A-Za-z0-9#]+;)`)
 )
 
+// EscapeMarkdown escapes a text for Markdown, on one line (a table
+// cell), as report.md does: for other documents made from reports.
+func EscapeMarkdown(s string) string { return md(s) }
+
 // md escapes text from the journal for Markdown, on one line.
 func md(s string) string {
 	s = mdEscape.Replace(s)

@@ -1,0 +1,232 @@
+package compare_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gameday-dev/gameday/experiments/report/compare"
+)
+
+// demoRuns are the report's sample game days: without resilience
+// (aborted by a guardrail), basic, and basic cut short by a crash.
+func demoRuns(t testing.TB, names ...string) []compare.Run {
+	var runs []compare.Run
+	for _, n := range names {
+		runs = append(runs, compare.Run{Name: n, Report: readTestdata(t, n)})
+	}
+	return runs
+}
+
+var svgFragment = regexp.MustCompile(`(?s)<svg[ >].*?</svg>`)
+
+// svgOf is a chart of compare.html, read as XML.
+type svgOf struct {
+	Paths []struct {
+		Class string `xml:"class,attr"`
+		D     string `xml:"d,attr"`
+	} `xml:"path"`
+	Groups []struct {
+		Class string `xml:"class,attr"`
+	} `xml:"g"`
+}
+
+// count counts the paths and groups of a class (and maybe more).
+func (s svgOf) count(class string) int {
+	n := 0
+	is := func(c string) bool { return c == class || strings.HasPrefix(c, class+" ") }
+	for _, p := range s.Paths {
+		if is(p.Class) {
+			n++
+		}
+	}
+	for _, g := range s.Groups {
+		if is(g.Class) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestHTMLCharts: a chart per chart of the first run, each with a line
+// per run and series and a band per fault window of every run, well-formed.
+func TestHTMLCharts(t *testing.T) {
+	runs := demoRuns(t, "aborted", "demo", "crashed")
+	var b bytes.Buffer
+	if err := compare.Compare(runs).HTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if err := balanced(page); err != nil {
+		t.Fatal(err)
+	}
+	svgs := svgFragment.FindAllString(page, -1)
+	first := runs[0].Report.Charts
+	if len(svgs) != len(first) {
+		t.Fatalf("%d charts, want %d", len(svgs), len(first))
+	}
+	windows := 0
+	for _, r := range runs {
+		windows += len(r.Report.Faults)
+	}
+	for i, s := range svgs {
+		var svg svgOf
+		if err := xml.Unmarshal([]byte(s), &svg); err != nil {
+			t.Fatalf("chart %d is not well-formed XML: %v", i+1, err)
+		}
+		if got, want := svg.count("series"), len(runs)*len(first[i].Series); got != want {
+			t.Errorf("chart %d: %d lines, want %d", i+1, got, want)
+		}
+		for k := range runs {
+			if got, want := svg.count(fmt.Sprintf("series run-%d", k+1)), len(first[i].Series); got != want {
+				t.Errorf("chart %d: %d lines of run %d, want %d", i+1, got, k+1, want)
+			}
+		}
+		if got := svg.count("fault"); got != windows {
+			t.Errorf("chart %d: %d fault windows, want %d", i+1, got, windows)
+		}
+		for _, p := range svg.Paths {
+			if n := len(strings.Fields(p.D)); n < 10 {
+				t.Errorf("chart %d: a line of %d points", i+1, n)
+			}
+		}
+	}
+	external := regexp.MustCompile(`(?i)(src|href|xlink:href)\s*=\s*["']?\s*(https?:)?//`)
+	if m := external.FindString(page); m != "" {
+		t.Errorf("an external resource: %s", m)
+	}
+	for _, bad := range []string{"<script", "<link", "@import", "url(", "<iframe", "<img"} {
+		if strings.Contains(strings.ToLower(page), bad) {
+			t.Errorf("compare.html contains %q", bad)
+		}
+	}
+}
+
+// TestHTMLInChromium renders compare.html in headless Chromium: the DOM
+// it builds has the charts with every run's lines and fault windows, the
+// page logs nothing to the console, and a screenshot comes out.
+func TestHTMLInChromium(t *testing.T) {
+	bin := ""
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			bin = p
+			break
+		}
+	}
+	if bin == "" {
+		msg := "chromium is not on PATH (apt-get install chromium): compare.html is not rendered"
+		if os.Getenv("GAMEDAY_REQUIRE_ALL") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	dir := t.TempDir()
+	c := compare.Compare(demoRuns(t, "aborted", "demo"))
+	if err := c.WriteDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(dir, "compare.html")
+	chromium := func(args ...string) ([]byte, string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync",
+			"--enable-logging=stderr", "--v=0", "--user-data-dir=" + filepath.Join(dir, "profile")}
+		cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
+		cmd.Dir = dir
+		var out, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		return out.Bytes(), stderr.String()
+	}
+	dom, logs := chromium("--dump-dom", "file://"+page)
+	for _, l := range strings.Split(logs, "\n") {
+		if strings.Contains(l, ":CONSOLE") {
+			t.Errorf("the page logged to the console: %s", l)
+		}
+	}
+	d := string(dom)
+	if n := strings.Count(d, "<svg"); n != 3 {
+		t.Errorf("the DOM has %d <svg>, want 3", n)
+	}
+	// 2 runs × (3 + 1 + 1) series; 3 charts × (1 + 2) fault windows.
+	if n := strings.Count(d, `<path class="series run-`); n != 10 {
+		t.Errorf("the DOM has %d series paths, want 10", n)
+	}
+	if n := strings.Count(d, `<g class="fault run-`); n != 9 {
+		t.Errorf("the DOM has %d fault windows, want 9", n)
+	}
+	for _, want := range []string{"What changed", "demo vs aborted", "passed vs failed", "FAILED", "ABORTED"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("the DOM lacks %q", want)
+		}
+	}
+	shot := filepath.Join(dir, "compare.png")
+	chromium("--window-size=1100,2600", "--hide-scrollbars", "--screenshot="+shot, "file://"+page)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("the screenshot is not a PNG: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() < 500 || b.Dy() < 500 {
+		t.Errorf("the screenshot is %v", b)
+	}
+	if dst := os.Getenv("GAMEDAY_COMPARE_SCREENSHOT"); dst != "" { // to look at it
+		if data, err := os.ReadFile(shot); err == nil {
+			_ = os.WriteFile(dst, data, 0o644)
+		}
+	}
+}
+
+var voids = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true,
+	"img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
+
+// balanced reads page as XML tokens and checks that its elements nest.
+func balanced(page string) error {
+	d := xml.NewDecoder(strings.NewReader(page))
+	d.Strict, d.Entity = false, xml.HTMLEntity
+	var open []string
+	for {
+		tok, err := d.RawToken()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if !voids[tok.Name.Local] {
+				open = append(open, tok.Name.Local)
+			}
+		case xml.EndElement:
+			if len(open) == 0 || open[len(open)-1] != tok.Name.Local {
+				line, _ := d.InputPos()
+				return fmt.Errorf("line %d: </%s> closes %v", line, tok.Name.Local, open)
+			}
+			open = open[:len(open)-1]
+		}
+	}
+	if len(open) > 0 {
+		return fmt.Errorf("elements left open: %v", open)
+	}
+	return nil
+}
