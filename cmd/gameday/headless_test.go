@@ -32,9 +32,21 @@ func failedAssumptions(t *testing.T, bin, resilience, out string) (map[string]bo
 	return failed, string(stdout), code
 }
 
-// TestDemoHeadlessDiscriminates is the proof that the checks discriminate:
-// the same schedule (inventory errors, then payments paused) fails more
-// assumptions without resilience than with it.
+// TestDemoHeadlessDiscriminates is the proof that the demo's checks
+// discriminate: the same schedule (inventory errors, then payments paused)
+// and the same assumptions fail more of them the less resilient the shop:
+//
+//	none      p99 and error rate: checkouts fail with inventory, then hang
+//	          on the full queue while payments is stopped
+//	basic     error rate: retries leave 1 in 8 checkouts failing, and the
+//	          full queue sheds; timeouts keep p99 low
+//	hardened  nothing: the fallback takes the inventory errors, the queue
+//	          holds the outage's orders, the breaker and requeue drop none
+//
+// The margins are wide (p99 5 s against 250 ms for none and under 100 ms
+// for the others; error rates of 12 % to 100 % against 0 %; queue 750
+// against 1,500), so the three run side by side, as CI runs everything.
+// docs/demo.md has the figures.
 func TestDemoHeadlessDiscriminates(t *testing.T) {
 	bin := gamedayBinary(t)
 	type result struct {
@@ -42,38 +54,46 @@ func TestDemoHeadlessDiscriminates(t *testing.T) {
 		out    string
 		code   int
 	}
+	levels := []string{"none", "basic", "hardened"}
 	results := map[string]result{}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for _, r := range []string{"none", "hardened"} {
-		wg.Add(1)
-		go func(r string) {
-			defer wg.Done()
+	for _, r := range levels {
+		wg.Go(func() {
 			failed, out, code := failedAssumptions(t, bin, r, t.TempDir())
 			mu.Lock()
 			results[r] = result{failed, out, code}
 			mu.Unlock()
-		}(r)
+		})
 	}
 	wg.Wait()
-	none, hard := results["none"], results["hardened"]
 	if t.Failed() {
 		return
 	}
-	t.Logf("none: exit %d, failed %v\n%s", none.code, none.failed, none.out)
-	t.Logf("hardened: exit %d, failed %v\n%s", hard.code, hard.failed, hard.out)
-	if none.code != 1 || len(none.failed) == 0 {
-		t.Fatalf("without resilience the demo should fail an assumption and exit 1; exit %d, failed %v", none.code, none.failed)
+	for _, r := range levels {
+		t.Logf("%s: exit %d, failed %v\n%s", r, results[r].code, results[r].failed, results[r].out)
 	}
-	if len(hard.failed) >= len(none.failed) {
-		t.Fatalf("hardened failed %v, none failed %v: hardening should fail fewer", hard.failed, none.failed)
+	none, basic, hard := results["none"], results["basic"], results["hardened"]
+	if none.code != 1 || len(none.failed) < 2 {
+		t.Errorf("none: exit %d, failed %v; want exit 1 and at least two assumptions failed", none.code, none.failed)
 	}
-	// What hardening addresses: the queue stays bounded (load shedding).
-	if !none.failed["queue depth"] || hard.failed["queue depth"] {
-		t.Errorf("queue depth: none failed=%v, hardened failed=%v; want only none to fail it", none.failed["queue depth"], hard.failed["queue depth"])
+	if basic.code != 1 || len(basic.failed) == 0 || len(basic.failed) >= len(none.failed) {
+		t.Errorf("basic: exit %d, failed %v; want exit 1 and fewer failed than none's %v", basic.code, basic.failed, none.failed)
 	}
-	if !strings.Contains(none.out, "verdict: FAILED") {
-		t.Errorf("the progress should end in the verdict:\n%s", none.out)
+	if hard.code != 0 || len(hard.failed) != 0 {
+		t.Errorf("hardened: exit %d, failed %v; want exit 0 and every assumption held", hard.code, hard.failed)
+	}
+	// What each level's patterns address.
+	if !none.failed["checkout p99"] || basic.failed["checkout p99"] {
+		t.Errorf("checkout p99: none failed=%v, basic failed=%v; want only none (no deadline on a full queue) to fail it",
+			none.failed["checkout p99"], basic.failed["checkout p99"])
+	}
+	if !none.failed["error rate"] || !basic.failed["error rate"] {
+		t.Errorf("error rate: none failed=%v, basic failed=%v; want both to fail it (inventory errors, a full queue)",
+			none.failed["error rate"], basic.failed["error rate"])
+	}
+	if !strings.Contains(none.out, "verdict: FAILED") || !strings.Contains(hard.out, "verdict: PASSED") {
+		t.Errorf("the progress should end in the verdict:\n%s\n%s", none.out, hard.out)
 	}
 }
 

@@ -52,5 +52,6 @@ func newShopCmd() *cobra.Command {
 	f.StringVar(&cfg.PaymentsURL, "payments", "", "payments base URL (frontend)")
 	f.StringVar(&resilience, "resilience", "none", "none, basic or hardened (frontend)")
 	f.IntVar(&cfg.Workers, "workers", 8, "payment workers (frontend)")
+	f.IntVar(&cfg.Queue, "queue", 0, "order queue capacity (frontend); 0: the resilience level's")
 	return cmd
 }

@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"sync/atomic"
+	"sync"
 	"time"
 )
 
@@ -74,9 +74,12 @@ func newInventory() http.Handler {
 	return mux
 }
 
-// newPayments serves POST /charge and /healthz.
+// newPayments serves POST /charge and /healthz. A charge is idempotent:
+// the order id is its key, so an order the frontend charges again (a
+// retry after a timeout, an order put back on the queue) is charged once
+// and answered with the same charge.
 func newPayments() http.Handler {
-	var charges atomic.Uint64
+	l := newLedger(ledgerSize)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /charge", func(w http.ResponseWriter, r *http.Request) {
 		var o Order
@@ -88,14 +91,62 @@ func newPayments() http.Handler {
 			writeError(w, http.StatusBadRequest, "missing order_id")
 			return
 		}
+		if id, ok := l.lookup(o.ID); ok {
+			writeJSON(w, http.StatusOK, Charge{OrderID: o.ID, ChargeID: id, Status: "charged"})
+			return
+		}
 		if !paymentsTime.work(r) {
 			return
 		}
-		id := "ch-" + strconv.FormatUint(charges.Add(1), 10)
-		writeJSON(w, http.StatusOK, Charge{OrderID: o.ID, ChargeID: id, Status: "charged"})
+		writeJSON(w, http.StatusOK, Charge{OrderID: o.ID, ChargeID: l.charge(o.ID), Status: "charged"})
 	})
 	mux.HandleFunc("GET /healthz", healthz(Payments))
 	return mux
+}
+
+// ledgerSize is how many recent charges payments remembers for
+// idempotency: over 20 minutes of the demo's load, far longer than an
+// order is retried.
+const ledgerSize = 1 << 16
+
+// ledger holds the charges of the most recent orders, by order id; the
+// oldest are forgotten beyond its size. It is safe for concurrent use.
+type ledger struct {
+	mu      sync.Mutex
+	charges map[string]string // order id -> charge id
+	order   []string          // ring of order ids, oldest at next
+	next    int
+	n       uint64
+}
+
+func newLedger(size int) *ledger {
+	return &ledger{charges: make(map[string]string), order: make([]string, size)}
+}
+
+func (l *ledger) lookup(orderID string) (string, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	id, ok := l.charges[orderID]
+	return id, ok
+}
+
+// charge returns the order's charge id, making a new charge unless the
+// order was charged already (by a call that raced this one).
+func (l *ledger) charge(orderID string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if id, ok := l.charges[orderID]; ok {
+		return id
+	}
+	l.n++
+	id := "ch-" + strconv.FormatUint(l.n, 10)
+	if old := l.order[l.next]; old != "" {
+		delete(l.charges, old)
+	}
+	l.order[l.next] = orderID
+	l.next = (l.next + 1) % len(l.order)
+	l.charges[orderID] = id
+	return id
 }
 
 func healthz(role Role) http.HandlerFunc {

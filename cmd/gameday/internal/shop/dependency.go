@@ -69,6 +69,15 @@ func (e *statusError) retryable() bool {
 	return e.code >= 500 || e.code == http.StatusTooManyRequests
 }
 
+// passing reports whether a call's error says the dependency is in trouble
+// for now (a timeout, a 5xx or 429, a refused connection, an open breaker),
+// so that the same request may succeed later, rather than that the request
+// itself was refused (4xx).
+func passing(err error) bool {
+	var se *statusError
+	return err != nil && (!errors.As(err, &se) || se.retryable())
+}
+
 // call sends method path with body (JSON, may be nil) and decodes a 2xx
 // answer into out (may be nil), retrying as the policy says.
 func (d *dependency) call(ctx context.Context, method, path string, body []byte, out any) error {

@@ -34,7 +34,9 @@ type CheckoutResponse struct {
 }
 
 // frontend takes checkouts: it asks inventory, queues the order and
-// answers 202; its workers (workers.go) charge the queued orders.
+// answers 202; its workers (workers.go) charge the queued orders. Payment
+// is asynchronous: a 202 says the order is taken, and it is charged once
+// a worker reaches it.
 type frontend struct {
 	log      *slog.Logger
 	pol      policy
@@ -48,6 +50,7 @@ type frontend struct {
 
 func newFrontend(cfg Config, log *slog.Logger) *frontend {
 	f := &frontend{log: log, pol: policyFor(cfg.Resilience), workers: cfg.Workers}
+	f.pol.queueCap = cfg.Queue
 	f.queue = newQueue(f.pol.queueCap)
 	invBreaker := f.newBreaker("inventory", f.pol.inventoryBreaker)
 	payBreaker := f.newBreaker("payments", f.pol.paymentsBreaker)
@@ -114,7 +117,9 @@ func (f *frontend) timed(route string, next http.Handler) http.Handler {
 func (f *frontend) checkout(w http.ResponseWriter, r *http.Request) {
 	n := f.inflight.Add(1)
 	defer f.inflight.Add(-1)
-	if f.pol.maxInflight > 0 && n > int64(f.pol.maxInflight) || f.queue.full() {
+	// A full queue refuses at once when waiting is not the policy: no
+	// inventory call for an order that cannot be taken.
+	if f.pol.maxInflight > 0 && n > int64(f.pol.maxInflight) || f.pol.queueWait == 0 && f.queue.full() {
 		f.shed(w)
 		return
 	}
@@ -146,7 +151,11 @@ func (f *frontend) checkout(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, http.StatusBadGateway, "inventory unavailable")
 		return
 	}
-	if !f.queue.push(order) {
+	if !f.enqueue(r.Context(), order) {
+		if r.Context().Err() != nil { // the client gave up waiting for room
+			f.m.checkouts.WithLabelValues(checkoutFailed).Inc()
+			return
+		}
 		f.shed(w)
 		return
 	}
@@ -157,6 +166,20 @@ func (f *frontend) checkout(w http.ResponseWriter, r *http.Request) {
 		StockConfirmed: outcome == checkoutAccepted,
 		Available:      stock.Available,
 	})
+}
+
+// enqueue puts the order on the queue, waiting for room in a full queue as
+// the policy says. It reports false when the order was not taken.
+func (f *frontend) enqueue(ctx context.Context, o Order) bool {
+	switch {
+	case f.pol.waitsForever():
+		return f.queue.pushWait(ctx, o)
+	case f.pol.queueWait > 0:
+		ctx, cancel := context.WithTimeout(ctx, f.pol.queueWait)
+		defer cancel()
+		return f.queue.pushWait(ctx, o)
+	}
+	return f.queue.push(o)
 }
 
 // shed refuses a checkout quickly because the frontend is full.

@@ -15,8 +15,9 @@ const (
 	checkoutShed     = "shed"     // refused with 503: queue or in-flight cap full
 	checkoutFailed   = "failed"   // refused: inventory failed, bad request, client gone
 
-	paymentCharged = "charged"
-	paymentFailed  = "failed"
+	paymentCharged  = "charged"
+	paymentRequeued = "requeued" // failed for now; back on the queue
+	paymentFailed   = "failed"   // dropped
 
 	routeCheckout = "/checkout"
 	routeHealthz  = "/healthz"
@@ -58,7 +59,7 @@ func newMetrics(g gauges) *metrics {
 		}, []string{"dependency", "outcome"}),
 		payments: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "shop_payments_total",
-			Help: "Orders the payment workers finished, by outcome: charged or failed (dropped).",
+			Help: "Payments the workers tried, by outcome: charged, requeued (failed for now, the order is back on the queue) or failed (the order is dropped).",
 		}, []string{"outcome"}),
 		workersBusy: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "shop_workers_busy",
@@ -98,7 +99,7 @@ func newMetrics(g gauges) *metrics {
 	for _, o := range []string{checkoutAccepted, checkoutFallback, checkoutShed, checkoutFailed} {
 		m.checkouts.WithLabelValues(o)
 	}
-	for _, o := range []string{paymentCharged, paymentFailed} {
+	for _, o := range []string{paymentCharged, paymentRequeued, paymentFailed} {
 		m.payments.WithLabelValues(o)
 	}
 	return m

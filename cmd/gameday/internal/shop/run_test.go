@@ -88,6 +88,32 @@ func TestServicesAnswer(t *testing.T) {
 	}
 }
 
+// A charge is idempotent on its order id: charging an order again (a retry,
+// an order put back on the queue) answers the first charge.
+func TestPaymentsChargeOnce(t *testing.T) {
+	_, pay := backends(t)
+	charge := func(order string) shop.Charge {
+		t.Helper()
+		r, err := client.Post(pay+"/charge", "application/json", strings.NewReader(`{"order_id":"`+order+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		var c shop.Charge
+		if err := json.NewDecoder(r.Body).Decode(&c); err != nil || r.StatusCode != http.StatusOK {
+			t.Fatalf("POST /charge %s: %s (%v)", order, r.Status, err)
+		}
+		return c
+	}
+	first, again, other := charge("ord-7"), charge("ord-7"), charge("ord-8")
+	if again != first {
+		t.Errorf("charging ord-7 again = %+v, want the first charge %+v", again, first)
+	}
+	if other.ChargeID == first.ChargeID {
+		t.Errorf("ord-8 got ord-7's charge %s", first.ChargeID)
+	}
+}
+
 func getJSON(t *testing.T, url string, wantStatus int, out any) {
 	t.Helper()
 	r, err := client.Get(url)
@@ -118,6 +144,7 @@ func TestMetricsExposeNames(t *testing.T) {
 			`shop_request_duration_seconds_bucket{route="/checkout",le="0.25"}`,
 			`shop_request_duration_seconds_count{route="/checkout"}`,
 			`shop_payments_total{outcome="charged"}`,
+			`shop_payments_total{outcome="requeued"}`,
 			`shop_payments_total{outcome="failed"}`,
 		}
 		for _, o := range []string{"accepted", "failed", "shed", "fallback"} {

@@ -51,9 +51,9 @@ type Resilience string
 
 // The resilience levels.
 const (
-	None     Resilience = "none"     // no timeouts, no retries, no breaker, unbounded queue
-	Basic    Resilience = "basic"    // timeouts and retries with backoff and jitter
-	Hardened Resilience = "hardened" // plus deadline budgets, breakers, fallback, load shedding
+	None     Resilience = "none"     // no timeouts, no retries, no breaker; a full queue makes checkouts wait
+	Basic    Resilience = "basic"    // timeouts and retries with backoff and jitter; failed payments retried later
+	Hardened Resilience = "hardened" // plus deadline budgets, breakers, fallback, a queue sized for an outage, load shedding
 )
 
 // ParseResilience returns the resilience level named s.
@@ -73,6 +73,7 @@ type Config struct {
 	PaymentsURL  string       // frontend only: base URL of payments (through a proxy)
 	Resilience   Resilience   // frontend only; "" means None
 	Workers      int          // frontend only: payment workers; <= 0 means 8
+	Queue        int          // frontend only: the order queue's capacity; <= 0: the level's (250; hardened 3,000)
 	Logger       *slog.Logger // nil discards
 }
 
@@ -142,7 +143,7 @@ func Run(ctx context.Context, cfg Config, ready func(addr string)) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	if cfg.Role == Frontend {
-		log.Info("serving", "addr", addr, "resilience", string(cfg.Resilience), "workers", cfg.Workers)
+		log.Info("serving", "addr", addr, "resilience", string(cfg.Resilience), "workers", cfg.Workers, "queue", cfg.Queue)
 	} else {
 		log.Info("serving", "addr", addr)
 	}
@@ -196,6 +197,9 @@ func (cfg Config) normalize() (Config, error) {
 	cfg.Resilience = res
 	if cfg.Workers <= 0 {
 		cfg.Workers = DefaultWorkers
+	}
+	if cfg.Queue <= 0 {
+		cfg.Queue = policyFor(cfg.Resilience).queueCap
 	}
 	var errs []error
 	for _, u := range []struct{ name, value string }{

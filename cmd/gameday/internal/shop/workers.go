@@ -3,24 +3,24 @@ package shop
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"sync"
 	"time"
 )
 
-// queue is the frontend's in-memory order queue, FIFO, bounded when its
-// capacity is above 0. It is safe for concurrent use.
+// queue is the frontend's in-memory order queue, FIFO, bounded by its
+// capacity. It is safe for concurrent use.
 type queue struct {
 	capacity int
 	ready    chan struct{} // holds a token while orders may be waiting
+	room     chan struct{} // holds a token while there may be room
 
 	mu    sync.Mutex
 	items []Order
 }
 
 func newQueue(capacity int) *queue {
-	return &queue{capacity: capacity, ready: make(chan struct{}, 1)}
+	return &queue{capacity: capacity, ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
 }
 
 func (q *queue) len() int {
@@ -29,9 +29,7 @@ func (q *queue) len() int {
 	return len(q.items)
 }
 
-func (q *queue) full() bool {
-	return q.capacity > 0 && q.len() >= q.capacity
-}
+func (q *queue) full() bool { return q.len() >= q.capacity }
 
 // push adds o at the back; it reports false when the queue is full.
 func (q *queue) push(o Order) bool { return q.add(o, false) }
@@ -39,9 +37,23 @@ func (q *queue) push(o Order) bool { return q.add(o, false) }
 // pushFront puts o back at the front; it reports false when the queue is full.
 func (q *queue) pushFront(o Order) bool { return q.add(o, true) }
 
+// pushWait adds o at the back, waiting for room until ctx is done; it
+// reports false when ctx is done first.
+func (q *queue) pushWait(ctx context.Context, o Order) bool {
+	for !q.push(o) {
+		select {
+		case <-q.room:
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return true
+}
+
 func (q *queue) add(o Order, front bool) bool {
 	q.mu.Lock()
-	if q.capacity > 0 && len(q.items) >= q.capacity {
+	n := len(q.items)
+	if n >= q.capacity {
 		q.mu.Unlock()
 		return false
 	}
@@ -51,7 +63,10 @@ func (q *queue) add(o Order, front bool) bool {
 		q.items = append(q.items, o)
 	}
 	q.mu.Unlock()
-	q.signal()
+	signal(q.ready)
+	if n+1 < q.capacity {
+		signal(q.room) // wake the next checkout waiting for room
+	}
 	return true
 }
 
@@ -67,8 +82,9 @@ func (q *queue) pop(ctx context.Context) (Order, bool) {
 				q.items = q.items[1:]
 			}
 			q.mu.Unlock()
+			signal(q.room)
 			if n > 1 {
-				q.signal() // wake the next worker
+				signal(q.ready) // wake the next worker
 			}
 			return o, true
 		}
@@ -81,9 +97,10 @@ func (q *queue) pop(ctx context.Context) (Order, bool) {
 	}
 }
 
-func (q *queue) signal() {
+// signal leaves a token in c, unless one is there already.
+func signal(c chan struct{}) {
 	select {
-	case q.ready <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
@@ -103,10 +120,11 @@ func (f *frontend) runWorkers(ctx context.Context) {
 	f.pay.closeIdle()
 }
 
-// work charges queued orders one at a time. A failed order is dropped,
-// except that under a policy that requeues, an order that meets an open
-// payments breaker goes back to the front of the queue (or, when the queue
-// has no room, stays with the worker) until payments can be tried again.
+// work charges queued orders one at a time. Under a policy that requeues,
+// an order whose payment failed for a passing reason goes back to the
+// front of the queue (or, when the queue has no room, stays with the
+// worker) to be tried again; otherwise a failed order is dropped. While
+// the payments breaker is open, the workers wait instead of calling.
 func (f *frontend) work(ctx context.Context) {
 	var held *Order
 	for {
@@ -130,11 +148,12 @@ func (f *frontend) work(ctx context.Context) {
 			f.m.payments.WithLabelValues(paymentCharged).Inc()
 		case ctx.Err() != nil:
 			return
-		case f.pol.requeue && f.paymentsBlocked(err):
+		case f.pol.requeue && passing(err):
+			f.m.payments.WithLabelValues(paymentRequeued).Inc()
 			if !f.queue.pushFront(o) {
 				held = &o
 			}
-			f.log.Debug("order put back while the payments breaker is open", "order", o.ID)
+			f.log.Debug("payment failed; the order goes back on the queue", "order", o.ID, "err", err)
 		default:
 			f.m.payments.WithLabelValues(paymentFailed).Inc()
 			f.log.Debug("order dropped: payment failed", "order", o.ID, "err", err)
@@ -149,13 +168,6 @@ func (f *frontend) charge(ctx context.Context, o Order) error {
 	}
 	var c Charge
 	return f.pay.call(ctx, http.MethodPost, "/charge", body, &c)
-}
-
-// paymentsBlocked reports whether a payment failed because the payments
-// breaker is open (or opened during the call).
-func (f *frontend) paymentsBlocked(err error) bool {
-	b := f.pay.breaker
-	return b != nil && (errors.Is(err, ErrBreakerOpen) || b.State() != BreakerClosed)
 }
 
 // waitForPayments waits while the payments breaker would reject a call. It
