@@ -126,35 +126,3 @@ func TestCompareBadArguments(t *testing.T) {
 		t.Errorf("one run: exit %d, want 2\n%s", code, stderr)
 	}
 }
-
-// TestDemoCompare runs the one-command story end to end: the demo without
-// resilience, then hardened, and their comparison (about 2.5 minutes).
-func TestDemoCompare(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the demo's schedule twice (about 2.5 minutes)")
-	}
-	out := t.TempDir()
-	code, stdout, stderr := gameday(t, "demo", "--compare", "--out", out,
-		"--state-file", filepath.Join(out, "state.json"), "--log-file", filepath.Join(out, "gameday.log"))
-	if code != 0 {
-		t.Fatalf("demo --compare: exit %d, want 0\n%s\n%s\nlog:\n%s", code, stdout, stderr, tailFile(filepath.Join(out, "gameday.log")))
-	}
-	for _, f := range []string{"none/journal.jsonl", "none/report.html", "hardened/journal.jsonl", "hardened/report.html",
-		"compare.md", "compare.html"} {
-		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
-			t.Errorf("--out lacks %s: %v", f, err)
-		}
-	}
-	for _, want := range []string{"verdict: FAILED", "Comparing 2 runs", "hardened vs none:", "queue depth: passed vs failed",
-		"comparison:\n  " + filepath.Join(out, "compare.md")} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("the output lacks %q:\n%s", want, stdout)
-		}
-	}
-	md, _ := os.ReadFile(filepath.Join(out, "compare.md"))
-	for _, want := range []string{"[report.md](none/report.md)", "[report.md](hardened/report.md)", "### hardened vs none"} {
-		if !strings.Contains(string(md), want) {
-			t.Errorf("compare.md lacks %q:\n%s", want, md)
-		}
-	}
-}
