@@ -100,7 +100,6 @@ type edgeFile struct {
 	Levels []json.RawMessage `json:"levels"`
 }
 
-
 // failedAssumptions runs the demo headless and returns which assumptions
 // failed, from its journal.
 func failedAssumptions(t *testing.T, bin, resilience, out string) (map[string]bool, string, int) {
