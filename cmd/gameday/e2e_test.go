@@ -95,8 +95,10 @@ func TestDemoExitPaths(t *testing.T) {
 		exit     func(p *tmuxPane, gamedayPID int)
 		wantCode string // "" when the pane is gone
 	}{
-		{"q", func(p *tmuxPane, _ int) { p.keys("q") }, "gameday exited 0"},
-		{"ctrl+c", func(p *tmuxPane, _ int) { p.keys("C-c") }, "gameday exited 0"},
+		// q and ctrl+c exit with the verdict's code (as run does): 1 when
+		// a line says FAILED (a probe with no value yet, this early), else 0.
+		{"q", func(p *tmuxPane, _ int) { p.keys("q") }, "verdict"},
+		{"ctrl+c", func(p *tmuxPane, _ int) { p.keys("C-c") }, "verdict"},
 		{"SIGTERM", func(_ *tmuxPane, pid int) { _ = syscall.Kill(pid, syscall.SIGTERM) }, "gameday exited 143"},
 		{"SIGINT", func(_ *tmuxPane, pid int) { _ = syscall.Kill(pid, syscall.SIGINT) }, "gameday exited 130"},
 		{"SIGHUP (terminal closed)", func(p *tmuxPane, _ int) {
@@ -129,8 +131,15 @@ func TestDemoExitPaths(t *testing.T) {
 			tc.exit(p, gamedayPID)
 			if tc.wantCode != "" {
 				screen := p.waitText("gameday exited", 20*time.Second)
-				if !strings.Contains(screen, tc.wantCode) {
-					t.Fatalf("want %q; screen:\n%s", tc.wantCode, screen)
+				want := tc.wantCode
+				if want == "verdict" {
+					want = "gameday exited 0"
+					if strings.Contains(screen, ": FAILED") {
+						want = "gameday exited 1"
+					}
+				}
+				if !strings.Contains(screen, want) {
+					t.Fatalf("want %q; screen:\n%s", want, screen)
 				}
 				if !strings.Contains(screen, "every fault was halted") {
 					t.Fatalf("the verdict should say every fault was halted; screen:\n%s", screen)
