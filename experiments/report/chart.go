@@ -123,25 +123,37 @@ func (a *analysis) charts() []Chart {
 	var out []Chart
 	for i := range a.accs {
 		c := &a.accs[i]
+		drawn := a.drawn(c) // once: the view and the series share them
 		out = append(out, Chart{Title: c.chart.Title, File: fmt.Sprintf("chart-%d.svg", i+1), Unit: string(c.chart.Unit),
-			Series: a.chartSeries(c), Thresholds: a.thresholds(c.chart), view: a.chart(c)})
+			Series: chartSeries(c, drawn), Thresholds: a.thresholds(c.chart), view: a.chart(c, drawn)})
+	}
+	return out
+}
+
+// drawn are the points of each of a chart's series as drawn: at most
+// two a pixel.
+func (a *analysis) drawn(acc *chartAcc) [][]point {
+	span := math.Max(a.end.Sub(a.start).Seconds(), 1)
+	out := make([][]point, len(acc.chart.Series))
+	for i := range acc.chart.Series {
+		pts := acc.series[i].points()
+		if len(pts) > int(2*(plotX1-plotX0)) {
+			pts = thin(pts, span, plotX1-plotX0)
+		}
+		out[i] = pts
 	}
 	return out
 }
 
 // chartSeries are a chart's lines as drawn.
-func (a *analysis) chartSeries(acc *chartAcc) []Series {
-	span := math.Max(a.end.Sub(a.start).Seconds(), 1)
+func chartSeries(acc *chartAcc, drawn [][]point) []Series {
 	var out []Series
 	for i, cs := range acc.chart.Series {
 		label := cs.Label
 		if label == "" {
 			label = cs.Series
 		}
-		pts := acc.series[i].points()
-		if len(pts) > int(2*(plotX1-plotX0)) {
-			pts = thin(pts, span, plotX1-plotX0)
-		}
+		pts := drawn[i]
 		s := Series{Label: label, Series: cs.Series, Points: make([]Point, len(pts))}
 		for k, p := range pts {
 			s.Points[k] = Point{T: p.t, V: p.v, Break: p.brk}
@@ -168,7 +180,7 @@ func (a *analysis) thresholds(c experiments.Chart) []Threshold {
 // clampValue brings v within the axis' largest range.
 func clampValue(v float64) float64 { return math.Max(-maxValue, math.Min(maxValue, v)) }
 
-func (a *analysis) chart(acc *chartAcc) chartView {
+func (a *analysis) chart(acc *chartAcc, drawn [][]point) chartView {
 	c := acc.chart
 	v := chartView{Title: c.Title, W: chartW, H: chartH, X0: plotX0, X1: plotX1, Y0: plotY0, Y1: plotY1}
 	span := math.Max(a.end.Sub(a.start).Seconds(), 1)
@@ -229,11 +241,7 @@ func (a *analysis) chart(acc *chartAcc) chartView {
 		}
 		colour := lineColours[i%len(lineColours)]
 		s := &acc.series[i]
-		pts := s.points()
-		if len(pts) > int(2*(plotX1-plotX0)) {
-			pts = thin(pts, span, plotX1-plotX0)
-		}
-		path, marks := draw(pts, x, y, lo, hi)
+		path, marks := draw(drawn[i], x, y, lo, hi)
 		v.Lines = append(v.Lines, line{Path: path, Marks: marks, Colour: colour, Label: label})
 		if s.finite {
 			v.Stats = append(v.Stats, seriesStat{Label: label, Series: cs.Series, Min: format(c.Unit, s.lo.v),
