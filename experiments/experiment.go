@@ -206,7 +206,12 @@ type Block struct {
 	// together. A composite block has no Fault or Load of its own.
 	Sequence []SequenceStep
 	Parallel []string
-	src      *source
+	// ExpectEdge is where the block's edge is expected to lie, as an
+	// intensity (0: no expectation), written ExpectEdgeText: every
+	// assumption must hold at least up to it (gameday edge).
+	ExpectEdge     float64
+	ExpectEdgeText string
+	src            *source
 }
 
 // SequenceStep is one block of a sequence and how long it runs.

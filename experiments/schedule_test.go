@@ -30,3 +30,30 @@ func TestScheduleRest(t *testing.T) {
 		wantErrors(t, errs, []string{tc.want})
 	}
 }
+
+// TestExpectEdge: expect_edge is read in the block's own parameter and
+// refused beyond it or in the wrong unit, with its place.
+func TestExpectEdge(t *testing.T) {
+	exps, errs := parse(t, base+"  - {name: errs, fault: {kind: error, target: api, probability: 50%}, expect_edge: 20%}\n")
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	b := exps[0].Blocks[1]
+	if b.ExpectEdge != 0.4 {
+		t.Fatalf("expect_edge 20%% of a 50%% error block: intensity %v, want 0.4", b.ExpectEdge)
+	}
+	if why, below := b.EdgeBelow("errors", 0.3); !below || why != "errors broke at 15%, at or below the expected edge 20%" {
+		t.Errorf("EdgeBelow(0.3) = %q, %v", why, below)
+	}
+	if _, below := b.EdgeBelow("errors", 0.5); below {
+		t.Error("an edge above the expectation reads as below it")
+	}
+	for _, tc := range []struct{ block, want string }{
+		{"  - {name: s2, fault: {kind: latency, target: api, delay: 300ms}, expect_edge: 150}\n", `17:80: block "s2": expect_edge: want a value of its delay, like 150ms: "150" has no unit`},
+		{"  - {name: s2, fault: {kind: latency, target: api, delay: 300ms}, expect_edge: 400ms}\n", `block "s2": expect_edge 400ms is not within the block's delay (above 0, at most 300ms)`},
+		{"  - {name: s2, parallel: [slow], expect_edge: 10%}\n", `block "s2": expect_edge needs a fault of its own`},
+	} {
+		_, errs := parse(t, base+tc.block)
+		wantErrors(t, errs, []string{tc.want})
+	}
+}

@@ -264,6 +264,7 @@ var blockTable = table[Block]{path: "blocks[]", fields: []field[Block]{
 	{"duration", false, func(d *decoder, n *yaml.Node, b *Block) { b.Duration = d.positiveDuration(n) }},
 	{"sequence", false, func(d *decoder, n *yaml.Node, b *Block) { b.Sequence = sequenceTable.list(d, n, "steps") }},
 	{"parallel", false, func(d *decoder, n *yaml.Node, b *Block) { b.Parallel = d.strList(n, "block names") }},
+	{"expect_edge", false, func(d *decoder, n *yaml.Node, b *Block) { b.ExpectEdgeText = d.str(n) }},
 }, src: func(b *Block) **source { return &b.src }}
 
 var faultTable = table[Fault]{path: "blocks[].fault", fields: []field[Fault]{

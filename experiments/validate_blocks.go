@@ -67,6 +67,7 @@ func (c *checker) blocks() {
 		if b.Fault != nil {
 			c.fault(b)
 		}
+		c.expectEdge(b)
 		if b.Load != nil && b.Load.Target != "" && !slices.Contains(c.loadNames(), b.Load.Target) {
 			c.errf(b.Load.src.at("target"), "block %q: no load %q%s", b.Name, b.Load.Target, c.hint.suggest(b.Load.Target, c.loadNames()))
 		}

@@ -48,8 +48,10 @@ between levels until every assumption holds again (at most --recover);
 then, --bisect times, it tries the level halfway between each
 assumption's highest level that held and lowest that broke. It prints
 where each assumption broke, and with --out writes edge.json and edge.md
-beside the journal and the report. It exits 0 when the search ran, 2 on
-bad input or a fault that could not be started or reverted.`,
+beside the journal and the report. It exits 0 when the search ran (and
+every edge lies above the block's expect_edge, when it has one), 1 when
+an assumption broke at or below expect_edge, 2 on bad input or a fault
+that could not be started or reverted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEdge(cmd.OutOrStdout(), g, args[0], f) },
 	}
@@ -146,6 +148,22 @@ func edgeSearch(r *gamedayRun, w io.Writer, e *experiments.Experiment, env sessi
 	block := &e.Blocks[bi]
 	out := edgeReport(block, res.Final)
 	printEdges(w, out)
+	var below []string
+	for _, r := range res.Final.Edges {
+		if !math.IsNaN(r.Broke) {
+			if why, ok := block.EdgeBelow(r.Assumption, r.Broke); ok {
+				below = append(below, why)
+			}
+		}
+	}
+	if block.ExpectEdge > 0 {
+		if len(below) == 0 {
+			fmt.Fprintf(w, "every assumption held above the expected edge %s\n", block.ExpectEdgeText)
+		}
+		for _, why := range below {
+			fmt.Fprintf(w, "✗ %s\n", why)
+		}
+	}
 	if f.out != "" {
 		if err := writeEdgeFiles(f.out, out); err != nil {
 			return startError{err}
@@ -163,6 +181,9 @@ func edgeSearch(r *gamedayRun, w io.Writer, e *experiments.Experiment, env sessi
 	}
 	if res.Interrupted {
 		return exitError{code: exitBadInput, msg: "the edge search was interrupted"}
+	}
+	if len(below) > 0 {
+		return exitError{code: exitVerdict, msg: "an edge lies at or below expect_edge"}
 	}
 	return nil
 }

@@ -237,7 +237,10 @@ func TestDemoEdge(t *testing.T) {
 	start := time.Now()
 	stdout, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("demo --edge: %v\n%s", err, tail(string(stdout), 3000))
+		t.Fatalf("demo --edge: %v (exit 1 would be an edge at or below the block's expect_edge, 150ms)\n%s", err, tail(string(stdout), 3000))
+	}
+	if !strings.Contains(string(stdout), "every assumption held above the expected edge 150ms") {
+		t.Errorf("the output does not judge the edges against expect_edge:\n%s", tail(string(stdout), 20))
 	}
 	t.Logf("the search took %v", time.Since(start).Round(time.Second))
 	b, err := os.ReadFile(filepath.Join(out, "edge.json"))
