@@ -63,6 +63,24 @@ func TestBlocksCommand(t *testing.T) {
 	}
 }
 
+// TestDemoFlagsThatDoNotGoTogether: flags that would be ignored are
+// refused, before anything starts.
+func TestDemoFlagsThatDoNotGoTogether(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"demo", "--compare", "--resilience", "basic"}, "--resilience does not apply"},
+		{[]string{"demo", "--edge", "inventory latency"}, "--edge: with --headless"},
+		{[]string{"demo", "--headless", "--serve", "2222"}, "--serve: a room watches a live game day"},
+	} {
+		code, _, errOut := runCLI(t, append(tc.args, "--state-file", filepath.Join(t.TempDir(), "state.json"))...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
 func TestPlayBadFile(t *testing.T) {
 	code, _, errOut := runCLI(t, "play", "does-not-exist.yaml")
 	if code != 2 || !strings.Contains(errOut, "does-not-exist.yaml") {

@@ -38,7 +38,12 @@ processes, puts gameday's fault proxies between them, drives checkout load
 at it and opens the cockpit. Pick a block, press enter to trigger it, x to
 halt it, ! to halt everything, q to quit.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runDemo(g, f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if f.compare && cmd.Flags().Changed("resilience") {
+				return usageError{fmt.Errorf("--compare runs none, then hardened: --resilience does not apply")}
+			}
+			return runDemo(g, f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.Float64Var(&f.rate, "rate", 50, "checkout requests per second")
