@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gameday-dev/gameday/experiments/report/internal/svgaxis"
+
 	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/journal"
 )
@@ -205,7 +207,7 @@ func (a *analysis) chart(acc *chartAcc, drawn [][]point) chartView {
 	if hi-lo < math.Abs(lo)*1e-9 { // all equal, and so large that 1 is lost in them
 		hi = lo + math.Abs(lo)*0.1
 	}
-	step := niceStep((hi - lo) / 4)
+	step := svgaxis.NiceStep((hi - lo) / 4)
 	lo = math.Floor(lo/step) * step
 	hi = math.Ceil(hi*1.04/step) * step
 	if !(hi > lo) {
@@ -218,7 +220,7 @@ func (a *analysis) chart(acc *chartAcc, drawn [][]point) chartView {
 		return plotY1 - (math.Max(lo, math.Min(hi, val))-lo)/(hi-lo)*(plotY1-plotY0)
 	}
 	for k, val := 0, lo; val <= hi+step/2 && k < 50; k, val = k+1, val+step {
-		v.YTicks = append(v.YTicks, tick{Pos: round1(y(val)), Label: axisLabel(c.Unit, val, step)})
+		v.YTicks = append(v.YTicks, tick{Pos: svgaxis.Round1(y(val)), Label: svgaxis.Label(c.Unit, val, step)})
 	}
 	xstep := 1.0
 	for _, s := range []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200} {
@@ -230,7 +232,7 @@ func (a *analysis) chart(acc *chartAcc, drawn [][]point) chartView {
 		xstep *= 2
 	}
 	for t := 0.0; t <= span+1e-9; t += xstep {
-		v.XTicks = append(v.XTicks, tick{Pos: round1(x(t)), Label: axisClock(t)})
+		v.XTicks = append(v.XTicks, tick{Pos: svgaxis.Round1(x(t)), Label: axisClock(t)})
 	}
 	v.Shades = a.shades(x)
 	legendX := float64(plotX0)
@@ -248,13 +250,13 @@ func (a *analysis) chart(acc *chartAcc, drawn [][]point) chartView {
 				Max: format(c.Unit, s.hi.v), MaxAt: clock(s.hi.t)})
 		}
 		v.Legend = append(v.Legend, legendItem{X: legendX, Colour: colour, Label: label})
-		legendX += 44 + textWidth(label)
+		legendX += 44 + svgaxis.TextWidth(label)
 	}
 	for i := range lines {
-		lines[i].Y = round1(y(ths[i]))
+		lines[i].Y = svgaxis.Round1(y(ths[i]))
 		lines[i].LabelX = plotX1 - 4
 		v.Legend = append(v.Legend, legendItem{X: legendX, Colour: "#333", Label: lines[i].Label, Dashed: true})
-		legendX += 44 + textWidth(lines[i].Label)
+		legendX += 44 + svgaxis.TextWidth(lines[i].Label)
 	}
 	v.Thresholds = lines
 	return v
@@ -339,19 +341,7 @@ func format(u experiments.Unit, v float64) string {
 	if math.Abs(v) < 1e15 {
 		return u.Format(v)
 	}
-	return strconv.FormatFloat(v, 'g', 4, 64) + unitSuffix(u, " ")
-}
-
-func unitSuffix(u experiments.Unit, sep string) string {
-	switch u {
-	case experiments.UnitMillis:
-		return sep + "ms"
-	case experiments.UnitPercent:
-		return sep + "%"
-	case experiments.UnitPerSec:
-		return sep + "req/s"
-	}
-	return ""
+	return strconv.FormatFloat(v, 'g', 4, 64) + svgaxis.UnitSuffix(u, " ")
 }
 
 // shades are the fault windows, with their labels stacked in rows so that
@@ -379,12 +369,12 @@ func (a *analysis) shades(x func(float64) float64) []shade {
 		if row == len(rowEnd) {
 			rowEnd = append(rowEnd, 0)
 		}
-		rowEnd[row] = x0 + textWidth(act.block.Name) + 8
+		rowEnd[row] = x0 + svgaxis.TextWidth(act.block.Name) + 8
 		fill := colour[act.block.Name]
 		if fill == "" {
 			fill = shadeColours[len(shadeColours)-1]
 		}
-		out = append(out, shade{X: round1(x0), W: round1(math.Max(x1-x0, 1)), LabelY: float64(plotY0 + 12 + 13*row),
+		out = append(out, shade{X: svgaxis.Round1(x0), W: svgaxis.Round1(math.Max(x1-x0, 1)), LabelY: float64(plotY0 + 12 + 13*row),
 			Label: act.block.Name, Fill: fill})
 	}
 	return out
@@ -416,46 +406,8 @@ func budgetOf(c *journal.Check) string {
 	return string(c.Op) + " " + c.Unit.Format(c.Threshold)
 }
 
-func niceStep(raw float64) float64 {
-	if raw <= 0 || math.IsNaN(raw) {
-		return 1
-	}
-	e := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if raw <= m*e {
-			return m * e
-		}
-	}
-	return 10 * e
-}
-
-// axisLabel renders a y tick: 250ms, 1.5s, 20%, 0.5 (1e+300 for a huge
-// one).
-func axisLabel(u experiments.Unit, v, step float64) string {
-	if math.Abs(v) >= 1e9 {
-		return strconv.FormatFloat(v, 'g', 3, 64) + unitSuffix(u, "")
-	}
-	if step >= 1 || u == experiments.UnitMillis && v >= 1000 {
-		return u.Short(v)
-	}
-	decimals := int(math.Ceil(-math.Log10(step)))
-	s := strconv.FormatFloat(v, 'f', decimals, 64)
-	switch u {
-	case experiments.UnitMillis:
-		return s + "ms"
-	case experiments.UnitPercent:
-		return s + "%"
-	}
-	return s
-}
-
 // axisClock renders an offset as mm:ss.
 func axisClock(s float64) string {
 	n := int64(math.Round(s))
 	return fmt.Sprintf("%02d:%02d", n/60, n%60)
 }
-
-// textWidth estimates the width of a label at the charts' font size.
-func textWidth(s string) float64 { return 6.6 * float64(len([]rune(s))) }
-
-func round1(v float64) float64 { return math.Round(v*10) / 10 }

@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/gameday-dev/gameday/experiments/report/internal/svgaxis"
 
 	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/report"
@@ -165,16 +166,16 @@ func (c *Comparison) plot(first report.Chart) plot {
 		return plotY1 - (math.Max(lo, math.Min(hi, v))-lo)/(hi-lo)*(plotY1-plotY0)
 	}
 	for k, v := 0, lo; v <= hi+step/2 && k < 50; k, v = k+1, v+step {
-		p.YTicks = append(p.YTicks, tick{Pos: round1(y(v)), Label: axisLabel(experiments.Unit(first.Unit), v, step)})
+		p.YTicks = append(p.YTicks, tick{Pos: svgaxis.Round1(y(v)), Label: svgaxis.Label(experiments.Unit(first.Unit), v, step)})
 	}
 	xstep := timeStep(span)
 	for t := 0.0; t <= span+1e-9; t += xstep {
-		p.XTicks = append(p.XTicks, tick{Pos: round1(x(t)), Label: axisClock(t)})
+		p.XTicks = append(p.XTicks, tick{Pos: svgaxis.Round1(x(t)), Label: axisClock(t)})
 	}
 	p.Bands = c.bands(x)
 	for _, t := range ths {
 		if isFinite(t.Value) {
-			p.Thresholds = append(p.Thresholds, thresholdLine{Y: round1(y(clamp(t.Value))), LabelX: plotX1 - 4, Label: t.Label})
+			p.Thresholds = append(p.Thresholds, thresholdLine{Y: svgaxis.Round1(y(clamp(t.Value))), LabelX: plotX1 - 4, Label: t.Label})
 		}
 	}
 	for _, l := range lines {
@@ -257,8 +258,8 @@ func (c *Comparison) bands(x func(float64) float64) []band {
 		if row == len(rowEnd) {
 			rowEnd = append(rowEnd, 0)
 		}
-		rowEnd[row] = x0 + labelWidth(w.label) + 8
-		out = append(out, band{X: round1(x0), W: round1(math.Max(x1-x0, 1)), LabelY: float64(plotY0 + 12 + 13*row),
+		rowEnd[row] = x0 + svgaxis.TextWidth(w.label) + 8
+		out = append(out, band{X: svgaxis.Round1(x0), W: svgaxis.Round1(math.Max(x1-x0, 1)), LabelY: float64(plotY0 + 12 + 13*row),
 			Run: w.run + 1, Label: w.label, Colour: runColour(w.run)})
 	}
 	return out
@@ -269,7 +270,7 @@ func (c *Comparison) bands(x func(float64) float64) []band {
 func (p *plot) legend(runs []RunInfo, names []report.Series) {
 	x, row := float64(plotX0), 0
 	add := func(it legendItem) {
-		w := 34 + labelWidth(it.Label)
+		w := 34 + svgaxis.TextWidth(it.Label)
 		if x > plotX0 && x+w > chartW-10 {
 			x, row = plotX0, row+1
 		}
@@ -325,26 +326,13 @@ func axis(lo, hi float64) (float64, float64, float64) {
 	if hi-lo < math.Abs(lo)*1e-9 { // all equal, and so large that 1 is lost in them
 		hi = lo + math.Abs(lo)*0.1
 	}
-	step := niceStep((hi - lo) / 4)
+	step := svgaxis.NiceStep((hi - lo) / 4)
 	lo = math.Floor(lo/step) * step
 	hi = math.Ceil(hi*1.04/step) * step
 	if !(hi > lo) || math.IsInf(hi, 0) || math.IsInf(lo, 0) {
 		lo, hi, step = -maxValue, maxValue, maxValue/2
 	}
 	return lo, hi, step
-}
-
-func niceStep(raw float64) float64 {
-	if raw <= 0 || math.IsNaN(raw) || math.IsInf(raw, 0) {
-		return 1
-	}
-	e := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if raw <= m*e {
-			return m * e
-		}
-	}
-	return 10 * e
 }
 
 // timeStep is the step of the time axis: at most about eight ticks.
@@ -361,25 +349,6 @@ func timeStep(span float64) float64 {
 	return step
 }
 
-// axisLabel renders a y tick: 250ms, 1.5s, 20%, 0.5 (1e+300 for a huge
-// one).
-func axisLabel(u experiments.Unit, v, step float64) string {
-	if math.Abs(v) >= 1e9 {
-		return strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	if step >= 1 || u == experiments.UnitMillis && v >= 1000 {
-		return u.Short(v)
-	}
-	s := strconv.FormatFloat(v, 'f', int(math.Ceil(-math.Log10(step))), 64)
-	switch u {
-	case experiments.UnitMillis:
-		return s + "ms"
-	case experiments.UnitPercent:
-		return s + "%"
-	}
-	return s
-}
-
 // axisClock renders seconds since a run's start as mm:ss, or h:mm:ss
 // from an hour on.
 func axisClock(s float64) string {
@@ -389,11 +358,6 @@ func axisClock(s float64) string {
 	}
 	return fmt.Sprintf("%02d:%02d", n/60, n%60)
 }
-
-// labelWidth estimates the width of a label at the charts' font size.
-func labelWidth(s string) float64 { return 6.6 * float64(len([]rune(s))) }
-
-func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
