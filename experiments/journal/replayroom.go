@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"slices"
 	"sort"
 
 	"github.com/gameday-dev/gameday/experiments"
@@ -60,34 +59,13 @@ func (r *Replay) noteRoom(i int, e *experiments.Event) {
 				delete(rs.present, e.By)
 			}
 		}
-		rs.marks = append(rs.marks, roomMark{ev: i, room: roster(rs.present)})
+		rs.marks = append(rs.marks, roomMark{ev: i, room: session.Roster(rs.present)})
 	case experiments.EventFinding, experiments.EventAction:
 		if e.Item == nil || e.Item.Check() != nil || len(rs.debrief) >= maxDebriefItems {
 			return
 		}
 		rs.debrief = append(rs.debrief, debriefMark{ev: i, entry: session.DebriefEntry{DebriefItem: *e.Item, By: e.By, Role: e.Role, At: e.Time}})
 	}
-}
-
-// roster lists the room by role, then name, as the session does.
-func roster(present map[string]*session.Present) []session.Present {
-	out := make([]session.Present, 0, len(present))
-	for _, p := range present {
-		out = append(out, *p)
-	}
-	slices.SortFunc(out, func(a, b session.Present) int {
-		if ra, rb := slices.Index(experiments.Roles, a.Role), slices.Index(experiments.Roles, b.Role); ra != rb {
-			return ra - rb
-		}
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
-	})
-	return out
 }
 
 // roomAt is the room and the debrief before event k.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gameday-dev/gameday/experiments"
@@ -106,26 +107,26 @@ func (s *Session) roleOf(by string) experiments.Role { return s.room.roles[by] }
 // who names whoever caused something, for the timeline's words.
 func (s *Session) who(by string) string { return experiments.Who(by, s.roleOf(by)) }
 
-// present lists the room, by role then name.
+// presentList lists the room (see Roster).
 func (s *Session) presentList() []Present {
 	if len(s.room.present) == 0 {
 		return nil
 	}
-	out := make([]Present, 0, len(s.room.present))
-	for _, p := range s.room.present {
+	return Roster(s.room.present)
+}
+
+// Roster lists who is present, by role (facilitator first), then name:
+// the order of the header and of a replay.
+func Roster(present map[string]*Present) []Present {
+	out := make([]Present, 0, len(present))
+	for _, p := range present {
 		out = append(out, *p)
 	}
 	slices.SortFunc(out, func(a, b Present) int {
 		if ra, rb := slices.Index(experiments.Roles, a.Role), slices.Index(experiments.Roles, b.Role); ra != rb {
 			return ra - rb
 		}
-		if a.Name < b.Name {
-			return -1
-		}
-		if a.Name > b.Name {
-			return 1
-		}
-		return 0
+		return strings.Compare(a.Name, b.Name)
 	})
 	return out
 }

@@ -1,12 +1,11 @@
 package compare
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/gameday-dev/gameday/experiments/report"
 )
 
 // WriteDir writes compare.md and compare.html into dir (created if
@@ -18,19 +17,5 @@ func (c *Comparison) WriteDir(dir string) error {
 	if abs, err := filepath.Abs(dir); err == nil {
 		c.base = abs
 	}
-	var errs []error
-	for _, f := range []struct {
-		name  string
-		write func(io.Writer) error
-	}{{"compare.md", c.Markdown}, {"compare.html", c.HTML}} {
-		var b bytes.Buffer
-		err := f.write(&b)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, f.name), b.Bytes(), 0o644)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("compare: %s: %w", f.name, err))
-		}
-	}
-	return errors.Join(errs...)
+	return report.WriteFiles(dir, "compare", report.File{Name: "compare.md", Write: c.Markdown}, report.File{Name: "compare.html", Write: c.HTML})
 }
