@@ -62,7 +62,7 @@ func validate(stdout, stderr io.Writer, files []string, expand bool) error {
 func summary(file string, exps []*experiments.Experiment) string {
 	e := exps[0]
 	parts := []string{
-		count(len(e.Targets.Proxies)+len(e.Targets.Processes), "target"),
+		count(len(e.Targets.Proxies)+len(e.Targets.Toxiproxy)+len(e.Targets.Processes)+len(e.Targets.Kubernetes), "target"),
 		count(len(e.Loads), "load"), count(len(e.Probes), "probe"),
 		count(len(e.Assumptions), "assumption"), count(len(e.Blocks), "block"),
 	}

@@ -40,6 +40,7 @@ type Session struct {
 	sinks     []Sink
 	metrics   *Metrics
 	outputs   sync.Map // block → *atomic.Int64: output lines of its current run
+	engines   sync.Map // block → *engineFault: what a cluster's engine says of its fault
 	store     *probes.Store
 	checks    *assume.Checks
 	aborts    []*abortRun
