@@ -148,11 +148,17 @@ var podsResource = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
 // MatchPods returns the pods ("namespace/name") the fault's selector
 // picks, before its mode takes some of them: what a pre-flight shows.
 func (x *ChaosInjector) MatchPods(ctx context.Context) ([]string, error) {
-	c, err := clientFor(x.fault.Cluster)
+	return MatchPods(ctx, x.fault.Cluster, x.fault.Namespace, x.fault.Selector)
+}
+
+// MatchPods returns the pods ("namespace/name") sel picks in cluster,
+// before its mode takes some of them; namespace is where its objects are
+// made ("" for the context's), the pods' namespace when sel names none.
+func MatchPods(ctx context.Context, cluster KubeCluster, namespace string, sel ChaosSelector) ([]string, error) {
+	c, err := clientFor(cluster)
 	if err != nil {
 		return nil, err
 	}
-	sel := x.fault.Selector
 	var out []string
 	if len(sel.Pods) > 0 {
 		for _, ns := range slices.Sorted(maps.Keys(sel.Pods)) {
@@ -172,7 +178,7 @@ func (x *ChaosInjector) MatchPods(ctx context.Context) ([]string, error) {
 	}
 	namespaces := sel.Namespaces
 	if len(namespaces) == 0 {
-		ns := x.fault.Namespace
+		ns := namespace
 		if ns == "" {
 			ns = c.namespace
 		}
