@@ -11,20 +11,20 @@ import (
 
 // Fault kinds on Kubernetes targets: each is one Chaos Mesh object.
 const (
-	FaultNetDelay     FaultKind = "net-delay"     // NetworkChaos delay
-	FaultNetLoss      FaultKind = "net-loss"      // NetworkChaos loss
-	FaultNetDuplicate FaultKind = "net-duplicate" // NetworkChaos duplicate
-	FaultNetCorrupt   FaultKind = "net-corrupt"   // NetworkChaos corrupt
-	FaultNetBandwidth FaultKind = "net-bandwidth" // NetworkChaos bandwidth
-	FaultNetPartition FaultKind = "net-partition" // NetworkChaos partition
-	FaultPodKill      FaultKind = "pod-kill"      // PodChaos pod-kill
-	FaultPodFailure   FaultKind = "pod-failure"   // PodChaos pod-failure
+	FaultNetDelay      FaultKind = "net-delay"      // NetworkChaos delay
+	FaultNetLoss       FaultKind = "net-loss"       // NetworkChaos loss
+	FaultNetDuplicate  FaultKind = "net-duplicate"  // NetworkChaos duplicate
+	FaultNetCorrupt    FaultKind = "net-corrupt"    // NetworkChaos corrupt
+	FaultNetBandwidth  FaultKind = "net-bandwidth"  // NetworkChaos bandwidth
+	FaultNetPartition  FaultKind = "net-partition"  // NetworkChaos partition
+	FaultPodKill       FaultKind = "pod-kill"       // PodChaos pod-kill
+	FaultPodFailure    FaultKind = "pod-failure"    // PodChaos pod-failure
 	FaultContainerKill FaultKind = "container-kill" // PodChaos container-kill
-	FaultHTTPDelay    FaultKind = "http-delay"    // HTTPChaos delay
-	FaultHTTPAbort    FaultKind = "http-abort"    // HTTPChaos abort
-	FaultHTTPStatus   FaultKind = "http-status"   // HTTPChaos replace code
-	FaultStressCPU    FaultKind = "stress-cpu"    // StressChaos cpu
-	FaultStressMemory FaultKind = "stress-memory" // StressChaos memory
+	FaultHTTPDelay     FaultKind = "http-delay"     // HTTPChaos delay
+	FaultHTTPAbort     FaultKind = "http-abort"     // HTTPChaos abort
+	FaultHTTPStatus    FaultKind = "http-status"    // HTTPChaos replace code
+	FaultStressCPU     FaultKind = "stress-cpu"     // StressChaos cpu
+	FaultStressMemory  FaultKind = "stress-memory"  // StressChaos memory
 )
 
 // chaosGrace is what a Chaos Mesh object's own duration has beyond the

@@ -23,12 +23,12 @@ type Preflight struct {
 	// a target; empty: none may).
 	Allow []string
 
-	Proxies   []PreflightProxy
-	Toxiproxy []PreflightToxiproxy
+	Proxies    []PreflightProxy
+	Toxiproxy  []PreflightToxiproxy
 	Kubernetes []PreflightKubernetes
-	Processes []PreflightProcess
-	Loads     []PreflightLoad
-	Probes    []PreflightProbe
+	Processes  []PreflightProcess
+	Loads      []PreflightLoad
+	Probes     []PreflightProbe
 	// Assumptions counts what is judged (the cockpit lists them itself).
 	Assumptions int
 	Guardrails  PreflightGuardrails
