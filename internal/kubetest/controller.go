@@ -82,11 +82,12 @@ func (c Controller) round(ctx context.Context, gvr schema.GroupVersionResource, 
 }
 
 // updateStatus writes u's status: through the status subresource where
-// the kind has one (PodChaos has none).
+// the kind has one (Chaos Mesh's CRDs of this version have none: the
+// server answers 404 for it, and the status goes with the object).
 func (c Controller) updateStatus(ctx context.Context, gvr schema.GroupVersionResource, u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	res := c.s.Dynamic.Resource(gvr).Namespace(c.Namespace)
 	out, err := res.UpdateStatus(ctx, u, metav1.UpdateOptions{})
-	if apierrors.IsNotFound(err) && gvr.Resource == "podchaos" {
+	if apierrors.IsNotFound(err) {
 		return res.Update(ctx, u, metav1.UpdateOptions{})
 	}
 	return out, err
