@@ -312,3 +312,27 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// BenchmarkChaosTriggerHalt is a trigger (record, create) and a halt
+// (delete, wait until gone, forget) against the real API server, with no
+// controller holding the object: gameday's own round trips.
+func BenchmarkChaosTriggerHalt(b *testing.B) {
+	srv := kubetest.Start(b)
+	ns := srv.Namespace(b)
+	ctx := context.Background()
+	x := inject.NewChaos("bench", delayFault(srv.Kubeconfig, ns))
+	var start, stop time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if err := x.Start(ctx); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if err := x.Stop(ctx); err != nil {
+			b.Fatal(err)
+		}
+		start, stop = start+t1.Sub(t0), stop+time.Since(t1)
+	}
+	b.ReportMetric(float64(start.Microseconds())/float64(b.N)/1000, "trigger-ms")
+	b.ReportMetric(float64(stop.Microseconds())/float64(b.N)/1000, "halt-ms")
+}
