@@ -194,7 +194,7 @@ func (x *ChaosInjector) create(ctx context.Context, res dynamic.ResourceInterfac
 		return fmt.Errorf("inject: %s: not created: cannot record how to delete it: %w", ref, err)
 	}
 	x.live = true
-	_, err := res.Create(ctx, x.object(i), metav1.CreateOptions{FieldManager: "gameday"})
+	_, err := res.Create(ctx, x.object(i), metav1.CreateOptions{FieldManager: "gameday", FieldValidation: "Strict"})
 	if err == nil {
 		x.applied = i
 		return nil
@@ -242,7 +242,7 @@ func (x *ChaosInjector) Update(ctx context.Context, intensity float64) error {
 	}
 	patch, _ := json.Marshal(map[string]any{"spec": spec})
 	ref := x.Ref()
-	_, err = res.Patch(ctx, ref.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "gameday"})
+	_, err = res.Patch(ctx, ref.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "gameday", FieldValidation: "Strict"})
 	if err == nil {
 		x.applied = intensity
 		return nil

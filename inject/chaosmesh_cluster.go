@@ -132,7 +132,7 @@ func (x *ChaosInjector) DryRun(ctx context.Context) error {
 		return err
 	}
 	ref := x.Ref()
-	_, err = res.Create(ctx, x.object(1), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: "gameday"})
+	_, err = res.Create(ctx, x.object(1), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: "gameday", FieldValidation: "Strict"})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return x.client.kubeError(ctx, "create", ChaosResource(ref.Kind), ref.Kind, ref.Namespace, err)
 	}

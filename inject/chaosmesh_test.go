@@ -3,9 +3,12 @@ package inject_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 
 	"github.com/gameday-dev/gameday/inject"
 	"github.com/gameday-dev/gameday/internal/kubetest"
@@ -214,6 +218,14 @@ func TestChaosRefusals(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "the cluster refused the NetworkChaos") || !strings.Contains(err.Error(), "sideways") {
 		t.Errorf("a bad enum: %v", err)
 	}
+	// A field this Chaos Mesh does not know is refused, not dropped
+	// silently (strict field validation).
+	unknown := delayFault(srv.Kubeconfig, ns)
+	unknown.Spec["delay"].(map[string]any)["latnecy"] = "5ms"
+	err = inject.NewChaos("unknown", unknown).DryRun(ctx)
+	if err == nil || !strings.Contains(err.Error(), `unknown field "spec.delay.latnecy"`) {
+		t.Errorf("an unknown field: %v", err)
+	}
 	x := inject.NewChaos("bad", bad)
 	if err := x.Start(ctx); err == nil || !strings.Contains(err.Error(), "not started: the cluster refused") {
 		t.Errorf("start of a bad object: %v", err)
@@ -335,4 +347,59 @@ func BenchmarkChaosTriggerHalt(b *testing.B) {
 	}
 	b.ReportMetric(float64(start.Microseconds())/float64(b.N)/1000, "trigger-ms")
 	b.ReportMetric(float64(stop.Microseconds())/float64(b.N)/1000, "halt-ms")
+}
+
+// Chaos Mesh's admission webhook refuses a change to a running object's
+// spec. A proxy in front of the real API server answers every patch of a
+// Chaos Mesh object as the API server relays that refusal; Update then
+// deletes the object and makes it again at the new intensity, under the
+// same record.
+func TestChaosRecreatedWhenTheWebhookRefusesAPatch(t *testing.T) {
+	srv := kubetest.Start(t)
+	ns := srv.Namespace(t)
+	ctx := context.Background()
+	rt, err := rest.TransportFor(srv.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target, _ := url.Parse(srv.Config.Host)
+	fwd := httputil.NewSingleHostReverseProxy(target)
+	fwd.Transport = rt
+	patches := 0
+	proxy := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/chaos-mesh.org/") {
+			patches++
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403,`+
+				`"message":"admission webhook \"vnetworkchaos.kb.io\" denied the request: Cannot update chaos spec"}`)
+			return
+		}
+		fwd.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+
+	state := stateFile(t)
+	x := inject.NewChaos("webhooked", delayFault(kubeconfigAt(t, t.TempDir(), "proxy", proxy.URL), ns))
+	x.SetRecorder(state)
+	if err := x.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := getChaos(t, srv.Dynamic, ns, x.Ref().Name).GetUID()
+	if err := x.Update(ctx, 0.3); err != nil {
+		t.Fatalf("update through a refusing webhook: %v", err)
+	}
+	u := getChaos(t, srv.Dynamic, ns, x.Ref().Name)
+	if patches != 1 || u.GetUID() == first || nested(u, "spec", "delay", "latency") != "30ms" {
+		t.Errorf("%d patches; uid %s (was %s); latency %s: want the object made again at 30ms", patches, u.GetUID(), first, nested(u, "spec", "delay", "latency"))
+	}
+	if pending, _ := state.Pending(); len(pending) != 1 {
+		t.Errorf("want one record, got %+v", pending)
+	}
+	if err := x.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if pending, _ := state.Pending(); len(pending) != 0 {
+		t.Errorf("after Stop: %+v", pending)
+	}
 }

@@ -77,6 +77,13 @@ func (c Controller) round(ctx context.Context, gvr schema.GroupVersionResource, 
 				setStatus(u, c.Pods, true)
 				_, _ = c.updateStatus(ctx, gvr, u)
 			}
+		default:
+			// Its status may have lost a race with another writer: write
+			// it again until it is there.
+			if conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions"); len(conds) == 0 {
+				setStatus(u, c.Pods, true)
+				_, _ = c.updateStatus(ctx, gvr, u)
+			}
 		}
 	}
 }

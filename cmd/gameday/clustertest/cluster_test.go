@@ -164,3 +164,44 @@ func TestRecoverAfterKill(t *testing.T) {
 		t.Errorf("after recover, %d objects", n)
 	}
 }
+
+// Every Kubernetes fault kind gameday offers makes an object that the
+// real Chaos Mesh CRDs' schemas accept (a dry run of each), with every
+// parameter it takes given.
+func TestEveryKindPassesTheSchema(t *testing.T) {
+	t.Parallel()
+	srv := kubetest.Start(t)
+	ns := srv.Namespace(t)
+	src := fmt.Sprintf(`name: every kind
+targets:
+  kubernetes:
+    - {name: inventory, kubeconfig: %[1]s, namespace: %[2]s, labels: {app: inventory}}
+    - {name: checkout, kubeconfig: %[1]s, namespace: %[2]s, pods: {%[2]s: [checkout-0]}, mode: "2"}
+blocks:
+  - {name: delay, fault: {kind: net-delay, target: inventory, delay: 50ms, jitter: 5ms, correlation: 25%%, direction: both, peer: checkout, external: [example.com, 10.0.0.0/8]}}
+  - {name: loss, fault: {kind: net-loss, target: inventory, probability: 10%%, correlation: 50%%, direction: from, peer: checkout}}
+  - {name: dup, fault: {kind: net-duplicate, target: inventory, probability: 5%%}}
+  - {name: corrupt, fault: {kind: net-corrupt, target: inventory, probability: 1%%, mode: 50%%}}
+  - {name: bandwidth, fault: {kind: net-bandwidth, target: inventory, rate: 100KB/s, external: [192.168.1.1]}}
+  - {name: partition, fault: {kind: net-partition, target: inventory, direction: both, peer: checkout, mode: one}}
+  - {name: pod kill, fault: {kind: pod-kill, target: inventory, mode: 1}}
+  - {name: pod failure, fault: {kind: pod-failure, target: checkout}}
+  - {name: container kill, fault: {kind: container-kill, target: inventory, containers: [app, sidecar]}}
+  - {name: http delay, fault: {kind: http-delay, target: inventory, port: 8080, delay: 300ms, match: {method: GET, path: /api, headers: {X-Canary: "1"}}}}
+  - {name: http abort, fault: {kind: http-abort, target: inventory, port: 8080}}
+  - {name: http status, fault: {kind: http-status, target: inventory, port: 8080, status: 503, match: {path: /}}}
+  - {name: cpu, fault: {kind: stress-cpu, target: checkout, workers: 2, load: 80%%}}
+  - {name: memory, fault: {kind: stress-memory, target: inventory, workers: 1, size: 256MB}}
+`, srv.Kubeconfig, ns)
+	file := filepath.Join(t.TempDir(), "every.yaml")
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := e2e.Run(t, nil, "validate", "--cluster", file)
+	if code != 0 || !strings.Contains(out, "14 blocks") {
+		t.Fatalf("validate --cluster of every kind: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := objects(t, srv, ns); n != 0 {
+		t.Errorf("a dry run made %d objects", n)
+	}
+}
