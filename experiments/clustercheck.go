@@ -29,6 +29,18 @@ func (e *Experiment) CheckClusters(ctx context.Context, p *Preflight) error {
 	add := func(at Pos, format string, args ...any) {
 		errs = append(errs, FileError{Pos: at, Msg: e.Redact(fmt.Sprintf(format, args...))})
 	}
+	for _, t := range e.Targets.Kubernetes {
+		host, err := inject.ClusterHost(t.Cluster(e))
+		switch {
+		case err != nil:
+			add(t.src.at(""), "Kubernetes target %q: %v", t.Name, err)
+		case e.Allow != nil && !e.Allow.Allows(host):
+			add(t.src.at(""), "Kubernetes target %q: its API server, host %s, is outside allow: (%s)", t.Name, excerpt(host), e.Allow.shown())
+		}
+	}
+	if len(errs) > 0 { // nothing is asked of a cluster outside the list
+		return errs
+	}
 	for i, t := range e.Targets.Kubernetes {
 		cctx, cancel := context.WithTimeout(ctx, clusterCheckTimeout)
 		pods, err := inject.MatchPods(cctx, t.Cluster(e), t.Namespace, t.selector(""))

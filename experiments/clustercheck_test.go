@@ -31,7 +31,7 @@ func podsServer(t *testing.T) string {
 			w.WriteHeader(http.StatusCreated)
 			io.Copy(w, r.Body)
 		default:
-			t.Errorf("unexpected %s %s", r.Method, r.URL)
+			t.Errorf("unexpected request %s %s", r.Method, r.URL)
 			http.NotFound(w, r)
 		}
 	}))
@@ -83,4 +83,29 @@ blocks:
 	if err := e.CheckClusters(context.Background(), &p); err != nil {
 		t.Errorf("with the pods there and the dry run taken: %v", err)
 	}
+}
+
+// A cluster whose API server is outside the file's allow: list is not
+// asked anything; an external target outside it does not validate.
+func TestKubernetesAllow(t *testing.T) {
+	kc := podsServer(t)
+	src := `name: allow
+allow: [10.0.0.0/8, db.internal]
+targets:
+  kubernetes:
+    - {name: inventory, kubeconfig: ` + kc + `, namespace: shop, labels: {app: inventory}}
+blocks:
+  - {name: cut, fault: {kind: net-partition, target: inventory, external: [10.1.0.0/16, db.internal]}}
+`
+	exps, errs := parse(t, src)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	p := exps[0].Preview()
+	err := exps[0].CheckClusters(context.Background(), &p)
+	if err == nil || !strings.Contains(err.Error(), `exp.yaml:5:7: Kubernetes target "inventory": its API server, host 127.0.0.1, is outside allow: (10.0.0.0/8, db.internal)`) {
+		t.Errorf("an API server outside allow: %v", err)
+	}
+	_, errs = parse(t, strings.Replace(src, "external: [10.1.0.0/16, db.internal]", "external: [10.1.0.0/16, 0.0.0.0/0, example.com]", 1))
+	wantErrors(t, errs, []string{`block "cut": external 0.0.0.0/0 is outside allow:`, `block "cut": external example.com is outside allow:`})
 }

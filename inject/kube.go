@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -91,6 +92,20 @@ func clientFor(c KubeCluster) (*kubeClient, error) {
 	kc := &kubeClient{dyn: dyn, host: cfg.Host, namespace: ns, user: user}
 	v, _ := kubeClients.LoadOrStore(c, kc)
 	return v.(*kubeClient), nil
+}
+
+// ClusterHost returns the host name or address of the cluster's API
+// server, as its kubeconfig gives it, without asking the server.
+func ClusterHost(c KubeCluster) (string, error) {
+	k, err := clientFor(c)
+	if err != nil {
+		return "", err
+	}
+	u, err := url.Parse(k.host)
+	if err != nil || u.Hostname() == "" {
+		return "", fmt.Errorf("kubernetes: %s: the server %q is not a URL", c, k.host)
+	}
+	return u.Hostname(), nil
 }
 
 // kubeconfigError shortens client-go's messages about a missing or empty
