@@ -86,7 +86,11 @@ func (e *engineFault) poll(ctx context.Context) {
 		e.mu.Unlock()
 		if text != last {
 			last = text
-			e.s.Do(Command{Kind: CmdEvent, Event: experiments.Event{Kind: experiments.EventInfo, Subject: e.block, Text: text}})
+			kind := experiments.EventInfo
+			if err != nil || (st.Selected && st.Pods == 0 && !st.Deleting) {
+				kind = experiments.EventError // the fault acts on nothing, or nobody knows
+			}
+			e.s.Do(Command{Kind: CmdEvent, Event: experiments.Event{Kind: kind, Subject: e.block, Text: text}})
 		}
 		select {
 		case <-ctx.Done():
