@@ -193,43 +193,12 @@ func network(f *Fault, peer *KubernetesTarget, cf *inject.ChaosFault, action str
 		cf.Spec["direction"] = f.Direction
 	}
 	if peer != nil {
-		s := peer.selector("")
-		sel := map[string]any{}
-		if len(s.Namespaces) > 0 {
-			sel["namespaces"] = toAny(s.Namespaces)
-		}
-		if len(s.Labels) > 0 {
-			m := map[string]any{}
-			for k, v := range s.Labels {
-				m[k] = v
-			}
-			sel["labelSelectors"] = m
-		}
-		if len(s.Pods) > 0 {
-			m := map[string]any{}
-			for ns, names := range s.Pods {
-				m[ns] = toAny(names)
-			}
-			sel["pods"] = m
-		}
-		t := map[string]any{"selector": sel, "mode": s.Mode}
-		if s.Value != "" {
-			t["value"] = s.Value
-		}
-		cf.Spec["target"] = t
+		cf.Spec["target"] = peer.selector("").Spec()
 	}
 	if len(f.External) > 0 {
-		cf.Spec["externalTargets"] = toAny(f.External)
+		cf.Spec["externalTargets"] = inject.ToAnySlice(f.External)
 	}
 	return "NetworkChaos"
-}
-
-func toAny(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }
 
 func netPercent(action, about string) kindRow {
@@ -270,7 +239,7 @@ func podKind(action, about, format string) kindRow {
 		chaos: func(f *Fault, _ *KubernetesTarget, cf *inject.ChaosFault) string {
 			cf.Spec["action"] = action
 			if len(f.Containers) > 0 {
-				cf.Spec["containerNames"] = toAny(f.Containers)
+				cf.Spec["containerNames"] = inject.ToAnySlice(f.Containers)
 			}
 			podShare(cf)
 			return "PodChaos"

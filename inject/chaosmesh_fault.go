@@ -148,32 +148,38 @@ func (s ChaosSelector) validate() error {
 	return errors.Join(errs...)
 }
 
-// spec returns the object's spec at intensity i.
-func (f ChaosFault) spec(i float64) map[string]any {
-	spec := deepCopyMap(f.Spec)
+// Spec is the selector as a Chaos Mesh spec (or a network fault's
+// target) has it: selector, mode and value.
+func (s ChaosSelector) Spec() map[string]any {
 	sel := map[string]any{}
-	if len(f.Selector.Namespaces) > 0 {
-		sel["namespaces"] = toAnySlice(f.Selector.Namespaces)
+	if len(s.Namespaces) > 0 {
+		sel["namespaces"] = ToAnySlice(s.Namespaces)
 	}
-	if len(f.Selector.Labels) > 0 {
+	if len(s.Labels) > 0 {
 		m := map[string]any{}
-		for k, v := range f.Selector.Labels {
+		for k, v := range s.Labels {
 			m[k] = v
 		}
 		sel["labelSelectors"] = m
 	}
-	if len(f.Selector.Pods) > 0 {
+	if len(s.Pods) > 0 {
 		m := map[string]any{}
-		for ns, names := range f.Selector.Pods {
-			m[ns] = toAnySlice(names)
+		for ns, names := range s.Pods {
+			m[ns] = ToAnySlice(names)
 		}
 		sel["pods"] = m
 	}
-	spec["selector"] = sel
-	spec["mode"] = f.Selector.Mode
-	if f.Selector.Value != "" {
-		spec["value"] = f.Selector.Value
+	out := map[string]any{"selector": sel, "mode": s.Mode}
+	if s.Value != "" {
+		out["value"] = s.Value
 	}
+	return out
+}
+
+// spec returns the object's spec at intensity i.
+func (f ChaosFault) spec(i float64) map[string]any {
+	spec := deepCopyMap(f.Spec)
+	maps.Copy(spec, f.Selector.Spec())
 	spec["duration"] = chaosDuration(f.Duration)
 	for _, s := range f.Scalars {
 		setPath(spec, s.Path, s.at(i))
@@ -277,12 +283,13 @@ func deepCopyValue(v any) any {
 		}
 		return out
 	case []string:
-		return toAnySlice(v)
+		return ToAnySlice(v)
 	}
 	return v
 }
 
-func toAnySlice(s []string) []any {
+// ToAnySlice is s as unstructured data has a list of strings.
+func ToAnySlice(s []string) []any {
 	out := make([]any, len(s))
 	for i, e := range s {
 		out[i] = e
