@@ -346,7 +346,7 @@ func deleteChaos(ctx context.Context, c *kubeClient, res dynamic.ResourceInterfa
 		case <-ctx.Done():
 			why := "it is still there"
 			if err == nil && len(u.GetFinalizers()) > 0 {
-				why = fmt.Sprintf("it is still there, held by finalizers %s (Chaos Mesh removes them once the pods are recovered)", strings.Join(u.GetFinalizers(), ", "))
+				why = fmt.Sprintf("it is still there, held by finalizers %s (Chaos Mesh's controller removes them once it has recovered the pods: is it running?)", strings.Join(u.GetFinalizers(), ", "))
 			}
 			return false, fmt.Errorf("%s: deleted, but %s: %w", ref, why, ctx.Err())
 		case <-t.C:

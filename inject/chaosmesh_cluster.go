@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -200,6 +201,9 @@ func MatchPods(ctx context.Context, cluster KubeCluster, namespace string, sel C
 	return out, nil
 }
 
+// recoverWait is how long recover waits for an object to be gone.
+const recoverWait = time.Minute
+
 // recoverChaos deletes a recorded object, waits until it is gone, and
 // deletes every other object of its kind that its session labelled in
 // its namespace (one made while its record was being written, say).
@@ -209,6 +213,11 @@ func recoverChaos(ctx context.Context, ref ChaosRef, report func(string)) (strin
 		return "", err
 	}
 	res := c.dyn.Resource(ChaosResource(ref.Kind)).Namespace(ref.Namespace)
+	// Chaos Mesh's finalizer holds a deleted object until its controller
+	// has recovered the pods: with no controller running, it would hold
+	// it for ever.
+	ctx, cancel := context.WithTimeout(ctx, recoverWait)
+	defer cancel()
 	gone, err := deleteChaos(ctx, c, res, ref)
 	if err != nil {
 		return "", err

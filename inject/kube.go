@@ -64,7 +64,7 @@ func clientFor(c KubeCluster) (*kubeClient, error) {
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: c.Context})
 	cfg, err := cc.ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes: %s: %w", c, kubeconfigError(err))
+		return nil, fmt.Errorf("%s: %w", c, kubeconfigError(c, err))
 	}
 	ns, _, err := cc.Namespace()
 	if err != nil || ns == "" {
@@ -87,7 +87,7 @@ func clientFor(c KubeCluster) (*kubeClient, error) {
 	cfg.UserAgent = "gameday"
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes: %s: %w", c, err)
+		return nil, fmt.Errorf("%s: %w", c, err)
 	}
 	kc := &kubeClient{dyn: dyn, host: cfg.Host, namespace: ns, user: user}
 	v, _ := kubeClients.LoadOrStore(c, kc)
@@ -103,15 +103,18 @@ func ClusterHost(c KubeCluster) (string, error) {
 	}
 	u, err := url.Parse(k.host)
 	if err != nil || u.Hostname() == "" {
-		return "", fmt.Errorf("kubernetes: %s: the server %q is not a URL", c, k.host)
+		return "", fmt.Errorf("%s: the server %q is not a URL", c, k.host)
 	}
 	return u.Hostname(), nil
 }
 
 // kubeconfigError shortens client-go's messages about a missing or empty
 // kubeconfig, which name no file.
-func kubeconfigError(err error) error {
-	if clientcmd.IsEmptyConfig(err) {
+func kubeconfigError(c KubeCluster, err error) error {
+	switch {
+	case clientcmd.IsEmptyConfig(err) && c.Kubeconfig != "":
+		return errors.New("it names no cluster to reach (no current-context, or an empty file)")
+	case clientcmd.IsEmptyConfig(err):
 		return errors.New("no kubeconfig: set KUBECONFIG, or give targets.kubernetes[].kubeconfig, or create ~/.kube/config")
 	}
 	return err
