@@ -51,7 +51,10 @@ type blockRun struct {
 	intensity float64  // applied now (or asked of the driver): the curve times manual
 	manual    float64  // the operator's setting (+ and -), 1 by default
 	edge      *edgeRun // an edge search under way, or nil
-	updateErr string   // the last intensity error reported, so as not to repeat it
+	// composed is 1 + the block's place among the blocks composed
+	// during the game day; 0 for a block of the file.
+	composed  int
+	updateErr string // the last intensity error reported, so as not to repeat it
 	// outstanding counts the calls posted to the driver whose result has
 	// not come back yet.
 	outstanding int
