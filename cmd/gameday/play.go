@@ -86,6 +86,7 @@ func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env,
 	final, err := live.run(sess.Session)
 	live.cleanup()
 	printVerdicts(os.Stdout, final)
+	printUnwritten(os.Stdout, final)
 	if sess.journal != nil {
 		if jerr := sess.closeJournal(); jerr != nil {
 			fmt.Fprintf(os.Stdout, "gameday: the journal: %v\n", jerr)

@@ -80,7 +80,7 @@ func (s *Session) addBlock(c Command, now time.Time, by string) {
 		added.Kind, added.Target = b.Fault.Kind, b.Fault.Target
 	}
 	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventBlockAdded, Subject: b.Name, By: by,
-		Text: "composed by " + s.who(by) + ": " + b.Summary(), Added: added})
+		Text: b.Summary() + " · by " + s.who(by), Added: added})
 }
 
 // writeBlocks writes the composed blocks not yet in the file, off the
@@ -117,7 +117,7 @@ func (s *Session) wrote(res experiments.WriteResult, err error, upTo int, asked 
 		return
 	}
 	c.file, c.written = res.Content, upTo
-	text := fmt.Sprintf("%s written into %s (what it held before: %s)", blocks, file, filepath.Base(res.Backup))
+	text := fmt.Sprintf("%s written into it (what it held before: %s)", blocks, filepath.Base(res.Backup))
 	if res.Reformatted {
 		text += "; its blocks: list was written [in, flow], so the whole file was laid out again"
 	}

@@ -100,7 +100,7 @@ func TestComposedBlockIsLikeAnyOther(t *testing.T) {
 	s.do(session.Command{Kind: session.CmdAddBlock, Draft: flagDraft("second", flag)})
 	added := s.find(experiments.EventBlockAdded, "second")
 	if len(added) != 1 || added[0].Added == nil || !strings.Contains(added[0].Added.YAML, "name: second") ||
-		added[0].Added.Kind != experiments.FaultCommand || !strings.Contains(added[0].Text, "composed by the operator: runs touch") {
+		added[0].Added.Kind != experiments.FaultCommand || added[0].Text != "runs touch "+flag+" · by the operator" {
 		t.Fatalf("the journal's event of the composed block: %+v", added)
 	}
 	b := s.last.Blocks
@@ -170,7 +170,7 @@ func TestComposeRoles(t *testing.T) {
 	}
 	s.do(session.Command{Kind: session.CmdAddBlock, Draft: flagDraft("second", flag), By: "alice", Role: experiments.RoleOperator})
 	if added := s.find(experiments.EventBlockAdded, "second"); len(added) != 1 || added[0].By != "alice" ||
-		!strings.Contains(added[0].Text, "composed by alice · operator") {
+		!strings.HasSuffix(added[0].Text, " · by alice · operator") {
 		t.Fatalf("the operator's block: %+v", added)
 	}
 }
@@ -192,7 +192,7 @@ func TestWriteComposedBlocks(t *testing.T) {
 	if s.last.Blocks[1].Unsaved {
 		t.Error("a written block still says unsaved")
 	}
-	if w := s.find(experiments.EventInfo, "game.yaml"); len(w) != 1 || w[0].Text != "1 composed block written into game.yaml (what it held before: game.yaml.bak)" {
+	if w := s.find(experiments.EventInfo, "game.yaml"); len(w) != 1 || w[0].Text != "1 composed block written into it (what it held before: game.yaml.bak)" {
 		t.Fatalf("the write's event: %+v", w)
 	}
 	written, err := os.ReadFile(path)
