@@ -162,7 +162,7 @@ func (m *ComposeModel) rebuild() {
 		fields = append(fields, composeField{name: p.Name, about: p.About, required: p.Required})
 	}
 	fields = append(fields,
-		composeField{name: "curve", about: "optional: step, ramp, pulse, sine, random-walk, or {shape: ramp, from: 10%, to: 100%, over: 1m}"},
+		composeField{name: "curve", about: "optional: step, random-walk, or a mapping like {shape: ramp, from: 10%, over: 1m} or {shape: pulse, period: 10s}"},
 		composeField{name: "duration", about: "optional: it halts by itself after this long, like 2m"})
 	for i := range fields {
 		if fields[i].choice {

@@ -22,8 +22,12 @@ func printUnwritten(w io.Writer, final session.Snapshot) {
 	if _, write := final.Experiment.CanCompose(); write {
 		where = "they are not in " + filepath.Base(final.Experiment.File)
 	}
-	fmt.Fprintf(w, "gameday: %s composed in the cockpit (%s); to keep them, add them under blocks:\n",
-		experiments.Count(len(left), "block", "blocks"), where)
+	them := "them"
+	if len(left) == 1 {
+		them = "it"
+	}
+	fmt.Fprintf(w, "gameday: %s composed in the cockpit (%s); to keep %s, add %[3]s under blocks:\n",
+		experiments.Count(len(left), "block", "blocks"), where, them)
 	for _, d := range left {
 		for _, l := range strings.SplitAfter(d.YAML(), "\n") {
 			if l != "" {

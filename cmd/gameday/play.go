@@ -26,7 +26,8 @@ func newPlayCmd(g *globals) *cobra.Command {
 		Short: "Open the cockpit on an experiment file",
 		Long: `play starts the experiment's targets (proxies, processes), its load and
 probes, and opens the cockpit: pick a block, enter triggers it, x halts it,
-! halts everything, q quits. Every fault is halted on the way out.`,
+! halts everything, a composes a new fault, w writes the composed ones into
+FILE, q quits. Every fault is halted on the way out.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.dryRun {
