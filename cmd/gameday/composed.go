@@ -18,13 +18,13 @@ func printUnwritten(w io.Writer, final session.Snapshot) {
 	if len(left) == 0 {
 		return
 	}
+	them, are := "them", "they are"
+	if len(left) == 1 {
+		them, are = "it", "it is"
+	}
 	where := "the experiment is built into gameday"
 	if _, write := final.Experiment.CanCompose(); write {
-		where = "they are not in " + filepath.Base(final.Experiment.File)
-	}
-	them := "them"
-	if len(left) == 1 {
-		them = "it"
+		where = are + " not in " + filepath.Base(final.Experiment.File)
 	}
 	fmt.Fprintf(w, "gameday: %s composed in the cockpit (%s); to keep %s, add %[3]s under blocks:\n",
 		experiments.Count(len(left), "block", "blocks"), where, them)
