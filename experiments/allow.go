@@ -13,8 +13,10 @@ import (
 // Allowlist is where a game day may send faults and traffic: the file's
 // allow: list of host names, IP addresses and CIDR prefixes. Every
 // network target of an experiment that has one (proxy upstreams, loads,
-// probes, Toxiproxy servers) must have its host inside it, or the file
-// does not validate. A host name is matched by name, never resolved: a
+// probes, Toxiproxy servers, Kubernetes faults' external targets) must
+// have its host inside it, or the file does not validate; a Kubernetes
+// target's API server, which only its kubeconfig names, is checked before
+// gameday asks it anything (Experiment.CheckClusters). A host name is matched by name, never resolved: a
 // name in a URL must be in the list itself, whatever its address.
 type Allowlist struct {
 	// Entries are the list as written, after substitution.
@@ -191,6 +193,33 @@ func (c *checker) allowed() {
 		}
 		c.errf(t.at, "%s", listText(msg))
 	}
+	for _, b := range c.e.Blocks {
+		if b.Fault == nil {
+			continue
+		}
+		for _, x := range b.Fault.External {
+			if !a.allowsExternal(x) {
+				c.errf(b.Fault.src.at("external"), "block %q: external %s is outside allow: (%s)", b.Name, excerpt(x), a.shown())
+			}
+		}
+	}
+}
+
+// allowsExternal reports whether a Kubernetes fault's external target (a
+// host, an address or a CIDR prefix) is inside the list: a prefix must lie
+// within one of its prefixes.
+func (a *Allowlist) allowsExternal(x string) bool {
+	p, err := netip.ParsePrefix(x)
+	if err != nil {
+		return a.Allows(x)
+	}
+	p = p.Masked()
+	for _, q := range a.prefixes {
+		if q.Bits() <= p.Bits() && q.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
 }
 
 // shown is the list for an error message: its first entries, shortened.

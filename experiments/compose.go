@@ -299,8 +299,12 @@ type FaultChoice struct {
 // on it.
 type TargetChoice struct {
 	Name   string
-	On     string // "http proxy", "tcp proxy", "toxiproxy proxy", "process", or "" for no target
+	On     string // "http proxy", "tcp proxy", "toxiproxy proxy", "process", "Kubernetes pods", or "" for no target
 	Params []ParamChoice
+	// Typed: the form does not know this kind's targets (a kind newer
+	// than it): the user types the target's name, which the validator
+	// checks.
+	Typed bool
 }
 
 // ParamChoice is one parameter: what it means, its default and unit.
@@ -342,6 +346,10 @@ func (e *Experiment) FaultChoices() []FaultChoice {
 		switch row.target {
 		case "":
 			c.Targets = []TargetChoice{{Params: params("")}}
+		case "kubernetes":
+			for _, k := range e.Targets.Kubernetes {
+				c.Targets = append(c.Targets, TargetChoice{Name: k.Name, On: "Kubernetes pods", Params: params("")})
+			}
 		case "process":
 			for _, p := range e.Targets.Processes {
 				c.Targets = append(c.Targets, TargetChoice{Name: p.Name, On: "process", Params: params("")})
@@ -361,6 +369,12 @@ func (e *Experiment) FaultChoices() []FaultChoice {
 					c.Targets = append(c.Targets, TargetChoice{Name: t.Name, On: "toxiproxy proxy", Params: params(ProtoToxiproxy)})
 				}
 			}
+		default: // a kind of target this function does not know yet
+			var all []ParamChoice
+			for _, p := range info.Params {
+				all = append(all, ParamChoice{Name: p.Name, About: p.About, Required: slices.Contains(row.required, p.Name)})
+			}
+			c.Targets = []TargetChoice{{On: info.On, Params: all, Typed: true}}
 		}
 		if len(c.Targets) > 0 {
 			out = append(out, c)

@@ -224,3 +224,40 @@ func FuzzCompose(f *testing.F) {
 		}
 	})
 }
+
+// TestComposeKubernetes: the kinds of Kubernetes targets come from the
+// table too, with the file's targets; a composed Chaos Mesh fault is
+// checked like one in the file.
+func TestComposeKubernetes(t *testing.T) {
+	exps, errs := parse(t, kubeBase)
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	e := exps[0]
+	var delay *experiments.FaultChoice
+	for _, c := range e.FaultChoices() {
+		if c.Kind == "latency" || c.Kind == "pause" {
+			t.Errorf("%s offered without a proxy or a process", c.Kind)
+		}
+		if c.Kind == "net-delay" {
+			delay = &c
+		}
+	}
+	if delay == nil || len(delay.Targets) != 2 || delay.Targets[0].Name != "inventory" || delay.Targets[0].On != "Kubernetes pods" ||
+		delay.Targets[0].Params[0].Name != "delay" || !delay.Targets[0].Params[0].Required {
+		t.Fatalf("net-delay: %+v", delay)
+	}
+	d := experiments.Draft{Name: "slower", Kind: "net-delay", Target: "checkout",
+		Params: []experiments.DraftParam{{Key: "delay", Value: "200ms"}, {Key: "peer", Value: "inventroy"}}}
+	if _, err := e.Compose(nil, d); err == nil || !strings.Contains(err.Error(), "peer: ") {
+		t.Fatalf("a peer that does not exist: %v", err)
+	}
+	d.Params[1].Value = "inventory"
+	b, err := e.Compose(nil, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cf, err := e.ChaosFault(b); err != nil || cf.Kind != "NetworkChaos" {
+		t.Fatalf("the composed block's Chaos Mesh object: %+v, %v", cf, err)
+	}
+}

@@ -53,6 +53,8 @@ type Targets struct {
 	Proxies   []ProxyTarget
 	Processes []ProcessTarget
 	Toxiproxy []ToxiproxyTarget
+	// Kubernetes are pods in clusters, where faults are Chaos Mesh objects.
+	Kubernetes []KubernetesTarget
 }
 
 // ToxiproxyTarget is a proxy on an existing Toxiproxy server: faults on
@@ -277,7 +279,16 @@ type Fault struct {
 	Period time.Duration
 	Start  *CommandSpec
 	Revert *CommandSpec
-	src    *source
+	// Kubernetes (Chaos Mesh) parameters.
+	Correlation float64  // 0..1
+	Peer        string   // a Kubernetes target: the other end of a network fault
+	External    []string // hosts or CIDRs outside the cluster
+	Port        int      // an HTTP fault's port on the pods
+	Containers  []string
+	Workers     int
+	CPULoad     float64 // 0..1
+	Mode        string  // how many of the pods: all, one, N, N%
+	src         *source
 }
 
 // CommandSpec is a command run as argv (through /bin/sh -c only when

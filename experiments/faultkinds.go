@@ -17,7 +17,7 @@ import (
 // The validator, `gameday blocks`, the timeline and the session read it;
 // a new kind is a new row.
 type kindRow struct {
-	target string // "proxy", "process" or "" (no target)
+	target string // "proxy", "process", "kubernetes" or "" (no target)
 	about  string
 	// params are the keys the kind takes, per protocol of its proxy
 	// (http, tcp, toxiproxy), or under "" for kinds without a proxy.
@@ -32,6 +32,10 @@ type kindRow struct {
 	http  func(f *Fault, hf *inject.HTTPFault)
 	tcp   func(f *Fault, tf *inject.TCPFault)
 	toxic func(f *Fault) (typ string, attrs map[string]int64)
+	// chaos fills in the Chaos Mesh object of a fault on a Kubernetes
+	// target (peer: the target its network fault is between, if any)
+	// and returns its kind.
+	chaos func(f *Fault, peer *KubernetesTarget, cf *inject.ChaosFault) string
 }
 
 var faultKinds = map[FaultKind]kindRow{
@@ -186,6 +190,10 @@ func faultKindNames() []string {
 // or a Toxiproxy server's).
 func (k FaultKind) OnProxy() bool { return faultKinds[k].target == "proxy" }
 
+// OnKubernetes reports whether faults of kind k are Chaos Mesh objects
+// in a Kubernetes cluster.
+func (k FaultKind) OnKubernetes() bool { return faultKinds[k].target == "kubernetes" }
+
 // Describe renders what a fault does, for the catalog and the timeline.
 func (f Fault) Describe() string {
 	row, ok := faultKinds[f.Kind]
@@ -279,7 +287,7 @@ var paramAbout = map[string]string{
 	"match":       "{method, path, headers}, default every request",
 	"status":      "HTTP status, default 503",
 	"probability": "default 100%: per request (http), per connection (tcp)",
-	"direction":   "upstream, downstream or both; default downstream",
+	"direction":   "upstream, downstream or both; default downstream (Kubernetes: to, from or both; default to)",
 	"rate":        "bandwidth like 100KB/s",
 	"bytes":       "size like 64KB",
 	"size":        "size of a piece, like 16B",
@@ -287,6 +295,13 @@ var paramAbout = map[string]string{
 	"restart":     "bool, default false: start the process again on halt",
 	"drop":        "bool, default false",
 	"start":       "command to start the fault (argv, or {command, shell, timeout})",
+	"correlation": "percent, default 0: how much a packet's fate follows the one before",
+	"peer":        "a Kubernetes target: the fault acts on traffic between the pods and its pods",
+	"external":    "hosts or CIDRs outside the cluster the fault acts on traffic with",
+	"mode":        "all, one, N or N%, default the target's: how many of the selected pods",
+	"containers":  "list of container names",
+	"port":        "the pods' HTTP port the fault acts on",
+	"workers":     "whole number, default 1: stress workers per container",
 	"revert":      "command to revert it, run on halt and by gameday recover",
 }
 
@@ -322,6 +337,8 @@ func FaultKinds() []KindInfo {
 			info.On = strings.Join(protos, " or ") + " proxy"
 		case row.target == "":
 			info.On = "no target"
+		case row.target == "kubernetes":
+			info.On = "Kubernetes pods"
 		}
 		sort.Slice(info.Params, func(i, j int) bool { return info.Params[i].Name < info.Params[j].Name })
 		out = append(out, info)

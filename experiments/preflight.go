@@ -2,7 +2,9 @@ package experiments
 
 import (
 	"fmt"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,11 +23,12 @@ type Preflight struct {
 	// a target; empty: none may).
 	Allow []string
 
-	Proxies   []PreflightProxy
-	Toxiproxy []PreflightToxiproxy
-	Processes []PreflightProcess
-	Loads     []PreflightLoad
-	Probes    []PreflightProbe
+	Proxies    []PreflightProxy
+	Toxiproxy  []PreflightToxiproxy
+	Kubernetes []PreflightKubernetes
+	Processes  []PreflightProcess
+	Loads      []PreflightLoad
+	Probes     []PreflightProbe
 	// Assumptions counts what is judged (the cockpit lists them itself).
 	Assumptions int
 	Guardrails  PreflightGuardrails
@@ -55,6 +58,20 @@ type PreflightToxiproxy struct {
 	Name   string
 	Server string // the server's API
 	Proxy  string // the proxy's name on that server
+}
+
+// PreflightKubernetes is a set of pods in a cluster, where faults become
+// Chaos Mesh objects. Preview says how they are picked; CheckClusters
+// asks the cluster which pods that is (Checked).
+type PreflightKubernetes struct {
+	Name      string
+	Cluster   string // the kubeconfig's context, in words
+	Namespace string // where the objects are made ("" is the context's)
+	Selector  string // "app=inventory in shop"
+	Mode      string // all, one, N, N%
+	Checked   bool   // Pods is what the cluster said
+	Pods      []string
+	Note      string // why the pods were not checked, when they were not
 }
 
 // PreflightProcess is a process that faults pause or kill: one gameday
@@ -123,6 +140,7 @@ type Touch struct {
 	// The target.
 	Proxy     *PreflightProxy
 	Toxiproxy *PreflightToxiproxy
+	Kube      *PreflightKubernetes
 	Process   *PreflightProcess
 	Command   *PreflightCommand
 	Load      *PreflightLoad
@@ -150,6 +168,9 @@ func (e *Experiment) Preview() Preflight {
 	}
 	for _, t := range e.Targets.Toxiproxy {
 		p.Toxiproxy = append(p.Toxiproxy, e.previewToxiproxy(t))
+	}
+	for _, t := range e.Targets.Kubernetes {
+		p.Kubernetes = append(p.Kubernetes, e.previewKubernetes(t))
 	}
 	for _, t := range e.Targets.Processes {
 		p.Processes = append(p.Processes, e.previewProcess(t))
@@ -188,6 +209,36 @@ func (e *Experiment) previewProxy(t ProxyTarget) PreflightProxy {
 		exposed = ip == nil || !ip.IsLoopback()
 	}
 	return PreflightProxy{Name: t.Name, Protocol: proto, Listen: e.Redact(listen), Upstream: e.shownURL(t.Upstream), Exposed: exposed}
+}
+
+func (e *Experiment) previewKubernetes(t KubernetesTarget) PreflightKubernetes {
+	sel := t.selector("")
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(sel.Labels)) {
+		parts = append(parts, k+"="+sel.Labels[k])
+	}
+	what := "every pod"
+	if len(parts) > 0 {
+		what = "pods " + strings.Join(parts, ",")
+	}
+	if len(sel.Namespaces) > 0 {
+		what += " in " + strings.Join(sel.Namespaces, ", ")
+	}
+	if len(sel.Pods) > 0 {
+		var names []string
+		for _, ns := range slices.Sorted(maps.Keys(sel.Pods)) {
+			for _, n := range sel.Pods[ns] {
+				names = append(names, ns+"/"+n)
+			}
+		}
+		what = "pods " + strings.Join(names, ", ")
+	}
+	mode := t.Mode
+	if mode == "" {
+		mode = "all"
+	}
+	return PreflightKubernetes{Name: t.Name, Cluster: e.Redact(t.Cluster(e).String()), Namespace: t.Namespace,
+		Selector: e.Redact(what), Mode: mode}
 }
 
 func (e *Experiment) previewToxiproxy(t ToxiproxyTarget) PreflightToxiproxy {
@@ -296,6 +347,14 @@ func (e *Experiment) faultTouch(block string, f *Fault) Touch {
 			c.Revert = e.commandLine(f.Revert.Argv, f.Revert.Shell)
 		}
 		t.Command = c
+	case f.Kind.OnKubernetes():
+		if t0 := e.kubernetes(f.Target); t0 != nil {
+			pk := e.previewKubernetes(*t0)
+			if f.Mode != "" {
+				pk.Mode = f.Mode
+			}
+			t.Kube = &pk
+		}
 	case f.Kind.OnProxy():
 		for _, p := range e.Targets.Proxies {
 			if p.Name == f.Target {

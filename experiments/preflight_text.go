@@ -50,6 +50,7 @@ func WritePreview(w io.Writer, p Preflight) error {
 
 	t.table("proxies", rowsOf(p.Proxies, func(x *PreflightProxy) row { return row{x.Name, proxyText(x)} }), "none")
 	t.table("toxiproxy", rowsOf(p.Toxiproxy, func(x *PreflightToxiproxy) row { return row{x.Name, toxiproxyText(x)} }), "")
+	t.table("kubernetes", rowsOf(p.Kubernetes, func(x *PreflightKubernetes) row { return row{x.Name, kubernetesText(x)} }), "")
 	t.table("processes", rowsOf(p.Processes, func(x *PreflightProcess) row { return row{x.Name, processText(x)} }), "none")
 	t.table("load", rowsOf(p.Loads, func(x *PreflightLoad) row { return row{x.Name, loadText(x)} }), "none")
 	t.table("probes", rowsOf(p.Probes, func(x *PreflightProbe) row {
@@ -111,6 +112,22 @@ func processText(x *PreflightProcess) string {
 	return fmt.Sprintf("pid %d", x.PID)
 }
 
+func kubernetesText(x *PreflightKubernetes) string {
+	s := fmt.Sprintf("%s (mode %s), %s", x.Selector, x.Mode, x.Cluster)
+	if x.Namespace != "" {
+		s += ", objects in " + x.Namespace
+	}
+	switch {
+	case x.Checked && len(x.Pods) > 6:
+		s += fmt.Sprintf(": %d pods: %s, …", len(x.Pods), strings.Join(x.Pods[:6], ", "))
+	case x.Checked:
+		s += fmt.Sprintf(": %s: %s", Count(len(x.Pods), "pod", "pods"), strings.Join(x.Pods, ", "))
+	case x.Note != "":
+		s += " (" + x.Note + ")"
+	}
+	return s
+}
+
 func loadText(x *PreflightLoad) string {
 	s := fmt.Sprintf("%s %s at %s/s", x.Method, x.URL, trim(x.Rate, 3))
 	if x.Curve != "" {
@@ -126,6 +143,8 @@ func touchText(t *Touch) string {
 		return fmt.Sprintf("%s on proxy %s: %s", t.Fault, t.Proxy.Name, proxyText(t.Proxy))
 	case t.Toxiproxy != nil:
 		return fmt.Sprintf("%s on %s: %s", t.Fault, t.Toxiproxy.Name, toxiproxyText(t.Toxiproxy))
+	case t.Kube != nil:
+		return fmt.Sprintf("%s on %s: Chaos Mesh on %s", t.Fault, t.Kube.Name, kubernetesText(t.Kube))
 	case t.Process != nil:
 		return fmt.Sprintf("%s process %s: %s", t.Fault, t.Process.Name, processText(t.Process))
 	case t.Load != nil:

@@ -64,6 +64,9 @@ var targetsTable = table[Targets]{path: "targets", fields: []field[Targets]{
 		t.Toxiproxy = toxiproxyTable.list(d, n, "Toxiproxy proxies")
 	}},
 	{"processes", false, func(d *decoder, n *yaml.Node, t *Targets) { t.Processes = processTable.list(d, n, "processes") }},
+	{"kubernetes", false, func(d *decoder, n *yaml.Node, t *Targets) {
+		t.Kubernetes = kubernetesTable.list(d, n, "Kubernetes targets")
+	}},
 }}
 
 var proxyTable = table[ProxyTarget]{path: "targets.proxies[]", fields: []field[ProxyTarget]{
@@ -279,7 +282,9 @@ var faultTable = table[Fault]{path: "blocks[].fault", fields: []field[Fault]{
 		}
 	}},
 	{"probability", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Probability = d.probability(n) }},
-	{"direction", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Direction = d.oneOf(n, "upstream", "downstream", "both") }},
+	{"direction", false, func(d *decoder, n *yaml.Node, f *Fault) {
+		f.Direction = d.oneOf(n, "upstream", "downstream", "both", "to", "from")
+	}},
 	{"rate", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Rate = d.bandwidth(n) }},
 	{"bytes", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Bytes = d.bytes(n) }},
 	{"size", false, func(d *decoder, n *yaml.Node, f *Fault) { f.SliceSize = d.bytes(n) }},
@@ -289,6 +294,22 @@ var faultTable = table[Fault]{path: "blocks[].fault", fields: []field[Fault]{
 	{"drop", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Drop = d.boolean(n) }},
 	{"start", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Start = commandOf(d, n) }},
 	{"revert", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Revert = commandOf(d, n) }},
+	{"correlation", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Correlation = d.probability(n) }},
+	{"peer", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Peer = d.name(n) }},
+	{"external", false, func(d *decoder, n *yaml.Node, f *Fault) { f.External = d.strList(n, "hosts or CIDRs") }},
+	{"port", false, func(d *decoder, n *yaml.Node, f *Fault) {
+		if f.Port = int(d.integer(n)); f.Port < 1 || f.Port > 65535 {
+			d.errf(n, "want a port from 1 to 65535, got %d", f.Port)
+		}
+	}},
+	{"containers", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Containers = d.strList(n, "container names") }},
+	{"workers", false, func(d *decoder, n *yaml.Node, f *Fault) {
+		if f.Workers = int(d.integer(n)); f.Workers < 1 || f.Workers > 64 {
+			d.errf(n, "want 1 to 64 workers, got %d", f.Workers)
+		}
+	}},
+	{"load", false, func(d *decoder, n *yaml.Node, f *Fault) { f.CPULoad = d.probability(n) }},
+	{"mode", false, func(d *decoder, n *yaml.Node, f *Fault) { f.Mode = d.podMode(n) }},
 }, src: func(f *Fault) **source { return &f.src }}
 
 var matchTable = table[Fault]{path: "blocks[].fault.match", fields: []field[Fault]{
@@ -396,7 +417,7 @@ var chartSeriesTable = table[ChartSeries]{path: "charts[].series[]", fields: []f
 
 // schemaTables lists every table, for SchemaKeys.
 var schemaTables = []interface{ keys() (string, []string) }{
-	&rootTable, &catalogTable, &targetsTable, &proxyTable, &toxiproxyTable, &processTable, &loadTable, &curveTable,
+	&rootTable, &catalogTable, &targetsTable, &proxyTable, &toxiproxyTable, &kubernetesTable, &processTable, &loadTable, &curveTable,
 	&probeTable, &assumptionTable, &guardrailsTable, &abortTable, &blockTable, &faultTable, &matchTable,
 	&commandTable, &loadChangeTable, &sequenceTable, &scheduleTable, &stepTable, &chartTable, &chartSeriesTable,
 	&roomTable, &seatTable,

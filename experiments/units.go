@@ -52,6 +52,11 @@ func (u Unit) Format(v float64) string {
 		if v == math.Trunc(v) && math.Abs(v) < 1e9 {
 			return strconv.FormatFloat(v, 'f', 0, 64)
 		}
+		if math.Abs(v) < 1 && math.Abs(v) >= 1e-4 {
+			// A ratio (0.01) would read as 0 with one decimal: two
+			// significant digits.
+			return trim(v, 1-int(math.Floor(math.Log10(math.Abs(v)))))
+		}
 		return trim(v, 1)
 	}
 }

@@ -157,6 +157,10 @@ func (c *checker) names() {
 	for _, p := range e.Targets.Processes {
 		process(p.Name, p.src)
 	}
+	kube := c.unique("Kubernetes target")
+	for _, t := range e.Targets.Kubernetes {
+		kube(t.Name, t.src)
+	}
 	// Loads and probes share the series namespace.
 	series := c.unique("series source (load or probe)")
 	for _, l := range e.Loads {

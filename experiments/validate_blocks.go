@@ -1,6 +1,8 @@
 package experiments
 
 import (
+	"fmt"
+	"net"
 	"regexp"
 	"slices"
 	"strings"
@@ -35,6 +37,12 @@ func (c *checker) process(name string) *ProcessTarget {
 
 func (c *checker) targetNames(kind string) []string {
 	var out []string
+	if kind == "kubernetes" {
+		for _, t := range c.e.Targets.Kubernetes {
+			out = append(out, t.Name)
+		}
+		return out
+	}
 	if kind != "process" {
 		for _, p := range c.e.Targets.Proxies {
 			out = append(out, p.Name)
@@ -120,6 +128,15 @@ func (c *checker) fault(b *Block) {
 		if f.Target != "" {
 			c.errf(f.src.at("target"), "block %q: a %s fault has no target", b.Name, f.Kind)
 		}
+	case "kubernetes":
+		if f.Target == "" {
+			c.errf(f.src.at(""), "block %q: a %s fault needs a target: a Kubernetes target%s", b.Name, f.Kind, namesHint(c.targetNames(spec.target)))
+			return
+		}
+		if c.e.kubernetes(f.Target) == nil {
+			c.targetMissing(b, f, spec.target)
+			return
+		}
 	case "proxy", "process":
 		if f.Target == "" {
 			c.errf(f.src.at(""), "block %q: a %s fault needs a target: a %s%s", b.Name, f.Kind, spec.target, namesHint(c.targetNames(spec.target)))
@@ -170,6 +187,7 @@ func (c *checker) fault(b *Block) {
 			c.errf(f.src.at(""), "block %q: a %s fault needs %s", b.Name, f.Kind, k)
 		}
 	}
+	c.direction(b, spec.target)
 	if f.src.has("jitter") && f.Jitter > f.Delay {
 		c.errf(f.src.at("jitter"), "block %q: jitter %v is more than the delay %v", b.Name, f.Jitter, f.Delay)
 	}
@@ -186,7 +204,27 @@ func (c *checker) fault(b *Block) {
 		c.errf(f.src.at("size"), "block %q: a slice of %dB: want at least 1B", b.Name, f.SliceSize)
 		return
 	}
+	if spec.target == "kubernetes" {
+		c.chaosFault(b)
+		return
+	}
 	c.proxyFault(b, proto)
+}
+
+// direction checks that a fault's direction is one its target has:
+// upstream and downstream on proxies, to and from on Kubernetes pods.
+func (c *checker) direction(b *Block, target string) {
+	f := b.Fault
+	if f.Direction == "" || f.Direction == "both" {
+		return
+	}
+	want := []string{"upstream", "downstream", "both"}
+	if target == "kubernetes" {
+		want = []string{"to", "from", "both"}
+	}
+	if !slices.Contains(want, f.Direction) {
+		c.errf(f.src.at("direction"), "block %q: direction %q is not one of a %s fault's: %s", b.Name, f.Direction, f.Kind, strings.Join(want, ", "))
+	}
 }
 
 // proxyFault builds what the fault is on its proxy, as the session will
@@ -218,6 +256,42 @@ func (c *checker) proxyFault(b *Block, proto string) {
 	}
 }
 
+// chaosFault builds the block's Chaos Mesh object as the session will
+// (without asking the cluster), so that what validates also starts; its
+// peer must be a Kubernetes target, and a curve needs a fault with an
+// intensity to scale.
+func (c *checker) chaosFault(b *Block) {
+	f := b.Fault
+	if f.Peer != "" && c.e.kubernetes(f.Peer) == nil {
+		c.errf(f.src.at("peer"), "block %q: no Kubernetes target %q to be the peer%s", b.Name, f.Peer, namesHint(c.targetNames("kubernetes")))
+		return
+	}
+	for _, h := range f.External {
+		if !externalTarget(h) {
+			c.errf(f.src.at("external"), "block %q: external %q: want a host name, an IP address or a CIDR like 10.0.0.0/8", b.Name, short(h))
+		}
+	}
+	cf, err := c.e.ChaosFault(*b)
+	if err != nil {
+		c.errf(f.src.at(""), "block %q: %v", b.Name, err)
+		return
+	}
+	if b.Curve != nil && len(cf.Scalars) == 0 {
+		c.errf(b.Curve.src.at(""), "block %q: a curve scales a fault's intensity, and a %s with mode %s has none: give a mode of N or N%% of the pods, or drop the curve", b.Name, f.Kind, cf.Selector.Mode)
+	}
+}
+
+var hostRE = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9.]{0,251}[A-Za-z0-9])?$`)
+
+// externalTarget reports whether s is what Chaos Mesh takes as an
+// external target: a host name, an IP address, or a CIDR.
+func externalTarget(s string) bool {
+	if _, _, err := net.ParseCIDR(s); err == nil {
+		return true
+	}
+	return net.ParseIP(s) != nil || hostRE.MatchString(s)
+}
+
 // toxicNameRE is what Toxiproxy takes in a toxic's name.
 var toxicNameRE = regexp.MustCompile(`^[A-Za-z0-9._:-]+$`)
 
@@ -227,7 +301,27 @@ func (c *checker) targetMissing(b *Block, f *Fault, kind string) {
 	if msg == "" {
 		msg = namesHint(names)
 	}
+	switch {
+	case kind != "kubernetes" && c.e.kubernetes(f.Target) != nil:
+		msg = listText(fmt.Sprintf(" (%q is a Kubernetes target: its faults are %s)", f.Target, strings.Join(kindsOn("kubernetes"), ", ")))
+	case kind == "kubernetes" && (c.proxy(f.Target) != nil || c.process(f.Target) != nil):
+		msg = listText(fmt.Sprintf(" (%q is a proxy or a process: a %s fault acts on pods)", f.Target, f.Kind))
+	}
+	if kind == "kubernetes" {
+		kind = "Kubernetes target"
+	}
 	c.errf(f.src.at("target"), "block %q: no %s %q%s", b.Name, kind, f.Target, msg)
+}
+
+// kindsOn lists the fault kinds whose target is target.
+func kindsOn(target string) []string {
+	var out []string
+	for _, k := range faultKindNames() {
+		if faultKinds[FaultKind(k)].target == target {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func namesHint(names []string) listText {

@@ -40,6 +40,9 @@ type RecoverOptions struct {
 //	         the process that was paused; else nothing
 //	command  RunCommand of the revert, with this process's environment
 //	toxic    delete the toxic (one already gone is fine)
+//	chaos    delete the Chaos Mesh object and wait until it is gone, and
+//	         every other object of its kind that its session labelled in
+//	         its namespace (one already gone is fine)
 //	killed   nothing can undo it: reported, then removed
 func (s *StateFile) Recover(ctx context.Context, opts RecoverOptions, report func(line string)) error {
 	if report == nil {
@@ -146,6 +149,11 @@ func revertEntry(ctx context.Context, e PendingRevert, report func(string)) (str
 			return r.Toxic.String() + " is gone already; nothing to delete", nil
 		}
 		return "deleted " + r.Toxic.String(), nil
+	case RevertChaos:
+		if r.Chaos == nil {
+			return "", errors.New("no Chaos Mesh object recorded")
+		}
+		return recoverChaos(ctx, *r.Chaos, report)
 	case RevertKilled:
 		return fmt.Sprintf("process %s (pid %d) was killed by gameday and not started again; nothing can undo that: start it yourself if it should run", r.Target, r.PID), nil
 	}

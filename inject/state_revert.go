@@ -15,6 +15,7 @@ import "fmt"
 //	kill/PID@START
 //	command/NAME               the command fault's name (a StateFile adds who recorded it)
 //	toxic/SERVER/PROXY/TOXIC   the toxic, whose name holds the gameday's SessionToken
+//	chaos/KIND/NAMESPACE/NAME  a Chaos Mesh object, whose name holds the SessionToken
 //
 // A StateFile names an entry by its key and the gameday process that
 // recorded it, so two gamedays never clash over a key; two gamedays (or
@@ -35,6 +36,7 @@ const (
 	RevertCommand = "command" // run Command
 	RevertKilled  = "killed"  // nothing can undo it; recover tells the operator
 	RevertToxic   = "toxic"   // delete Toxic from its Toxiproxy server
+	RevertChaos   = "chaos"   // delete Chaos from its cluster, and what else its session left there
 )
 
 // Revert says how to undo one fault.
@@ -56,6 +58,7 @@ type Revert struct {
 	// runs with the values of the recovering process's environment.
 	EnvNames []string  `json:"env_names,omitempty"`
 	Toxic    *ToxicRef `json:"toxic,omitempty"`
+	Chaos    *ChaosRef `json:"chaos,omitempty"`
 	Note     string    `json:"note,omitempty"` // for people: what the fault did
 	// Target is the name gameday knows the target by (a process's, a
 	// command fault's), for people.
@@ -101,6 +104,10 @@ func (r Revert) Subject() string {
 		if r.Toxic != nil {
 			return r.Toxic.String()
 		}
+	case RevertChaos:
+		if r.Chaos != nil {
+			return r.Chaos.String() + " in " + r.Chaos.Cluster.String()
+		}
 	}
 	return ""
 }
@@ -126,6 +133,10 @@ func (r Revert) effect() string {
 	case RevertToxic:
 		if r.Toxic != nil {
 			return r.Toxic.String() + " on"
+		}
+	case RevertChaos:
+		if r.Chaos != nil {
+			return r.Chaos.String() + " on"
 		}
 	case RevertCommand:
 		return fmt.Sprintf("command fault %q on", name)

@@ -207,6 +207,9 @@ func (m *BlocksModel) draw() {
 			if desc == "" {
 				desc = b.Summary()
 			}
+			if b.Engine != "" && b.Active {
+				desc = b.Engine // what the cluster's engine says of it, while on
+			}
 			lines = append(lines, st.Muted.Render("  "+desc))
 		}
 	}

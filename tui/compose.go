@@ -156,7 +156,7 @@ func (m *ComposeModel) rebuild() {
 	fields := []composeField{
 		{name: "name", about: "the block's name in the catalog"},
 		{name: "kind", about: c.About, choice: true},
-		{name: "target", about: on, choice: true},
+		{name: "target", about: on, choice: !t.Typed}, // typed: a kind of target the form does not know
 	}
 	for _, p := range t.Params {
 		fields = append(fields, composeField{name: p.Name, about: p.About, required: p.Required})
@@ -205,7 +205,11 @@ func (m ComposeModel) Draft() experiments.Draft {
 	for _, f := range m.fields {
 		v := strings.TrimSpace(f.input.Value())
 		switch f.name {
-		case "kind", "target":
+		case "kind":
+		case "target":
+			if !f.choice {
+				d.Target = v
+			}
 		case "name":
 			d.Name = f.input.Value()
 		case "curve":

@@ -54,6 +54,10 @@ func runPlay(g *globals, file string, f playFlags) (err error) {
 		return usageError{fmt.Errorf("--case %d: %s has %s", f.matrixCase, file, experiments.Count(len(exps), "case", "cases"))}
 	}
 	exp := exps[f.matrixCase-1]
+	preview, err := checkClusters(exp)
+	if err != nil {
+		return err
+	}
 	state, err := g.openState()
 	if err != nil {
 		return err // faults of a dead gameday come first
@@ -67,13 +71,12 @@ func runPlay(g *globals, file string, f playFlags) (err error) {
 	}
 	defer live.close()
 	defer live.recoverPanic(&err)
-	return playExperiment(live, exp, session.Env{}, f.logFile, f.out)
+	return playExperiment(live, exp, session.Env{}, f.logFile, f.out, session.WithPreview(preview))
 }
 
 // playExperiment builds the session of exp and runs it under the cockpit,
 // then prints the verdicts.
-func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env, logFile, out string) error {
-	var opts []session.Option
+func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env, logFile, out string, opts ...session.Option) error {
 	if live.preflight {
 		opts = append(opts, session.WithPreflight())
 	}

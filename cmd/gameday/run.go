@@ -69,6 +69,11 @@ func runHeadless(w io.Writer, g *globals, file string, f runFlags) error {
 		}
 		return nil
 	}
+	for _, e := range cases {
+		if _, err := checkClusters(e); err != nil {
+			return err
+		}
+	}
 	state, err := g.openState()
 	if err != nil {
 		return err

@@ -12,27 +12,34 @@ import (
 )
 
 func newValidateCmd() *cobra.Command {
-	var expand bool
+	var expand, cluster bool
 	cmd := &cobra.Command{
 		Use:   "validate FILE...",
 		Short: "Check experiment files",
 		Long: `validate reads experiment files and reports every problem as
 FILE:LINE:COLUMN: what was expected. It exits 2 when a file has a problem,
 0 when all are valid (with a line on each). --expand prints every case of
-a file's matrix.`,
+a file's matrix. --cluster also asks each Kubernetes cluster the file
+names: which pods each target picks (none is an error), and a dry run
+(dryRun=All) of every Chaos Mesh object, which the server checks against
+the kind's schema, RBAC and admission; nothing is made.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
-			return validate(cmd.OutOrStdout(), cmd.ErrOrStderr(), files, expand)
+			return validate(cmd.OutOrStdout(), cmd.ErrOrStderr(), files, expand, cluster)
 		},
 	}
 	cmd.Flags().BoolVar(&expand, "expand", false, "print every case of the matrix")
+	cmd.Flags().BoolVar(&cluster, "cluster", false, "also ask the Kubernetes clusters: the pods each target picks, and a dry run of every Chaos Mesh object")
 	return cmd
 }
 
-func validate(stdout, stderr io.Writer, files []string, expand bool) error {
+func validate(stdout, stderr io.Writer, files []string, expand, cluster bool) error {
 	bad := 0
 	for _, f := range files {
 		exps, err := experiments.LoadFile(f)
+		if err == nil && cluster {
+			err = askClusters(stdout, exps)
+		}
 		if err != nil {
 			bad++
 			var fe experiments.FileErrors
@@ -58,11 +65,33 @@ func validate(stdout, stderr io.Writer, files []string, expand bool) error {
 	return nil
 }
 
+// askClusters checks every case's clusters and prints the pods each
+// Kubernetes target picks.
+func askClusters(w io.Writer, exps []*experiments.Experiment) error {
+	for _, e := range exps {
+		if !e.HasKubernetes() {
+			continue
+		}
+		p, err := checkClusters(e)
+		if err != nil {
+			return errors.Unwrap(err)
+		}
+		for _, k := range p.Kubernetes {
+			pods := k.Note
+			if k.Checked {
+				pods = experiments.Count(len(k.Pods), "pod", "pods") + ": " + strings.Join(k.Pods, ", ")
+			}
+			fmt.Fprintf(w, "  %s: %s\n", k.Name, pods)
+		}
+	}
+	return nil
+}
+
 // summary is the one line validate prints for a valid file.
 func summary(file string, exps []*experiments.Experiment) string {
 	e := exps[0]
 	parts := []string{
-		count(len(e.Targets.Proxies)+len(e.Targets.Processes), "target"),
+		count(len(e.Targets.Proxies)+len(e.Targets.Toxiproxy)+len(e.Targets.Processes)+len(e.Targets.Kubernetes), "target"),
 		count(len(e.Loads), "load"), count(len(e.Probes), "probe"),
 		count(len(e.Assumptions), "assumption"), count(len(e.Blocks), "block"),
 	}

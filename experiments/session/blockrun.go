@@ -51,10 +51,11 @@ type blockRun struct {
 	intensity float64  // applied now (or asked of the driver): the curve times manual
 	manual    float64  // the operator's setting (+ and -), 1 by default
 	edge      *edgeRun // an edge search under way, or nil
+	fixed     bool     // its fault has no intensity (experiments.Scalable): + and - and the edge search are refused
+	updateErr string   // the last intensity error reported, so as not to repeat it
 	// composed is 1 + the block's place among the blocks composed
 	// during the game day; 0 for a block of the file.
-	composed  int
-	updateErr string // the last intensity error reported, so as not to repeat it
+	composed int
 	// outstanding counts the calls posted to the driver whose result has
 	// not come back yet.
 	outstanding int
@@ -104,6 +105,9 @@ type advancer interface {
 func (s *Session) buildBlock(b experiments.Block, index int) (*blockRun, error) {
 	br := &blockRun{spec: b, index: index, kills: map[string]bool{}, lasts: b.Duration, intensity: 1, manual: 1,
 		phase: PhaseIdle}
+	if _, given := s.overrides.injectors[b.Name]; !given { // a host's own injector scales as it will
+		br.fixed = !s.exp.Scalable(b)
+	}
 	for _, st := range b.Sequence {
 		br.lasts += st.For
 	}

@@ -230,6 +230,10 @@ func (s *Session) haltAll(now time.Time, by, why string) {
 // setManual sets the operator's intensity of a block that is on, or
 // starting (0..1), and asks its driver to apply it.
 func (s *Session) setManual(b *blockRun, v float64, now time.Time, by string) {
+	if b.fixed {
+		s.refuseFixed(b, "intensity not changed", now, by)
+		return
+	}
 	v = math.Round(min(max(v, 0), 1)*100) / 100
 	if v == b.manual {
 		return
@@ -238,6 +242,13 @@ func (s *Session) setManual(b *blockRun, v float64, now time.Time, by string) {
 	s.applyIntensity(b, now)
 	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name, By: by,
 		Text: fmt.Sprintf("intensity set to %d %% by %s", int(v*100+0.5), s.who(by))})
+}
+
+// refuseFixed says that a block whose fault has no intensity cannot have
+// it changed (+, -, an edge search).
+func (s *Session) refuseFixed(b *blockRun, what string, now time.Time, by string) {
+	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name, By: by,
+		Text: fmt.Sprintf("%s: %s has no intensity to scale; halt it instead", what, b.spec.Summary())})
 }
 
 // applyIntensity asks the driver for the block's effective intensity, if

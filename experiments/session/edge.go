@@ -36,6 +36,10 @@ func (s *Session) startEdge(b *blockRun, c Command, now time.Time, by string) {
 			Text: "edge search not started: the block must be idle and the game day started"})
 		return
 	}
+	if b.fixed {
+		s.refuseFixed(b, "edge search not started", now, by)
+		return
+	}
 	step, dwell := c.Delta, c.Dwell
 	if !(step > 0 && step <= 1) { // also NaN
 		step = DefaultEdgeStep

@@ -75,3 +75,33 @@ func TestEdgeSearchEndsOnHalt(t *testing.T) {
 		t.Fatalf("phase %s after halt all", s.last.Blocks[0].Phase)
 	}
 }
+
+// A fault without an intensity (a command here; a kill, a pod-kill of all
+// the pods) refuses + and - and the edge search, and says why: nothing
+// would change, and the timeline must not say it did.
+func TestNoIntensityToScale(t *testing.T) {
+	exp := &experiments.Experiment{Name: "fixed", Blocks: []experiments.Block{commandBlock("cmd")}}
+	s := newSim(t, exp, false)
+	s.do(session.Command{Kind: session.CmdEdge, Block: "cmd", Delta: 0.1, Dwell: time.Second})
+	s.do(session.Command{Kind: session.CmdTrigger, Block: "cmd"})
+	s.until(100, "the command fault on", func(sn *session.Snapshot) bool { return sn.Blocks[0].Phase == session.PhaseOn })
+	s.do(session.Command{Kind: session.CmdIntensity, Block: "cmd", Delta: -0.5})
+	snap := s.step()
+	if got := snap.Blocks[0].Intensity; got != 1 {
+		t.Errorf("intensity %v after -, want 1", got)
+	}
+	var said []string
+	for _, e := range s.find(experiments.EventInfo, "cmd") {
+		said = append(said, e.Text)
+		if strings.Contains(e.Text, "intensity set to") {
+			t.Errorf("the timeline says the intensity changed: %q", e.Text)
+		}
+	}
+	text := strings.Join(said, "\n")
+	for _, want := range []string{"edge search not started: runs true has no intensity to scale; halt it instead",
+		"intensity not changed: runs true has no intensity to scale; halt it instead"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the timeline lacks %q:\n%s", want, text)
+		}
+	}
+}

@@ -72,6 +72,15 @@ func (s *Session) faultInjector(b experiments.Block, path string) (inject.Inject
 		}
 		return nil, fmt.Errorf("block %q: no proxy named %q for a %s fault", b.Name, f.Target, f.Kind)
 	}
+	if f.Kind.OnKubernetes() {
+		cf, err := s.exp.ChaosFault(b)
+		if err != nil {
+			return nil, named(err)
+		}
+		x := inject.NewChaos(b.Name, cf)
+		s.recorded(x, path)
+		return s.engineFault(b.Name, x), nil
+	}
 	switch f.Kind {
 	case experiments.FaultPause, experiments.FaultKill:
 		p, ok := s.parts.procs[f.Target]

@@ -12,10 +12,22 @@ import (
 // carry the pre-flight (Snapshot.Preflight) until then.
 func WithPreflight() Option { return func(s *Session) { s.gated = true } }
 
+// WithPreview gives the pre-flight a preview of the experiment made by
+// the host, which knows more than the file says (the pods a cluster's
+// selectors pick: Experiment.CheckClusters).
+func WithPreview(p experiments.Preflight) Option {
+	return func(s *Session) { s.basePreview = &p }
+}
+
 // preview is the pre-flight with what only the session knows: the pids
 // of the processes it started.
 func (s *Session) preview() *experiments.Preflight {
-	p := s.exp.Preview()
+	var p experiments.Preflight
+	if s.basePreview != nil {
+		p = *s.basePreview
+	} else {
+		p = s.exp.Preview()
+	}
 	for i := range p.Processes {
 		if proc := s.parts.procs[p.Processes[i].Name]; proc != nil && p.Processes[i].PID == 0 {
 			p.Processes[i].PID = proc.PID()

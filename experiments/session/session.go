@@ -35,29 +35,31 @@ type Session struct {
 	log   *slog.Logger
 	clock Clock
 
-	parts     *parts
-	recorder  inject.RevertRecorder
-	sinks     []Sink
-	metrics   *Metrics
-	outputs   sync.Map // block → *atomic.Int64: output lines of its current run
-	store     *probes.Store
-	checks    *assume.Checks
-	aborts    []*abortRun
-	loads     []*loadRun
-	probes    []*probeRun
-	blocks    []*blockRun
-	windows   []FaultWindow
-	timeline  []experiments.Event
-	seq       uint64
-	started   time.Time
-	history   time.Time // the oldest point filled in from before the start
-	lastHalt  time.Time
-	snapSeq   uint64
-	aborted   string // why a guardrail aborted the run, "" if none
-	schedule  *scheduleRun
-	ending    bool // the session is halting everything to end
-	overrides overrides
-	exposed   []string // non-loopback addresses the proxies listen on
+	parts       *parts
+	recorder    inject.RevertRecorder
+	sinks       []Sink
+	metrics     *Metrics
+	outputs     sync.Map               // block → *atomic.Int64: output lines of its current run
+	engines     sync.Map               // block → *engineFault: what a cluster's engine says of its fault
+	basePreview *experiments.Preflight // WithPreview
+	store       *probes.Store
+	checks      *assume.Checks
+	aborts      []*abortRun
+	loads       []*loadRun
+	probes      []*probeRun
+	blocks      []*blockRun
+	windows     []FaultWindow
+	timeline    []experiments.Event
+	seq         uint64
+	started     time.Time
+	history     time.Time // the oldest point filled in from before the start
+	lastHalt    time.Time
+	snapSeq     uint64
+	aborted     string // why a guardrail aborted the run, "" if none
+	schedule    *scheduleRun
+	ending      bool // the session is halting everything to end
+	overrides   overrides
+	exposed     []string // non-loopback addresses the proxies listen on
 	// injectorTimeout bounds every injector call and the final wait.
 	injectorTimeout time.Duration
 	// faultErrors counts faults that could not start or halt;

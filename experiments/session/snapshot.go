@@ -108,6 +108,10 @@ type BlockState struct {
 	Remaining time.Duration
 	// Guarded is set when Remaining is the guardrail's limit.
 	Guarded bool
+	// Engine is what the engine that injects the fault (Chaos Mesh) last
+	// said of it: "Chaos Mesh: injected into 3 of 3 pods"; "" for faults
+	// gameday injects itself.
+	Engine string
 	// Composed: the block was composed during the game day; Unsaved: and
 	// it is not in the experiment file yet.
 	Composed bool
@@ -229,7 +233,7 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	limit := s.exp.MaxFaultDuration()
 	for _, b := range s.blocks { // built in the order of their Index
 		st := BlockState{Block: b.spec, Index: b.index, Phase: b.phase, Active: b.active(), Since: b.since,
-			Asked: b.asked, By: b.by, Err: b.err, Busy: b.outstanding > 0,
+			Asked: b.asked, By: b.by, Err: b.err, Busy: b.outstanding > 0, Engine: s.engineStatus(b.spec.Name),
 			Composed: b.composed > 0, Unsaved: b.composed > s.composed.written}
 		if b.active() {
 			st.Intensity = b.intensity
