@@ -57,6 +57,8 @@ type Model struct {
 	composing   bool   // the compose form is open
 	writeAsked  bool   // this seat pressed w: it is told how the write went
 	writeSeq    uint64 // the timeline's last event when it did
+	addAsked    string // the block this seat composed, until the session says it joined (or why not)
+	addSeq      uint64
 	preflight   PreflightModel
 	shared      *Shared // nil: this cockpit draws alone
 	blocks      BlocksModel
@@ -124,7 +126,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// The last fault just halted: the time for the debrief.
 		hint := m.have && m.snap.ActiveFaults() > 0 && msg.Snapshot.ActiveFaults() == 0 && msg.Snapshot.Replay == nil &&
 			!m.debriefing && m.seat.may(experiments.ActDebrief)
-		wrote := m.writeResult(&msg.Snapshot)
+		wrote := strings.Trim(m.addResult(&msg.Snapshot)+"  "+m.writeResult(&msg.Snapshot), " ")
 		m.snap, m.have = msg.Snapshot, true
 		if first {
 			m.charts = m.charts[:0]

@@ -45,13 +45,37 @@ func (m Model) composeKey(k tea.KeyMsg) (Model, tea.Cmd) {
 	m.foot = m.drawFooter()
 	if name := m.compose.Added(); name != "" {
 		m.blocks.SelectWhenShown(name)
-		then := "w writes it into the file"
-		if _, write := m.snap.Experiment.CanCompose(); !write {
-			then = "it lives in this game day only"
-		}
-		return m, tea.Batch(cmd, m.flash("✚ "+name+" joins the catalog · enter triggers it · "+then))
+		m.addAsked, m.addSeq = name, lastSeq(m.snap.Timeline)
+		return m, tea.Batch(cmd, m.flash("adding "+name+"…"))
 	}
 	return m, cmd
+}
+
+// addResult says how the block this seat composed went, once the
+// session says it: it joined, or why not (another seat took its name
+// meanwhile...); "" until then.
+func (m *Model) addResult(next *session.Snapshot) string {
+	if m.addAsked == "" {
+		return ""
+	}
+	for _, e := range next.Timeline {
+		if e.Seq <= m.addSeq || e.Subject != m.addAsked {
+			continue
+		}
+		switch e.Kind {
+		case experiments.EventBlockAdded:
+			m.addAsked = ""
+			then := "w writes it into the file"
+			if _, write := next.Experiment.CanCompose(); !write {
+				then = "it lives in this game day only"
+			}
+			return "✚ " + e.Subject + " joins the catalog · enter triggers it · " + then
+		case experiments.EventError:
+			m.addAsked = ""
+			return "✗ " + e.Subject + ": " + e.Text
+		}
+	}
+	return ""
 }
 
 // writeBlocks asks the session to write the composed blocks not yet in

@@ -101,8 +101,36 @@ func TestComposeForm(t *testing.T) {
 		if got := *src.cmds[0].Draft; got.YAML() != want.YAML() {
 			t.Fatalf("draft\n%s\nwant\n%s", got.YAML(), want.YAML())
 		}
-		if v := m.View(); !strings.Contains(v, "✚ inventory latency 2 joins the catalog") || strings.Contains(v, "Compose a fault") {
+		if v := m.View(); !strings.Contains(v, "adding inventory latency 2…") || strings.Contains(v, "Compose a fault") {
 			t.Fatalf("after enter the form closes and says so:\n%s", v)
+		}
+		// The session says it joined: the seat is told, and the block
+		// selected.
+		snap := composeSnapshot(t)
+		snap.Blocks = append(snap.Blocks, session.BlockState{Block: experiments.Block{Name: "inventory latency 2"}, Index: 5,
+			Phase: session.PhaseIdle, Composed: true, Unsaved: true})
+		snap.Timeline = append(snap.Timeline, experiments.Event{Seq: 100, Kind: experiments.EventBlockAdded, Subject: "inventory latency 2"})
+		m, _ = m.Update(tui.SnapshotMsg{Snapshot: snap})
+		v := m.View()
+		if !strings.Contains(v, "✚ inventory latency 2 joins the catalog · enter triggers it · w writes it into the file") ||
+			!strings.Contains(v, "▸ 6 inventory latency 2 ✚") || !strings.Contains(v, "Blocks ✚ 1 not in the file · w writes") {
+			t.Fatalf("once it joined:\n%s", v)
+		}
+		press(m, src, "enter")
+		if last := src.cmds[len(src.cmds)-1]; last.Kind != session.CmdTrigger || last.Block != "inventory latency 2" {
+			t.Fatalf("enter on the new block: %+v", last)
+		}
+	})
+	t.Run("the session refuses it: the seat is told why", func(t *testing.T) {
+		src := newFakeSource()
+		m := cockpitAt(t, src, 160, 48, composeSnapshot(t))
+		m = press(m, src, "a", "tab", "tab", "tab", "150ms", "enter")
+		snap := composeSnapshot(t)
+		snap.Timeline = append(snap.Timeline, experiments.Event{Seq: 100, Kind: experiments.EventError, Subject: "inventory latency 2",
+			Text: `block not added: name: block "inventory latency 2" is defined twice`})
+		m, _ = m.Update(tui.SnapshotMsg{Snapshot: snap})
+		if v := m.View(); !strings.Contains(v, `✗ inventory latency 2: block not added: name: block "inventory latency 2" is defined twice`) {
+			t.Fatalf("a refusal:\n%s", v)
 		}
 	})
 	t.Run("the kind and the target come from the table and the file", func(t *testing.T) {
