@@ -30,6 +30,7 @@ const (
 	EventLeft         EventKind = "left"          // a seat left the room
 	EventFinding      EventKind = "finding"       // the debrief: what the room found (Item)
 	EventAction       EventKind = "action-item"   // the debrief: what to do, who, by when (Item)
+	EventBlockAdded   EventKind = "block-added"   // a block composed during the game day joined it (Added)
 	EventInfo         EventKind = "info"
 )
 
@@ -52,6 +53,18 @@ type Event struct {
 	// Item is the debrief's finding or action item (EventFinding,
 	// EventAction).
 	Item *DebriefItem `json:"item,omitempty"`
+	// Added is the block composed during the game day (EventBlockAdded).
+	Added *AddedBlock `json:"added,omitempty"`
+}
+
+// AddedBlock is a block composed during a game day, as the journal
+// records it: what a replay and a report need of it, and the block as it
+// is written in the file (a list item of blocks:).
+type AddedBlock struct {
+	Summary string    `json:"summary"`
+	Kind    FaultKind `json:"kind,omitempty"`
+	Target  string    `json:"target,omitempty"`
+	YAML    string    `json:"yaml"`
 }
 
 // Timing renders when an event was asked for, if earlier than it
@@ -106,6 +119,8 @@ func (k EventKind) Symbol() string {
 		return "+"
 	case EventLeft:
 		return "-"
+	case EventBlockAdded:
+		return "✚"
 	}
 	return "•"
 }

@@ -43,6 +43,9 @@ type Experiment struct {
 	// Secrets are the values of secret variables, never to be printed.
 	Secrets []string
 	src     *source
+	// origin is what it was read from, for the blocks composed during a
+	// game day (Compose, WriteBlocks); nil when not parsed from a file.
+	origin *origin
 }
 
 // Targets are the parts of the system faults act on.

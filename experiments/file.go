@@ -35,6 +35,14 @@ func WithEnv(lookup func(string) (string, bool)) LoadOption {
 	return func(o *loadOptions) { o.env = lookup }
 }
 
+func newLoadOptions(opts []LoadOption) loadOptions {
+	o := loadOptions{env: os.LookupEnv}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
 // maxCases bounds a matrix's expansion.
 const maxCases = 256
 
@@ -68,16 +76,17 @@ func LoadFile(path string, opts ...LoadOption) ([]*Experiment, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, data, opts...)
+	exps, err := Parse(path, data, opts...)
+	for _, e := range exps {
+		e.origin.onDisk = true // composed blocks may be written back to it
+	}
+	return exps, err
 }
 
 // Parse reads an experiment from data, named path (includes are found
 // relative to it).
 func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) {
-	o := loadOptions{env: os.LookupEnv}
-	for _, opt := range opts {
-		opt(&o)
-	}
+	o := newLoadOptions(opts)
 	var errs FileErrors
 	if len(data) > maxFileSize {
 		errs = append(errs, FileError{Pos: Pos{File: path, Line: 1, Col: 1},
@@ -88,6 +97,16 @@ func Parse(path string, data []byte, opts ...LoadOption) ([]*Experiment, error) 
 	if root == nil {
 		return nil, errs.sorted()
 	}
+	exps, err := parseRoot(path, root, o, errs)
+	for i, e := range exps {
+		e.origin = &origin{path: path, data: data, opts: opts, index: i}
+	}
+	return exps, err
+}
+
+// parseRoot decodes and checks the root node of a file (Parse's, or one
+// with composed blocks added: see Compose).
+func parseRoot(path string, root *yaml.Node, o loadOptions, errs FileErrors) ([]*Experiment, error) {
 	// One budget for the whole file: every case of its matrix, every
 	// include.
 	budget := newBudget()

@@ -38,6 +38,9 @@ const (
 	ActNote      Action = "note"      // write in the timeline
 	ActDebrief   Action = "debrief"   // record findings and action items
 	ActStart     Action = "start"     // leave the pre-flight and start the game day
+	// ActCompose composes a block during the game day, and writes the
+	// composed blocks into the experiment file: a trigger's rights.
+	ActCompose Action = "compose"
 )
 
 // May reports whether a role may take an action; anyoneCanHalt gives every
@@ -47,7 +50,7 @@ func (r Role) May(a Action, anyoneCanHalt bool) bool {
 	case RoleFacilitator:
 		return true
 	case RoleOperator:
-		return a == ActTrigger || a == ActIntensity || a == ActHalt || a == ActNote
+		return a == ActTrigger || a == ActCompose || a == ActIntensity || a == ActHalt || a == ActNote
 	case RoleScribe:
 		return a == ActNote || a == ActDebrief || a == ActHalt
 	case RoleObserver:

@@ -58,8 +58,12 @@ type BlocksModel struct {
 	blocks []session.BlockState
 	now    time.Time
 	cursor int
-	w, h   int
-	lines  []string // drawn by draw, returned by Lines
+	// pick is a block to select once it shows (one just composed).
+	pick string
+	// writable: the composed blocks can be written into the file (w).
+	writable bool
+	w, h     int
+	lines    []string // drawn by draw, returned by Lines
 }
 
 // NewBlocks returns an empty catalog pane that sends its commands
@@ -74,11 +78,24 @@ func (m *BlocksModel) SetSize(w, h int) { m.w, m.h = w, h; m.draw() }
 // SetBlocks shows the blocks of a snapshot.
 func (m *BlocksModel) SetBlocks(blocks []session.BlockState, now time.Time) {
 	m.blocks, m.now = blocks, now
+	if m.pick != "" {
+		for i, b := range blocks {
+			if b.Name == m.pick {
+				m.cursor, m.pick = i, ""
+			}
+		}
+	}
 	if m.cursor >= len(blocks) {
 		m.cursor = max(0, len(blocks)-1)
 	}
 	m.draw()
 }
+
+// SetWritable says whether composed blocks can be written into the file.
+func (m *BlocksModel) SetWritable(w bool) { m.writable = w }
+
+// SelectWhenShown selects the named block once a snapshot shows it.
+func (m *BlocksModel) SelectWhenShown(name string) { m.pick = name }
 
 // Selected returns the block under the cursor.
 func (m BlocksModel) Selected() (session.BlockState, bool) {
@@ -145,19 +162,26 @@ func (m BlocksModel) Lines() []string { return m.lines }
 // draw renders the pane into lines.
 func (m *BlocksModel) draw() {
 	st := m.styles
-	nameW := 0
+	nameW, unsaved := 0, 0
 	for _, b := range m.blocks {
-		nameW = max(nameW, len([]rune(b.Name)))
+		nameW = max(nameW, len([]rune(b.Name))+composedMark(b))
+		if b.Unsaved {
+			unsaved++
+		}
 	}
 	inner := m.w - 2
 	lines := make([]string, 0, len(m.blocks)+1)
 	for i, b := range m.blocks {
 		cursor := "  "
-		name := b.Name + strings.Repeat(" ", nameW-len([]rune(b.Name)))
+		name := b.Name
 		if i == m.cursor {
 			cursor = st.Cursor.Render("▸ ")
 			name = st.Selected.Render(name)
 		}
+		if composedMark(b) > 0 {
+			name += st.Paint(st.Muted, " ✚")
+		}
+		name += strings.Repeat(" ", nameW-len([]rune(b.Name))-composedMark(b))
 		left := fmt.Sprintf("%s%d %s", cursor, b.Index+1, name)
 		room := inner - lipgloss.Width(left) - 1
 		var state string
@@ -189,7 +213,14 @@ func (m *BlocksModel) draw() {
 			lines = append(lines, st.Muted.Render("  "+desc))
 		}
 	}
-	m.lines = frame(st, st.PaneTitle.Render("Blocks"), lines, m.w, m.h)
+	title := st.PaneTitle.Render("Blocks")
+	switch {
+	case unsaved > 0 && m.writable:
+		title += st.Paint(st.Muted, fmt.Sprintf(" ✚ %d not in the file · w writes", unsaved))
+	case unsaved > 0:
+		title += st.Paint(st.Muted, fmt.Sprintf(" ✚ %d composed", unsaved))
+	}
+	m.lines = frame(st, title, lines, m.w, m.h)
 }
 
 // activeState says how long an active block has been on, at what
@@ -236,4 +267,13 @@ func clock(d time.Duration) string {
 		return fmt.Sprintf("%d:%02d:%02d", s/3600, (s%3600)/60, s%60)
 	}
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// composedMark is the width of the mark of a block composed during the
+// game day and not yet in the file (" ✚"), 0 for the others.
+func composedMark(b session.BlockState) int {
+	if b.Unsaved {
+		return 2
+	}
+	return 0
 }

@@ -53,6 +53,12 @@ type Model struct {
 	noting      bool
 	debrief     DebriefModel
 	debriefing  bool // the debrief pane is open
+	compose     ComposeModel
+	composing   bool   // the compose form is open
+	writeAsked  bool   // this seat pressed w: it is told how the write went
+	writeSeq    uint64 // the timeline's last event when it did
+	addAsked    string // the block this seat composed, until the session says it joined (or why not)
+	addSeq      uint64
 	preflight   PreflightModel
 	shared      *Shared // nil: this cockpit draws alone
 	blocks      BlocksModel
@@ -87,7 +93,7 @@ func New(src Source, styles Styles) Model {
 		src: src, styles: st, keys: DefaultKeyMap(), noteKeys: DefaultNoteKeyMap(), replayKeys: DefaultReplayKeyMap(),
 		help: h, note: ti,
 		blocks: NewBlocks(st, src.Do), assumptions: NewAssumptions(st), timeline: NewTimeline(st),
-		debrief: NewDebrief(st, src.Do), preflight: NewPreflight(st),
+		debrief: NewDebrief(st, src.Do), preflight: NewPreflight(st), compose: NewCompose(st, src.Do),
 	}
 }
 
@@ -120,6 +126,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// The last fault just halted: the time for the debrief.
 		hint := m.have && m.snap.ActiveFaults() > 0 && msg.Snapshot.ActiveFaults() == 0 && msg.Snapshot.Replay == nil &&
 			!m.debriefing && m.seat.may(experiments.ActDebrief)
+		wrote := strings.Trim(m.addResult(&msg.Snapshot)+"  "+m.writeResult(&msg.Snapshot), " ")
 		m.snap, m.have = msg.Snapshot, true
 		if first {
 			m.charts = m.charts[:0]
@@ -130,10 +137,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.charts = append(m.charts, ch)
 			}
 		}
+		_, writable := m.snap.Experiment.CanCompose()
+		m.blocks.SetWritable(writable)
 		m.blocks.SetBlocks(m.snap.Blocks, m.snap.Now)
 		m.assumptions.SetStates(m.snap.Assumptions, m.snap.Now)
 		m.timeline.SetSnapshot(&m.snap)
 		m.debrief.SetItems(m.snap.Debrief)
+		m.compose.SetSnapshot(&m.snap)
 		wasGated := m.preflight.of != nil
 		m.preflight.SetSnapshot(&m.snap)
 		if wasGated != (m.preflight.of != nil) {
@@ -143,6 +153,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.layout()
 		}
 		m.redraw()
+		if wrote != "" {
+			return m, tea.Batch(m.wait(), m.flash(wrote))
+		}
 		if hint {
 			flash := m.flash("■ every fault is halted · d opens the debrief: findings and action items")
 			return m, tea.Batch(m.wait(), flash)
@@ -210,6 +223,9 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 		m.note, cmd = m.note.Update(k)
 		return m, cmd
 	}
+	if m.composing {
+		return m.composeKey(k)
+	}
 	if m.snap.Replay != nil {
 		return m.replayKey(k)
 	}
@@ -241,6 +257,10 @@ func (m Model) key(k tea.KeyMsg) (Model, tea.Cmd) {
 		m.debriefing = true
 		m.foot = m.drawFooter()
 		return m, nil
+	case key.Matches(k, m.keys.Compose):
+		return m.openCompose()
+	case key.Matches(k, m.keys.Write):
+		return m.writeBlocks()
 	}
 	var cmd tea.Cmd
 	m.blocks, cmd = m.blocks.Update(k)
@@ -265,6 +285,9 @@ func (m Model) preflightKey(k tea.KeyMsg) (Model, tea.Cmd, bool) {
 		return m, nil, true
 	case key.Matches(k, bk.Trigger, bk.Halt, bk.Raise, bk.Lower, bk.Edge):
 		cmd := m.flash("the game day is at its pre-flight: nothing is on yet")
+		return m, cmd, true
+	case key.Matches(k, m.keys.Compose, m.keys.Write):
+		cmd := m.flash("the game day is at its pre-flight: compose blocks once it has started")
 		return m, cmd, true
 	}
 	return m, nil, false
@@ -377,6 +400,7 @@ func (m *Model) layout() {
 		ah = AssumptionsHeight(len(m.snap.Assumptions), true)
 	}
 	m.debrief.SetSize(m.w, body)
+	m.compose.SetSize(m.w, body)
 	m.preflight.SetSize(m.w, body)
 	m.blocks.SetSize(left, bh)
 	m.assumptions.SetSize(left, ah)
@@ -437,6 +461,9 @@ func (m Model) View() string {
 	if !m.have {
 		return lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, m.styles.Muted.Render("starting the session…"))
 	}
+	if m.composing {
+		return m.head + "\n" + strings.Join(m.compose.Lines(), "\n") + "\n" + m.footer()
+	}
 	if m.debriefing {
 		return m.head + "\n" + strings.Join(m.debrief.Lines(&m.snap, m.seat.may(experiments.ActDebrief)), "\n") +
 			"\n" + m.footer()
@@ -486,6 +513,9 @@ func (m *Model) footer() string {
 }
 
 func (m *Model) drawFooter() string {
+	if m.composing {
+		return fit(m.help.ShortHelpView(append(m.compose.Keys.ShortHelp(), m.noteKeys.Quit)), m.w)
+	}
 	if m.debriefing {
 		g := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys}).global
 		return fit(m.help.ShortHelpView([]key.Binding{g.HaltAll, m.debrief.Keys.Close, g.Quit}), m.w)
@@ -505,7 +535,7 @@ func (m *Model) drawFooter() string {
 		}
 		return fit(m.help.ShortHelpView(rh.ShortHelp()), m.w)
 	}
-	keys := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys, narrow: m.w < 100})
+	keys := m.seat.helpKeys(helpKeys{pane: m.blocks.Keys, global: m.keys, narrow: m.w < 100, wide: m.w >= 120})
 	if m.help.ShowAll {
 		return m.help.FullHelpView(keys.FullHelp())
 	}

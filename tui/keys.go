@@ -7,6 +7,8 @@ import "github.com/charmbracelet/bubbles/key"
 type KeyMap struct {
 	HaltAll key.Binding
 	Note    key.Binding
+	Compose key.Binding // a block composed in a form (a)
+	Write   key.Binding // the composed blocks written into the file (w)
 	Debrief key.Binding
 	Help    key.Binding
 	Quit    key.Binding
@@ -17,6 +19,8 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		HaltAll: key.NewBinding(key.WithKeys("!"), key.WithHelp("!", "halt all")),
 		Note:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "note")),
+		Compose: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "compose a fault")),
+		Write:   key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write new blocks to the file")),
 		Debrief: key.NewBinding(key.WithKeys("d"), key.WithHelp("d", "debrief")),
 		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
@@ -45,11 +49,17 @@ type helpKeys struct {
 	pane   BlocksKeyMap
 	global KeyMap
 	narrow bool // the short help leaves out what fits only a wide terminal
+	wide   bool // the short help has room for compose too
 }
 
 func (h helpKeys) ShortHelp() []key.Binding {
 	if h.narrow {
 		return append(h.pane.ShortHelp(), h.global.HaltAll, h.global.Note, h.global.Help, h.global.Quit)
+	}
+	if h.wide {
+		compose := h.global.Compose
+		compose.SetHelp("a", "compose")
+		return append(h.pane.ShortHelp(), h.global.HaltAll, h.global.Note, compose, h.global.Debrief, h.global.Help, h.global.Quit)
 	}
 	return append(h.pane.ShortHelp(), h.global.HaltAll, h.global.Note, h.global.Debrief, h.global.Help, h.global.Quit)
 }
@@ -57,6 +67,7 @@ func (h helpKeys) ShortHelp() []key.Binding {
 func (h helpKeys) FullHelp() [][]key.Binding {
 	return append(h.pane.FullHelp(),
 		[]key.Binding{h.global.HaltAll, h.global.Note},
+		[]key.Binding{h.global.Compose, h.global.Write},
 		[]key.Binding{h.global.Debrief, h.global.Help}, []key.Binding{h.global.Quit})
 }
 

@@ -49,6 +49,8 @@ func (m *Model) actionOf(k tea.KeyMsg) (experiments.Action, bool) {
 		return experiments.ActTrigger, true
 	case key.Matches(k, bk.Raise, bk.Lower):
 		return experiments.ActIntensity, true
+	case key.Matches(k, m.keys.Compose, m.keys.Write):
+		return experiments.ActCompose, true
 	}
 	return "", false
 }
@@ -59,6 +61,7 @@ func refusal(s Seat, a experiments.Action) string {
 		experiments.ActTrigger: "trigger a fault", experiments.ActHalt: "halt",
 		experiments.ActIntensity: "change a fault's intensity", experiments.ActNote: "write notes",
 		experiments.ActDebrief: "write the debrief", experiments.ActStart: "start the game day",
+		experiments.ActCompose: "compose a fault or write the file",
 	}[a]
 	article := "a"
 	if r := string(s.Role); r != "" && (r[0] == 'o' || r[0] == 'a' || r[0] == 'e' || r[0] == 'i' || r[0] == 'u') {
@@ -96,5 +99,7 @@ func (s Seat) helpKeys(h helpKeys) helpKeys {
 	off(&h.pane.Lower, experiments.ActIntensity)
 	off(&h.global.HaltAll, experiments.ActHalt)
 	off(&h.global.Note, experiments.ActNote)
+	off(&h.global.Compose, experiments.ActCompose)
+	off(&h.global.Write, experiments.ActCompose)
 	return h
 }

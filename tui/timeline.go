@@ -48,6 +48,8 @@ func (m TimelineModel) symbol(e experiments.Event) string {
 		return st.Text.Render("✎")
 	case experiments.EventPhase:
 		return st.Text.Render("»")
+	case experiments.EventBlockAdded:
+		return st.Fault.Render("✚")
 	case experiments.EventProbeError, experiments.EventError, experiments.EventNoData:
 		return st.Warn.Render("⚠")
 	default:
@@ -80,6 +82,8 @@ func verb(k experiments.EventKind) string {
 		return "no data"
 	case experiments.EventError:
 		return "error"
+	case experiments.EventBlockAdded:
+		return "composed"
 	}
 	return ""
 }

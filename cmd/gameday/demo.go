@@ -36,7 +36,7 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Long: `demo starts a small shop (frontend, inventory, payments) as child
 processes, puts gameday's fault proxies between them, drives checkout load
 at it and opens the cockpit. Pick a block, press enter to trigger it, x to
-halt it, ! to halt everything, q to quit.`,
+halt it, ! to halt everything, a to compose a new fault, q to quit.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if f.compare && cmd.Flags().Changed("resilience") {

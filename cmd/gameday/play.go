@@ -26,7 +26,8 @@ func newPlayCmd(g *globals) *cobra.Command {
 		Short: "Open the cockpit on an experiment file",
 		Long: `play starts the experiment's targets (proxies, processes), its load and
 probes, and opens the cockpit: pick a block, enter triggers it, x halts it,
-! halts everything, q quits. Every fault is halted on the way out.`,
+! halts everything, a composes a new fault, w writes the composed ones into
+FILE, q quits. Every fault is halted on the way out.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.dryRun {
@@ -89,6 +90,7 @@ func playExperiment(live *liveRun, exp *experiments.Experiment, env session.Env,
 	final, err := live.run(sess.Session)
 	live.cleanup()
 	printVerdicts(os.Stdout, final)
+	printUnwritten(os.Stdout, final)
 	if sess.journal != nil {
 		if jerr := sess.closeJournal(); jerr != nil {
 			fmt.Fprintf(os.Stdout, "gameday: the journal: %v\n", jerr)

@@ -1,6 +1,8 @@
 package journal_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -124,4 +126,56 @@ func TestReplayOverlappingFaults(t *testing.T) {
 			t.Errorf("window of %s ends at %v, want %v after the start", w.Block, w.End, want)
 		}
 	}
+}
+
+// TestReplayComposedBlock: a block composed during the game day shows in
+// the replay from its event on, and its fault like any other's.
+func TestReplayComposedBlock(t *testing.T) {
+	j := syntheticJournal()
+	added := experiments.Event{Seq: 5, Time: t0.Add(8 * time.Second), Kind: experiments.EventBlockAdded, Subject: "slower",
+		Text: "composed by the operator: 400 ms delay on api",
+		Added: &experiments.AddedBlock{Summary: "400 ms delay on api", Kind: experiments.FaultLatency, Target: "api",
+			YAML: "- name: slower\n  fault: {kind: latency, target: api, delay: 400ms}\n"}}
+	started := experiments.Event{Seq: 6, Time: t0.Add(9 * time.Second), Kind: experiments.EventFaultStarted, Subject: "slower", Text: "400 ms delay on api"}
+	j.Events = append(j.Events, added, started)
+	j.Samples[9].Active = map[string]float64{"slower": 1}
+	for name, r := range map[string]*journal.Replay{"read whole": journal.NewReplay(j), "streamed": streamed(t, j)} {
+		t.Run(name, func(t *testing.T) {
+			if s := r.SnapshotAt(7 * time.Second); len(s.Blocks) != 1 {
+				t.Fatalf("at 7s, before it was composed: %d blocks", len(s.Blocks))
+			}
+			s := r.SnapshotAt(10 * time.Second)
+			if len(s.Blocks) != 2 || s.Blocks[1].Name != "slower" || !s.Blocks[1].Composed || !s.Blocks[1].Active || s.Blocks[1].Index != 1 {
+				t.Fatalf("at 10s: %+v, want slower composed and on", s.Blocks)
+			}
+			if w := s.FaultWindows; len(w) != 2 || w[1].Block != "slower" || w[1].Index != 1 {
+				t.Fatalf("fault windows %+v", w)
+			}
+		})
+	}
+}
+
+// streamed is the replay of j written as a journal's lines and read back
+// as a stream.
+func streamed(t *testing.T, j *journal.Journal) *journal.Replay {
+	t.Helper()
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	must := func(v any) {
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(j.Header)
+	for _, e := range j.Events {
+		must(journal.EventRecord{Type: "event", Event: e})
+	}
+	for _, s := range j.Samples {
+		must(s)
+	}
+	r, err := journal.ReadReplay(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

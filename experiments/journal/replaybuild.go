@@ -62,7 +62,8 @@ type Replay struct {
 	since   map[string][]mark // block → its fault events (on, off, error)
 	aborts  []mark
 	blockIx map[string]int
-	room    roomState // who was in the room, and the debrief
+	added   map[string]int // a block composed during the game day → the event that added it
+	room    roomState      // who was in the room, and the debrief
 
 	mu     sync.Mutex
 	at     time.Duration // the replay's position since the start
@@ -137,6 +138,9 @@ func newReplayOf(j *Journal, budget int) *Replay {
 	r.budget = budget
 	for i := range j.Samples {
 		r.sample(&j.Samples[i])
+	}
+	for i := range j.Events {
+		r.noteAdded(&j.Events[i], len(r.events)+i)
 	}
 	r.events = append(r.events, j.Events...) // already in memory: no budget
 	if j.End != nil {
@@ -392,6 +396,7 @@ func (r *Replay) event(e *experiments.Event) error {
 	if r.evBytes > replayEventBudget {
 		return fmt.Errorf("too many events to replay (%d, over %d MiB)", len(r.events)+1, replayEventBudget>>20)
 	}
+	r.noteAdded(e, len(r.events))
 	r.events = append(r.events, *e)
 	return nil
 }
@@ -500,8 +505,12 @@ func (r *Replay) SnapshotAt(d time.Duration) session.Snapshot {
 		active, loads = r.fr.active[i], r.fr.loads[i]
 	}
 	for idx, b := range h.Blocks {
+		_, composed := r.added[b.Name]
+		if !r.addedBy(b.Name, k) {
+			continue // composed later in the game day
+		}
 		st := session.BlockState{Block: experiments.Block{Name: b.Name, Description: b.Description}, Index: idx, Since: r.start,
-			Phase: session.PhaseIdle}
+			Phase: session.PhaseIdle, Composed: composed}
 		if m, ok := lastBefore(r.since[b.Name], k); ok && !m.t.IsZero() {
 			st.Since = m.t
 		}

@@ -53,6 +53,9 @@ type blockRun struct {
 	edge      *edgeRun // an edge search under way, or nil
 	fixed     bool     // its fault has no intensity (experiments.Scalable): + and - and the edge search are refused
 	updateErr string   // the last intensity error reported, so as not to repeat it
+	// composed is 1 + the block's place among the blocks composed
+	// during the game day; 0 for a block of the file.
+	composed int
 	// outstanding counts the calls posted to the driver whose result has
 	// not come back yet.
 	outstanding int

@@ -60,6 +60,8 @@ type Command struct {
 	Item *experiments.DebriefItem
 	// Dwell is how long an edge search holds each level (CmdEdge).
 	Dwell time.Duration
+	// Draft is the block composed (CmdAddBlock).
+	Draft *experiments.Draft
 }
 
 // handle carries out a command on the loop. It never waits for an
@@ -86,6 +88,10 @@ func (s *Session) handle(c Command) {
 		s.debrief(c, now, by)
 	case CmdStart:
 		s.start(now, by)
+	case CmdAddBlock:
+		s.addBlock(c, now, by)
+	case CmdWriteBlocks:
+		s.writeBlocks(now, by)
 	case CmdEdge:
 		if b := s.block(c.Block); b != nil {
 			s.startEdge(b, c, now, by)

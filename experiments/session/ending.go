@@ -29,8 +29,10 @@ func (s *Session) end() {
 	defer giveUp.Stop()
 	tick := time.NewTicker(s.exp.SamplingInterval())
 	defer tick.Stop()
-	for s.waiting() {
+	for s.waiting() || s.composed.writing {
 		select {
+		case f := <-s.async: // a write of composed blocks under way
+			f()
 		case r := <-s.results:
 			s.onResult(r)
 			s.publish(s.snapshot(s.now()))

@@ -41,6 +41,8 @@ func actionOf(k CommandKind) (experiments.Action, bool) {
 		return experiments.ActDebrief, true
 	case CmdStart:
 		return experiments.ActStart, true
+	case CmdAddBlock, CmdWriteBlocks:
+		return experiments.ActCompose, true
 	}
 	return "", false
 }

@@ -90,10 +90,14 @@ type Session struct {
 	preflight *experiments.Preflight
 	// debriefItems are the debrief's findings and action items so far.
 	debriefItems []DebriefEntry
-	done         chan struct{}
-	final        Snapshot
-	mu           sync.Mutex // guards final
-	closeOnce    sync.Once
+	// composed is the blocks composed during the game day (addblock.go);
+	// async, what goroutines of the session hand back to its loop.
+	composed  composedRun
+	async     chan func()
+	done      chan struct{}
+	final     Snapshot
+	mu        sync.Mutex // guards final
+	closeOnce sync.Once
 }
 
 type probeRun struct {
@@ -134,6 +138,8 @@ func NewSession(exp *experiments.Experiment, env Env, opts ...Option) (_ *Sessio
 		events:          make(chan experiments.Event, 256),
 		quit:            make(chan struct{}),
 		done:            make(chan struct{}),
+		async:           make(chan func()),
+		composed:        composedRun{file: exp.Loaded()},
 	}
 	for _, o := range opts {
 		o(s)
@@ -333,6 +339,9 @@ func (s *Session) Run(ctx context.Context) (err error) {
 			s.publish(s.snapshot(s.now()))
 		case e := <-s.events:
 			s.handle(Command{Kind: CmdEvent, Event: e})
+		case f := <-s.async:
+			f()
+			s.publish(s.snapshot(s.now()))
 		case now := <-ticks.C():
 			s.drain()
 			s.step(now)

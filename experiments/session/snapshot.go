@@ -48,6 +48,17 @@ type Snapshot struct {
 	EdgeProbes []EdgeProbe
 	// Debrief is the findings and action items recorded so far.
 	Debrief []DebriefEntry
+	// Experiment is the experiment as loaded: read it, never change it;
+	// nil in a replay. The cockpit's compose form takes its fault kinds
+	// and targets from it, and checks a block with its file's validator
+	// (experiments.Experiment.Compose).
+	Experiment *experiments.Experiment
+	// Composed are the blocks composed during the game day, in order
+	// (their blocks are in Blocks too); the first ComposedWritten of them
+	// are in the experiment file. Writing: a write is under way.
+	Composed        []experiments.Draft
+	ComposedWritten int
+	Writing         bool
 	// Exposed lists the addresses gameday's proxies listen on that are
 	// not loopback (written so in the file): others can reach them.
 	Exposed []string
@@ -101,6 +112,10 @@ type BlockState struct {
 	// said of it: "Chaos Mesh: injected into 3 of 3 pods"; "" for faults
 	// gameday injects itself.
 	Engine string
+	// Composed: the block was composed during the game day; Unsaved: and
+	// it is not in the experiment file yet.
+	Composed bool
+	Unsaved  bool
 }
 
 // LoadState is what a load generator does now.
@@ -200,21 +215,26 @@ func (s *Session) snapshot(now time.Time) Snapshot {
 	snap := Snapshot{
 		Seq: s.snapSeq, Name: s.exp.Name, Description: s.exp.Description, Hypothesis: s.exp.Hypothesis,
 		Now: now, Started: s.started, Aborted: s.aborted, FaultErrors: s.faultErrors, FaultsStarted: s.faultsStarted,
-		Ending:      s.ending || s.schedule != nil && s.schedule.over || s.edgePlan != nil && s.edgePlan.over,
-		Assumptions: s.checks.States(),
-		Exposed:     s.exposed,
-		Room:        s.presentList(),
-		Debrief:     s.debriefItems,
-		Preflight:   s.preflight,
-		Charts:      s.exp.Charts,
-		Series:      map[string][]probes.Point{},
-		Window:      win,
-		WindowStart: start,
+		Ending:          s.ending || s.schedule != nil && s.schedule.over || s.edgePlan != nil && s.edgePlan.over,
+		Assumptions:     s.checks.States(),
+		Exposed:         s.exposed,
+		Room:            s.presentList(),
+		Debrief:         s.debriefItems,
+		Preflight:       s.preflight,
+		Experiment:      s.exp,
+		Composed:        s.composed.drafts[:len(s.composed.drafts):len(s.composed.drafts)],
+		Writing:         s.composed.writing,
+		ComposedWritten: s.composed.written,
+		Charts:          s.exp.Charts,
+		Series:          map[string][]probes.Point{},
+		Window:          win,
+		WindowStart:     start,
 	}
 	limit := s.exp.MaxFaultDuration()
 	for _, b := range s.blocks { // built in the order of their Index
 		st := BlockState{Block: b.spec, Index: b.index, Phase: b.phase, Active: b.active(), Since: b.since,
-			Asked: b.asked, By: b.by, Err: b.err, Busy: b.outstanding > 0, Engine: s.engineStatus(b.spec.Name)}
+			Asked: b.asked, By: b.by, Err: b.err, Busy: b.outstanding > 0, Engine: s.engineStatus(b.spec.Name),
+			Composed: b.composed > 0, Unsaved: b.composed > s.composed.written}
 		if b.active() {
 			st.Intensity = b.intensity
 		}
