@@ -1,5 +1,6 @@
 // Package svgaxis holds what the report's charts and the comparison's
-// charts draw alike: round steps, tick labels, text widths.
+// charts draw alike: round steps and ranges, ticks and their labels,
+// time steps, text widths, the largest value an axis takes.
 package svgaxis
 
 import (
@@ -61,3 +62,54 @@ func TextWidth(s string) float64 { return 6.6 * float64(len([]rune(s))) }
 
 // Round1 rounds a coordinate to a tenth, for shorter SVG.
 func Round1(v float64) float64 { return math.Round(v*10) / 10 }
+
+// MaxValue is the largest magnitude an axis takes; a value beyond it (or
+// infinite) is drawn at the axis' end.
+const MaxValue = 1e300
+
+// Clamp brings v within ±MaxValue.
+func Clamp(v float64) float64 { return math.Max(-MaxValue, math.Min(MaxValue, v)) }
+
+// Range rounds a value range out to round ticks, about four steps with a
+// little room above the highest value: the low end, the high end and the
+// step. An empty range (hi below lo, or -Inf) is lo to lo+1.
+func Range(lo, hi float64) (float64, float64, float64) {
+	if math.IsInf(hi, -1) || hi <= lo {
+		hi = lo + 1
+	}
+	if hi-lo < math.Abs(lo)*1e-9 { // all equal, and so large that 1 is lost in them
+		hi = lo + math.Abs(lo)*0.1
+	}
+	step := NiceStep((hi - lo) / 4)
+	lo = math.Floor(lo/step) * step
+	hi = math.Ceil(hi*1.04/step) * step
+	if !(hi > lo) || math.IsInf(hi, 0) || math.IsInf(lo, 0) {
+		lo, hi, step = -MaxValue, MaxValue, MaxValue/2
+	}
+	return lo, hi, step
+}
+
+// Ticks are the values from lo to hi by step, at most 50.
+func Ticks(lo, hi, step float64) []float64 {
+	var out []float64
+	for k, v := 0, lo; v <= hi+step/2 && k < 50; k, v = k+1, v+step {
+		out = append(out, v)
+	}
+	return out
+}
+
+// TimeStep is the step, in seconds, of a time axis span seconds long:
+// a round one (1s, 2s, 5s ... 1h, 2h, doubled beyond) for at most about
+// eight ticks.
+func TimeStep(span float64) float64 {
+	step := 1.0
+	for _, s := range []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200} {
+		if step = s; span/s <= 8 {
+			break
+		}
+	}
+	for span/step > 8 {
+		step *= 2
+	}
+	return step
+}
