@@ -50,7 +50,8 @@ type EdgeProbe struct {
 
 // EdgeMeasure is an assumption's worst value while a level was on, and
 // its margin then (see experiments.Assumption.Margin: negative when it
-// broke), in the assumption's unit; both NaN when it had no value.
+// broke), in the assumption's unit; both NaN when it had no value (or did
+// not apply) the whole time: then the level is no sign that it holds.
 type EdgeMeasure struct {
 	Assumption string
 	Worst      float64
@@ -136,7 +137,8 @@ func (s *Session) stepEdgePlan(now time.Time) {
 			if a.Status == assume.StatusViolated {
 				r.broke[a.Name] = true
 			}
-			if m, seen := r.margin[a.Name]; a.HasValue && (!seen || a.Margin(a.Value) < m.Margin) {
+			judged := a.Status == assume.StatusHolding || a.Status == assume.StatusViolated
+			if m, seen := r.margin[a.Name]; judged && a.HasValue && (!seen || a.Margin(a.Value) < m.Margin) {
 				r.margin[a.Name] = EdgeMeasure{Assumption: a.Name, Worst: a.Value, Margin: a.Margin(a.Value)}
 			}
 		}

@@ -89,7 +89,8 @@ func EdgeResults(watched []string, probes []EdgeProbe) []EdgeResult {
 	return out
 }
 
-// bracket is where search k found the edge of an assumption.
+// bracket is where search k found the edge of an assumption. A level at
+// which it had no value did not break it, nor show that it held.
 func bracket(name string, k int, probes []EdgeProbe) EdgeBracket {
 	b := EdgeBracket{Held: math.NaN(), Broke: math.NaN()}
 	for _, p := range probes {
@@ -98,11 +99,22 @@ func bracket(name string, k int, probes []EdgeProbe) EdgeBracket {
 		}
 	}
 	for _, p := range probes {
-		if p.Repeat == k && !slices.Contains(p.Broke, name) && !(p.Level >= b.Broke) && !(p.Level <= b.Held) {
+		if p.Repeat == k && !slices.Contains(p.Broke, name) && p.measured(name) && !(p.Level >= b.Broke) && !(p.Level <= b.Held) {
 			b.Held = p.Level
 		}
 	}
 	return b
+}
+
+// measured reports whether the assumption had a value while the level
+// was on.
+func (p EdgeProbe) measured(name string) bool {
+	for _, m := range p.Measured {
+		if m.Assumption == name {
+			return !math.IsNaN(m.Worst)
+		}
+	}
+	return false
 }
 
 // orInf is v, or an infinity of sign's sign for NaN.

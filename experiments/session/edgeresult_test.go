@@ -13,9 +13,12 @@ func probesOf(repeats ...map[float64]bool) []session.EdgeProbe {
 	var out []session.EdgeProbe
 	for k, levels := range repeats {
 		for l, broke := range levels {
-			p := session.EdgeProbe{Level: l, Repeat: k + 1}
+			p := session.EdgeProbe{Level: l, Repeat: k + 1, Measured: []session.EdgeMeasure{{Assumption: "p99", Worst: 300, Margin: -50},
+				{Assumption: "other", Worst: 10, Margin: 240}}}
 			if broke {
 				p.Broke = []string{"p99"}
+			} else {
+				p.Measured[0].Worst, p.Measured[0].Margin = 200, 50
 			}
 			out = append(out, p)
 		}
@@ -93,3 +96,20 @@ func TestEdgeResults(t *testing.T) {
 }
 
 func same(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+
+// TestEdgeResultsBlind: a level at which the assumption had no value did
+// not break it, and does not show that it held either.
+func TestEdgeResultsBlind(t *testing.T) {
+	probes := probesOf(map[float64]bool{0.4: false, 0.5: false, 0.6: false, 0.7: true})
+	for i := range probes {
+		if probes[i].Level == 0.6 {
+			probes[i].Measured[0].Worst, probes[i].Measured[0].Margin = math.NaN(), math.NaN()
+		}
+	}
+	if r := session.EdgeResults([]string{"p99"}, probes)[0]; r.Held != 0.5 || r.Broke != 0.7 {
+		t.Errorf("held %v, broke %v; want 0.5 (0.6 had no value) and 0.7", r.Held, r.Broke)
+	}
+	if r := session.EdgeResults([]string{"unknown"}, probes)[0]; !math.IsNaN(r.Held) || !math.IsNaN(r.Broke) {
+		t.Errorf("an assumption never measured: held %v, broke %v; want neither", r.Held, r.Broke)
+	}
+}

@@ -34,7 +34,7 @@ func Label(u experiments.Unit, v, step float64) string {
 	if step >= 1 || u == experiments.UnitMillis && v >= 1000 {
 		return u.Short(v)
 	}
-	s := strconv.FormatFloat(v, 'f', int(math.Ceil(-math.Log10(step))), 64)
+	s := strconv.FormatFloat(v, 'f', Decimals(step), 64)
 	switch u {
 	case experiments.UnitMillis:
 		return s + "ms"
@@ -42,6 +42,22 @@ func Label(u experiments.Unit, v, step float64) string {
 		return s + "%"
 	}
 	return s
+}
+
+// Decimals is how many decimals tell a step's ticks apart: 1 for 0.1,
+// 0.2 and 0.5, 2 for 0.25; 0 from 1 on.
+func Decimals(step float64) int {
+	if !(step > 0) || step >= 1 || math.IsInf(step, 0) {
+		return 0
+	}
+	d := int(math.Ceil(-math.Log10(step)))
+	for ; d < 15; d++ {
+		r := math.Pow(10, float64(d))
+		if math.Abs(math.Round(step*r)/r-step) <= step*1e-9 {
+			break
+		}
+	}
+	return d
 }
 
 // UnitSuffix is the unit written after a number, after sep; "" for none.

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gameday-dev/gameday/experiments"
+
 	"github.com/gameday-dev/gameday/experiments/report/internal/svgaxis"
 )
 
@@ -40,6 +42,25 @@ func TestTimeStep(t *testing.T) {
 	for span, want := range map[float64]float64{5: 1, 60: 10, 600: 120, 100000: 14400} {
 		if got := svgaxis.TimeStep(span); got != want {
 			t.Errorf("TimeStep(%g) = %g, want %g", span, got, want)
+		}
+	}
+}
+
+func TestLabel(t *testing.T) {
+	for _, c := range []struct {
+		u       experiments.Unit
+		v, step float64
+		want    string
+	}{
+		{experiments.UnitMillis, 250, 50, "250ms"},
+		{experiments.UnitMillis, 1500, 500, "1.5s"},
+		{experiments.UnitPercent, 0.75, 0.25, "0.75%"},
+		{experiments.UnitPercent, 0.4, 0.2, "0.4%"},
+		{experiments.UnitNone, 0.05, 0.05, "0.05"},
+		{experiments.UnitMillis, -100, 100, "-100ms"},
+	} {
+		if got := svgaxis.Label(c.u, c.v, c.step); got != c.want {
+			t.Errorf("Label(%q, %g, %g) = %q, want %q", c.u, c.v, c.step, got, c.want)
 		}
 	}
 }
