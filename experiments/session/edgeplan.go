@@ -21,8 +21,11 @@ import (
 //
 //	baseline ─▶ sweep 1 ─▶ sweep 2 … ─▶ round 1: bisect 1, bisect 2 … ─▶ round 2 … ─▶ done
 //
-// (EdgeResults says what makes the edge of several repeats). The session
-// ends when the plan is done.
+// (EdgeResults says what makes the edge of several repeats). Before a
+// level lower than the one just tried (the next sweep, a bisection), the
+// fault stays off until the longest window of the assumptions has passed
+// too, so that what the higher level left in the windows is not measured
+// as the lower one's. The session ends when the plan is done.
 type EdgePlan struct {
 	Block    string
 	Levels   []float64 // intensities to try, 0..1
@@ -77,6 +80,7 @@ type edgePlanRun struct {
 	broke   map[string]bool
 	margin  map[string]EdgeMeasure // the worst so far of the level on
 	watched []string               // the threshold assumptions
+	settle  time.Duration          // their longest window
 	started bool
 	probes  []EdgeProbe
 	results []EdgeResult // of the probes so far
@@ -107,6 +111,7 @@ func (s *Session) stepEdgePlan(now time.Time) {
 			for _, a := range states {
 				if a.Kind == experiments.AssumeThreshold && !slices.Contains(r.watched, a.Name) {
 					r.watched = append(r.watched, a.Name)
+					r.settle = max(r.settle, a.EffectiveWindow())
 				}
 			}
 			for k := 1; k <= r.plan.repeats(); k++ {
@@ -155,6 +160,9 @@ func (s *Session) stepEdgePlan(now time.Time) {
 				held = false
 			}
 		}
+		if held && r.nextLower() && now.Sub(r.since) < r.settle {
+			return // the higher level's values are still in the windows
+		}
 		if held || now.Sub(r.since) >= r.plan.Recover {
 			r.probes[len(r.probes)-1].Recovered = held
 			if !held {
@@ -188,6 +196,12 @@ func (s *Session) nextEdgeLevel(b *blockRun, now time.Time) {
 		Text: fmt.Sprintf("%s at %d %%%s for %s%s", b.spec.Name, pct(r.try.level), atText(b, r.try.level),
 			experiments.FormatDuration(r.plan.Dwell.Seconds()), r.repeatText())})
 	s.triggerAt(b, now, BySchedule, r.try.level)
+}
+
+// nextLower reports whether the next level may be lower than the one
+// just tried: it is, or it is a bisection's (or the plan's end).
+func (r *edgePlanRun) nextLower() bool {
+	return len(r.queue) == 0 || r.queue[0].level < r.try.level
 }
 
 // repeatText says which search the level is of, when there are several:

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -89,7 +90,15 @@ func TestEdgePlanRepeats(t *testing.T) {
 			return v, nil
 		}))
 	r.clock = s.clk.Now
-	r.onStart = func(context.Context) error { starts.Add(1); return nil }
+	var mu sync.Mutex
+	var startedAt []time.Time
+	r.onStart = func(context.Context) error {
+		starts.Add(1)
+		mu.Lock()
+		startedAt = append(startedAt, s.clk.Now())
+		mu.Unlock()
+		return nil
+	}
 	final := s.runOut(3000)
 	var tried []string
 	for _, p := range final.EdgeProbes {
@@ -100,6 +109,14 @@ func TestEdgePlanRepeats(t *testing.T) {
 		if m := p.Measured[0]; math.Abs(m.Margin-(200-m.Worst)) > 1e-9 || (m.Worst < 200) == slices.Contains(p.Broke, "tight") {
 			t.Errorf("level %v of search %d: tight's worst %v, margin %v, broke %v", p.Level, p.Repeat, m.Worst, m.Margin, p.Broke)
 		}
+	}
+	// Before the second sweep's 20 % (after 100 %), the fault stays off
+	// for a window (1s) after the halt; between two rising levels, less.
+	mu.Lock()
+	rising, falling := startedAt[1].Sub(startedAt[0]), startedAt[5].Sub(startedAt[4])
+	mu.Unlock()
+	if falling < plan.Dwell+time.Second || rising >= falling {
+		t.Errorf("from 100 %% to 20 %% the fault was off %v, from 20 %% to 40 %% %v: want a window more", falling, rising)
 	}
 	want := "1:0.2 1:0.4 1:0.6 1:0.8 1:1 2:0.2 2:0.4 2:0.6 2:0.8 2:1 3:0.2 3:0.4 3:0.6 3:0.8 3:1 1:0.5 2:0.3 3:0.5"
 	if got := strings.Join(tried, " "); got != want {
