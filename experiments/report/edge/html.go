@@ -229,7 +229,7 @@ func (f *File) drawPanel(p *panel, a Assumption, x func(float64) float64, full f
 		if t.broke {
 			word = "broke"
 		}
-		d.Title = fmt.Sprintf("%s at %s (repeat %d): worst %s, margin %s", word, t.value, t.repeat, u.Format(t.worst), signed(u, t.margin))
+		d.Title = fmt.Sprintf("%s at %s (repeat %d): worst %s, margin %s", word, t.value, t.repeat, u.Format(t.worst), u.Signed(t.margin))
 		p.Points = append(p.Points, d)
 	}
 	// The curve: the median margin of the trials at each level.

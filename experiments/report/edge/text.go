@@ -221,17 +221,9 @@ func (f *File) measureWords(a Assumption, l Level) string {
 				mark = "✗"
 			}
 		}
-		return fmt.Sprintf("%s %s (%s)", mark, u.Format(*m.Worst), signed(u, *m.Margin))
+		return fmt.Sprintf("%s %s (%s)", mark, u.Format(*m.Worst), u.Signed(*m.Margin))
 	}
 	return "–"
-}
-
-// signed renders a margin with its sign: "+70 ms", "−12 ms".
-func signed(u experiments.Unit, v float64) string {
-	if v < 0 {
-		return "−" + u.Format(-v)
-	}
-	return "+" + u.Format(v)
 }
 
 func pct(level float64) string { return fmt.Sprintf("%d %%", int(math.Round(level*100))) }
