@@ -37,7 +37,11 @@ func (c *Comparison) Markdown(w io.Writer) error {
 	for _, r := range c.Runs {
 		p("- **%s**: %s\n", md(r.Name), md(r.Headline))
 	}
-	p("\n## Assumptions\n\n")
+	p("\n")
+	if c.Grid != nil {
+		c.Grid.markdown(p, c.Runs)
+	}
+	p("## Assumptions\n\n")
 	if len(c.Assumptions) == 0 {
 		p("No run states an assumption.\n\n")
 	} else {
