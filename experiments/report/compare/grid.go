@@ -153,8 +153,21 @@ func (g *Grid) fixedWords() string {
 	return strings.Join(out, ", ")
 }
 
+// gridNames are the runs' names where the grid shows them: none for a
+// run named after its matrix case (run --matrix names them so), as its
+// row and column say it.
+func (c *Comparison) gridNames() []string {
+	out := make([]string, len(c.Runs))
+	for k, r := range c.Runs {
+		if r.Name != c.reports[k].Experiment.Case {
+			out[k] = r.Name
+		}
+	}
+	return out
+}
+
 // markdown writes the grid as a table: "✓ PASSED · p99 +120 ms".
-func (g *Grid) markdown(p func(string, ...any), runs []RunInfo) {
+func (g *Grid) markdown(p func(string, ...any), names []string) {
 	md := report.EscapeMarkdown
 	p("## Matrix: %s × %s\n\n", md(g.Row), md(g.Col))
 	p("Each case by its %s (rows) and %s (columns): the run's verdict, and the margin of its assumption closest to its "+
@@ -174,8 +187,8 @@ func (g *Grid) markdown(p func(string, ...any), runs []RunInfo) {
 			if m := cell.marginWords(); m != "" {
 				text += " · " + m
 			}
-			if cell.Run >= 0 {
-				text += " (" + runs[cell.Run].Name + ")"
+			if cell.Run >= 0 && names[cell.Run] != "" {
+				text += " (" + names[cell.Run] + ")"
 			}
 			p(" %s |", md(text))
 		}
@@ -197,22 +210,23 @@ type gridRow struct {
 }
 
 type gridCellView struct {
-	Class, Verdict, Margin, Run, Title string
-	Shade                              template.CSS
+	Class, Verdict, Margin, Run, Title, Link string
+	Shade                                    template.CSS
 }
 
-// view is the grid for compare.html: each cell's colour says its
+// gridView is the grid for compare.html: each cell's colour says its
 // verdict, a deeper one the further its margin from the threshold (past
 // it for a run that failed, short of it for one that passed).
-func (g *Grid) view(runs []RunInfo) *gridView {
+func (c *Comparison) gridView() *gridView {
+	g, names := c.Grid, c.gridNames()
 	v := &gridView{Row: g.Row, Col: g.Col, Cols: g.Cols, Fixed: g.fixedWords()}
 	for i, r := range g.Rows {
 		row := gridRow{Value: r}
 		for _, cell := range g.Cells[i] {
 			cv := gridCellView{Class: "na", Verdict: cell.verdictWords(), Margin: cell.marginWords()}
-			if cell.Run >= 0 {
-				cv.Class, cv.Run = verdictClass(cell.Verdict), runs[cell.Run].Name
-				cv.Title = runs[cell.Run].Experiment
+			if k := cell.Run; k >= 0 {
+				cv.Class, cv.Run, cv.Title = verdictClass(cell.Verdict), names[k], c.Runs[k].Experiment
+				cv.Link = mdLink(c.link(k, "report.html"))
 			}
 			cv.Shade = cell.shade(cv.Class)
 			row.Cells = append(row.Cells, cv)

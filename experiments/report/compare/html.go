@@ -64,7 +64,7 @@ type cellRow struct {
 func (c *Comparison) HTML(w io.Writer) error {
 	p := page{C: c, Title: c.title(), First: c.first(), Plots: c.plots()}
 	if c.Grid != nil {
-		p.Grid = c.Grid.view(c.Runs)
+		p.Grid = c.gridView()
 	}
 	for k, r := range c.Runs {
 		row := runRow{N: k + 1, R: r, Colour: runColour(k), Class: verdictClass(r.Verdict), Verdict: verdictWord(r.Verdict),
