@@ -362,19 +362,8 @@ func TestHostileNames(t *testing.T) {
 		t.Errorf("%d curves, want 2", curves)
 	}
 	md := write(t, f, mdOf)
-	pipe := regexp.MustCompile(`(^|[^\\])\|`)
-	want := -1
-	for _, line := range strings.Split(md, "\n") {
-		if !strings.HasPrefix(line, "|") {
-			want = -1
-			continue
-		}
-		n := len(pipe.FindAllString(line, -1))
-		if want < 0 {
-			want = n
-		} else if n != want {
-			t.Errorf("a row of edge.md has %d cells, its header %d: %s", n-1, want-1, line)
-		}
+	for _, err := range htmltest.TableRows(md) {
+		t.Errorf("edge.md: %v", err)
 	}
 	if strings.Contains(md, "<script") || strings.Contains(md, "<img") {
 		t.Errorf("edge.md has markup from a name:\n%s", md)

@@ -1,7 +1,8 @@
-// Package htmltest holds what the tests of the report's HTML pages
-// (report.html, compare.html, edge.html) check alike: that a page's
-// elements nest, that it loads nothing from elsewhere, and how it renders
-// in headless Chromium. It is for tests only.
+// Package htmltest holds what the tests of the report's pages
+// (report.html, compare.html, edge.html, and their Markdown) check alike:
+// that a page's elements nest, that it loads nothing from elsewhere, how
+// it renders in headless Chromium, that a Markdown table keeps its
+// columns. It is for tests only.
 package htmltest
 
 import (
@@ -56,6 +57,29 @@ func Balanced(page string) error {
 		return fmt.Errorf("elements left open: %v", open)
 	}
 	return nil
+}
+
+var unescapedPipe = regexp.MustCompile(`(^|[^\\])\|`)
+
+// TableRows checks that every row of each Markdown table in md has as
+// many cells as its header: nothing written into a cell (a pipe, a line
+// break) split it.
+func TableRows(md string) []error {
+	var errs []error
+	want := -1
+	for _, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			want = -1
+			continue
+		}
+		// An escaped backslash (\\) does not escape the pipe after it.
+		if n := len(unescapedPipe.FindAllString(strings.ReplaceAll(line, `\\`, ""), -1)); want < 0 {
+			want = n
+		} else if n != want {
+			errs = append(errs, fmt.Errorf("a table row has %d cells, its header %d: %s", n-1, want-1, line))
+		}
+	}
+	return errs
 }
 
 var external = regexp.MustCompile(`(?i)(src|href|xlink:href)\s*=\s*["']?\s*(https?:)?//`)

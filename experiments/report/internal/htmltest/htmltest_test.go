@@ -28,3 +28,13 @@ func TestNotSelfContained(t *testing.T) {
 		t.Errorf("a relative link and inline SVG: %v", bad)
 	}
 }
+
+func TestTableRows(t *testing.T) {
+	good := "| a | b |\n| --- | --- |\n| x \\| y | z |\n| \\\\ | w |\n\ntext | with a pipe\n| c |\n| d |\n"
+	if errs := htmltest.TableRows(good); len(errs) > 0 {
+		t.Errorf("a good table: %v", errs)
+	}
+	if errs := htmltest.TableRows("| a | b |\n| --- | --- |\n| x | y | z |\n"); len(errs) != 1 {
+		t.Errorf("a row of three cells under two: %v", errs)
+	}
+}
