@@ -15,17 +15,24 @@ import (
 	"github.com/gameday-dev/gameday/experiments/session"
 )
 
+// edgeExperiment is a latency probe judged by two assumptions, < 200 ms
+// ("tight") and < 1,000 ms ("loose"), and a plan that raises the block
+// "slow" from 20 % to 100 % by 20, a second each, bisecting twice.
+func edgeExperiment() (*experiments.Experiment, session.EdgePlan) {
+	exp := &experiments.Experiment{Name: "edge", Probes: []experiments.Probe{probeSpec("latency")},
+		Assumptions: []experiments.Assumption{lastBelow("tight", "latency", 200), lastBelow("loose", "latency", 1000)},
+		Blocks:      []experiments.Block{commandBlock("slow")}}
+	return exp, session.EdgePlan{Block: "slow", Levels: []float64{0.2, 0.4, 0.6, 0.8, 1}, Baseline: time.Second,
+		Dwell: time.Second, Recover: 2 * time.Second, Bisect: 2}
+}
+
 // TestEdgePlan: a headless edge search tries each level, waits for
 // recovery between levels, bisects, and finds where each assumption
 // breaks (latency 50 + 300 × intensity ms: < 200 ms breaks at 50 %;
 // < 1,000 ms never breaks).
 func TestEdgePlan(t *testing.T) {
 	r := &recorder{}
-	exp := &experiments.Experiment{Name: "edge", Probes: []experiments.Probe{probeSpec("latency")},
-		Assumptions: []experiments.Assumption{lastBelow("tight", "latency", 200), lastBelow("loose", "latency", 1000)},
-		Blocks:      []experiments.Block{commandBlock("slow")}}
-	plan := session.EdgePlan{Block: "slow", Levels: []float64{0.2, 0.4, 0.6, 0.8, 1}, Baseline: time.Second,
-		Dwell: time.Second, Recover: 2 * time.Second, Bisect: 2}
+	exp, plan := edgeExperiment()
 	s := newSim(t, exp, false, session.WithInjector("slow", r), session.WithEdgePlan(plan),
 		session.WithProbeFunc("latency", func(time.Time) (float64, error) { return 50 + 300*levelOf(r), nil }))
 	r.clock = s.clk.Now
@@ -75,11 +82,8 @@ func equalFloats(a, b []float64) bool {
 // level tried says each assumption's worst and margin.
 func TestEdgePlanRepeats(t *testing.T) {
 	r := &recorder{}
-	exp := &experiments.Experiment{Name: "edge", Probes: []experiments.Probe{probeSpec("latency")},
-		Assumptions: []experiments.Assumption{lastBelow("tight", "latency", 200), lastBelow("loose", "latency", 1000)},
-		Blocks:      []experiments.Block{commandBlock("slow")}}
-	plan := session.EdgePlan{Block: "slow", Levels: []float64{0.2, 0.4, 0.6, 0.8, 1}, Baseline: time.Second,
-		Dwell: time.Second, Recover: 2 * time.Second, Bisect: 1, Repeat: 3}
+	exp, plan := edgeExperiment()
+	plan.Bisect, plan.Repeat = 1, 3
 	var starts atomic.Int32 // the fault's starts: the second sweep is the sixth to the tenth
 	s := newSim(t, exp, false, session.WithInjector("slow", r), session.WithEdgePlan(plan),
 		session.WithProbeFunc("latency", func(time.Time) (float64, error) {
