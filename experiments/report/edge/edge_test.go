@@ -456,3 +456,16 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Errorf("the screenshot is %v", b)
 	}
 }
+
+// TestRepeatsAgree: repeats that found the same edge say so.
+func TestRepeatsAgree(t *testing.T) {
+	s := demoShop(3)
+	s.noise = []float64{0, 0, 0}
+	text := write(t, s.build(), textOf)
+	if !strings.Contains(text, "broke at 218ms (73 %), held at 210ms; the same in all 3 repeats") {
+		t.Errorf("the text:\n%s", text)
+	}
+	if md := write(t, s.build(), mdOf); !strings.Contains(md, "| 218ms in every repeat | 218ms, 218ms, 218ms |") {
+		t.Errorf("edge.md:\n%s", md)
+	}
+}

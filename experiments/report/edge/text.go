@@ -47,13 +47,17 @@ func (f *File) Text(w io.Writer) error {
 }
 
 // spreadNote says how far apart the repeats were: "; repeats 195ms to
-// 240ms", "; repeats 180ms to never (1 of 3 never broke)"; "" for one.
+// 240ms", "; repeats 180ms to never (1 of 3 never broke)", "; the same
+// in all 3 repeats"; "" for one.
 func (f *File) spreadNote(a Assumption) string {
 	if len(a.Repeats) < 2 {
 		return ""
 	}
-	if a.Spread[0] == nil {
+	switch {
+	case a.Spread[0] == nil:
 		return fmt.Sprintf("; never in %d repeats", len(a.Repeats))
+	case a.Spread[1] != nil && *a.Spread[0] == *a.Spread[1]:
+		return fmt.Sprintf("; the same in all %d repeats", len(a.Repeats))
 	}
 	return "; repeats " + f.spreadWords(a)
 }
