@@ -80,6 +80,7 @@ type edgePlanRun struct {
 	broke   map[string]bool
 	margin  map[string]EdgeMeasure // the worst so far of the level on
 	watched []string               // the threshold assumptions
+	watch   map[string]bool        // the same, to look up
 	settle  time.Duration          // their longest window
 	started bool
 	probes  []EdgeProbe
@@ -107,10 +108,10 @@ func (s *Session) stepEdgePlan(now time.Time) {
 	switch r.phase {
 	case edgeBaseline:
 		if !r.started {
-			r.started = true
+			r.started, r.watch = true, map[string]bool{}
 			for _, a := range states {
-				if a.Kind == experiments.AssumeThreshold && !slices.Contains(r.watched, a.Name) {
-					r.watched = append(r.watched, a.Name)
+				if a.Kind == experiments.AssumeThreshold && !r.watch[a.Name] {
+					r.watched, r.watch[a.Name] = append(r.watched, a.Name), true
 					r.settle = max(r.settle, a.EffectiveWindow())
 				}
 			}
@@ -136,7 +137,7 @@ func (s *Session) stepEdgePlan(now time.Time) {
 			r.since = now
 		}
 		for _, a := range states {
-			if !slices.Contains(r.watched, a.Name) {
+			if !r.watch[a.Name] {
 				continue
 			}
 			if a.Status == assume.StatusViolated {
@@ -156,7 +157,7 @@ func (s *Session) stepEdgePlan(now time.Time) {
 		}
 		held := true
 		for _, a := range states {
-			if a.Status == assume.StatusViolated && slices.Contains(r.watched, a.Name) {
+			if a.Status == assume.StatusViolated && r.watch[a.Name] {
 				held = false
 			}
 		}
