@@ -152,7 +152,7 @@ func Build(b *experiments.Block, final session.Snapshot, plan session.EdgePlan) 
 	}
 	for _, p := range final.EdgeProbes {
 		_, v := b.ParamAt(p.Level)
-		l := Level{Intensity: p.Level, Value: v, ParamValue: full * p.Level, Repeat: p.Repeat, Recovered: p.Recovered,
+		l := Level{Intensity: p.Level, Value: v, ParamValue: math.Round(full*p.Level*1e6) / 1e6, Repeat: p.Repeat, Recovered: p.Recovered,
 			Broke: []string{}, Assumptions: []Measure{}}
 		for _, n := range p.Broke {
 			l.Broke = append(l.Broke, report.CleanText(n))
