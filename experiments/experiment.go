@@ -25,6 +25,11 @@ type Experiment struct {
 	// case ("delay=100ms probability=1%"), empty without a matrix.
 	File string
 	Case string
+
+	// Matrix is the matrix case's value of each parameter, in the
+	// matrix's order; nil without a matrix.
+	Matrix []MatrixValue
+
 	// Interval is the sampling period of every series (default 250ms).
 	Interval time.Duration
 	// Window is how much history the cockpit charts (default 3m).
@@ -400,4 +405,10 @@ func RelTo(file, p string) string {
 		return p
 	}
 	return filepath.Join(filepath.Dir(file), p)
+}
+
+// MatrixValue is a matrix parameter's value in one case: delay=100ms.
+type MatrixValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }

@@ -129,7 +129,7 @@ func parseRoot(path string, root *yaml.Node, o loadOptions, errs FileErrors) ([]
 		sub := &substituter{vars: o.vars, env: o.env, matrix: c.values, params: params,
 			secrets: secrets, used: used, hint: budget}
 		d := &decoder{file: path, errs: &errs, sub: sub, budget: budget}
-		doc := &fileDoc{exp: &Experiment{File: path, Case: c.name}}
+		doc := &fileDoc{exp: &Experiment{File: path, Case: c.name, Matrix: c.list}}
 		doc.exp.src = d.source(root, rootTable.decode(d, root, doc))
 		readIncludes(d, doc, map[string]bool{abs(path): true}, catalogs)
 		doc.exp.Secrets = append(slices.Clone(pre.sub.values), sub.values...)
@@ -164,6 +164,9 @@ func hideSecrets(e *Experiment) {
 		return
 	}
 	e.Name, e.Description, e.Case = e.Redact(e.Name), e.Redact(e.Description), e.Redact(e.Case)
+	for i := range e.Matrix {
+		e.Matrix[i].Value = e.Redact(e.Matrix[i].Value)
+	}
 	e.Hypothesis = e.Redact(e.Hypothesis)
 	for i := range e.Blocks {
 		e.Blocks[i].Description = e.Redact(e.Blocks[i].Description)
@@ -316,6 +319,7 @@ func secretNames(d *decoder, root *yaml.Node) map[string]bool {
 type matrixCase struct {
 	name   string
 	values map[string]string
+	list   []MatrixValue // values, in the matrix's order
 }
 
 // matrixCases expands the matrix: every combination of its parameters'
@@ -359,7 +363,8 @@ func matrixCases(d *decoder, root *yaml.Node) (map[string]bool, []matrixCase) {
 				vs := map[string]string{k.Value: val}
 				maps.Copy(vs, c.values)
 				name := strings.TrimSpace(c.name + " " + k.Value + "=" + val)
-				next = append(next, matrixCase{name: name, values: vs})
+				list := append(slices.Clone(c.list), MatrixValue{Name: k.Value, Value: val})
+				next = append(next, matrixCase{name: name, values: vs, list: list})
 			}
 		}
 		cases = next

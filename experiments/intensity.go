@@ -39,14 +39,24 @@ func FormatMillis(d time.Duration) string {
 // ("delay", "186ms"), ("probability", "31%"); ("intensity", "62%") for a
 // fault without one.
 func (b *Block) ParamAt(i float64) (name, value string) {
+	name, full, unit := b.Param()
+	if unit == UnitMillis {
+		return name, time.Duration(full * i * float64(time.Millisecond)).Round(time.Millisecond).String()
+	}
+	return name, strconv.FormatFloat(math.Round(full*i*10)/10, 'f', -1, 64) + "%"
+}
+
+// Param names the block's main parameter and gives its value at full
+// intensity, as a number in its unit: ("delay", 300, UnitMillis),
+// ("probability", 20, UnitPercent); ("intensity", 100, UnitPercent) for a
+// fault without one. At intensity i it is i times that.
+func (b *Block) Param() (name string, full float64, unit Unit) {
 	f := b.Fault
-	pctText := func(v float64) string { return strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%" }
 	switch {
 	case f != nil && f.Delay > 0:
-		d := time.Duration(float64(f.Delay) * i).Round(time.Millisecond)
-		return "delay", d.String()
+		return "delay", float64(f.Delay) / float64(time.Millisecond), UnitMillis
 	case f != nil && f.Probability > 0:
-		return "probability", pctText(f.Probability * i)
+		return "probability", 100 * f.Probability, UnitPercent
 	}
-	return "intensity", pctText(i)
+	return "intensity", 100, UnitPercent
 }

@@ -82,6 +82,15 @@ func (u Unit) FormatApart(v, ref float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64) + suffix
 }
 
+// Signed renders a difference with its sign, as Format does the value:
+// "+70 ms", "−12 ms", "+0 %".
+func (u Unit) Signed(v float64) string {
+	if v < 0 {
+		return "−" + u.Format(-v)
+	}
+	return "+" + u.Format(v)
+}
+
 // Short renders v without a space before the unit, for axis labels.
 func (u Unit) Short(v float64) string {
 	switch {

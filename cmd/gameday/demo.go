@@ -23,6 +23,7 @@ type demoFlags struct {
 	edgeDwell    time.Duration
 	edgeFrom     float64
 	edgeBisect   int
+	edgeRepeat   int
 	compare      bool
 	out          string
 	room         roomFlags
@@ -55,6 +56,7 @@ halt it, ! to halt everything, a to compose a new fault, q to quit.`,
 	fl.DurationVar(&f.edgeDwell, "edge-dwell", 10*time.Second, "with --edge: how long each level stays on")
 	fl.Float64Var(&f.edgeFrom, "edge-from", 10, "with --edge: the first level, in percent")
 	fl.IntVar(&f.edgeBisect, "edge-bisect", 2, "with --edge: rounds of bisection")
+	fl.IntVar(&f.edgeRepeat, "edge-repeat", 1, "with --edge: searches to run; the edge is their median")
 	fl.BoolVar(&f.compare, "compare", false, "run the schedule headless without resilience, then hardened, and compare them (into --out, or a new temporary directory)")
 	fl.StringVar(&f.out, "out", "", "directory for the journal and the report")
 	f.room.add(fl)
@@ -150,7 +152,7 @@ func runDemoHeadless(g *globals, f demoFlags, exe string, state *inject.StateFil
 	}
 	if f.edge != "" {
 		ef := defaultEdgeFlags(f.edge, f.out)
-		ef.dwell, ef.from, ef.bisect = f.edgeDwell, f.edgeFrom, f.edgeBisect
+		ef.dwell, ef.from, ef.bisect, ef.repeat = f.edgeDwell, f.edgeFrom, f.edgeBisect, f.edgeRepeat
 		if err := ef.check(exp); err != nil {
 			return err
 		}

@@ -1,26 +1,24 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gameday-dev/gameday/experiments"
+	"github.com/gameday-dev/gameday/experiments/report/edge"
 	"github.com/gameday-dev/gameday/experiments/session"
 )
 
 // defaultEdgeFlags are edge's defaults, for demo --edge.
 func defaultEdgeFlags(block, out string) edgeFlags {
 	return edgeFlags{block: block, from: 10, to: 100, step: 10, dwell: 10 * time.Second, recover: time.Minute,
-		baseline: 10 * time.Second, bisect: 2, out: out}
+		baseline: 10 * time.Second, bisect: 2, repeat: 1, out: out}
 }
 
 type edgeFlags struct {
@@ -31,6 +29,7 @@ type edgeFlags struct {
 	recover    time.Duration
 	baseline   time.Duration
 	bisect     int
+	repeat     int
 	out        string
 	matrixCase int
 	logFile    string
@@ -46,12 +45,16 @@ intensities (--from to --to by --step, in percent of the block's fault:
 of its delay, its error probability...), each for --dwell, halting it
 between levels until every assumption holds again (at most --recover);
 then, --bisect times, it tries the level halfway between each
-assumption's highest level that held and lowest that broke. It prints
-where each assumption broke, and with --out writes edge.json and edge.md
-beside the journal and the report. It exits 0 when the search ran (and
-every edge lies above the block's expect_edge, when it has one), 1 when
-an assumption broke at or below expect_edge, 2 on bad input or a fault
-that could not be started or reverted.`,
+assumption's highest level that held and lowest that broke. --repeat N
+does the whole search N times, to see the noise: each assumption's edge
+is then the median of the repeats' edges, and their lowest and highest
+its spread. It prints where each assumption broke, and with --out writes
+edge.json, edge.md and edge.html (a curve of each assumption's margin
+against the fault's parameter) beside the journal and the report. It
+exits 0 when the search ran (and every edge lies above the block's
+expect_edge, when it has one), 1 when an assumption broke at or below
+expect_edge, 2 on bad input or a fault that could not be started or
+reverted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runEdge(cmd.OutOrStdout(), g, args[0], f) },
 	}
@@ -64,7 +67,8 @@ that could not be started or reverted.`,
 	fl.DurationVar(&f.recover, "recover", time.Minute, "the longest wait between levels for every assumption to hold again")
 	fl.DurationVar(&f.baseline, "baseline", 10*time.Second, "how long to watch before the first level")
 	fl.IntVar(&f.bisect, "bisect", 2, "rounds of bisection after the steps")
-	fl.StringVar(&f.out, "out", "", "directory for edge.json, edge.md, the journal and the report")
+	fl.IntVar(&f.repeat, "repeat", 1, "searches to run, each a sweep and its own bisection: the edge is their median")
+	fl.StringVar(&f.out, "out", "", "directory for edge.json, edge.md, edge.html, the journal and the report")
 	fl.IntVar(&f.matrixCase, "case", 1, "which case of the file's matrix")
 	fl.StringVar(&f.logFile, "log-file", defaultLogPath("edge"), "where gameday writes its logs (JSON)")
 	return cmd
@@ -122,8 +126,8 @@ func (f edgeFlags) check(e *experiments.Experiment) error {
 	if _, err := f.levels(); err != nil {
 		return usageError{err}
 	}
-	if f.dwell <= 0 || f.recover <= 0 || f.baseline < 0 || f.bisect < 0 || f.bisect > 10 {
-		return usageError{errors.New("--dwell and --recover above 0, --baseline 0 or more, --bisect 0 to 10")}
+	if f.dwell <= 0 || f.recover <= 0 || f.baseline < 0 || f.bisect < 0 || f.bisect > 10 || f.repeat < 1 || f.repeat > 20 {
+		return usageError{errors.New("--dwell and --recover above 0, --baseline 0 or more, --bisect 0 to 10, --repeat 1 to 20")}
 	}
 	return nil
 }
@@ -132,8 +136,14 @@ func (f edgeFlags) check(e *experiments.Experiment) error {
 func edgeSearch(r *gamedayRun, w io.Writer, e *experiments.Experiment, env session.Env, f edgeFlags) error {
 	levels, _ := f.levels()
 	bi := e.BlockIndex(f.block)
-	plan := session.EdgePlan{Block: f.block, Levels: levels, Baseline: f.baseline, Dwell: f.dwell, Recover: f.recover, Bisect: f.bisect}
-	fmt.Fprintf(w, "gameday edge: %s, block %q at %d levels, %s each\n", title(e), f.block, len(levels), experiments.FormatDuration(f.dwell.Seconds()))
+	plan := session.EdgePlan{Block: f.block, Levels: levels, Baseline: f.baseline, Dwell: f.dwell, Recover: f.recover, Bisect: f.bisect,
+		Repeat: f.repeat}
+	repeats := ""
+	if f.repeat > 1 {
+		repeats = fmt.Sprintf(", %d times", f.repeat)
+	}
+	fmt.Fprintf(w, "gameday edge: %s, block %q at %d levels, %s each%s\n", title(e), f.block, len(levels),
+		experiments.FormatDuration(f.dwell.Seconds()), repeats)
 	sess, err := r.newSession(e, env, f.out, session.WithEdgePlan(plan))
 	if err != nil {
 		return err
@@ -145,27 +155,12 @@ func edgeSearch(r *gamedayRun, w io.Writer, e *experiments.Experiment, env sessi
 	if err != nil {
 		return startError{err}
 	}
-	block := &e.Blocks[bi]
-	out := edgeReport(block, res.Final)
-	printEdges(w, out)
-	var below []string
-	for _, r := range res.Final.Edges {
-		if !math.IsNaN(r.Broke) {
-			if why, ok := block.EdgeBelow(r.Assumption, r.Broke); ok {
-				below = append(below, why)
-			}
-		}
-	}
-	if block.ExpectEdge > 0 {
-		if len(below) == 0 {
-			fmt.Fprintf(w, "every assumption held above the expected edge %s\n", block.ExpectEdgeText)
-		}
-		for _, why := range below {
-			fmt.Fprintf(w, "✗ %s\n", why)
-		}
+	out := edge.Build(&e.Blocks[bi], res.Final, plan)
+	if err := out.Text(w); err != nil {
+		return err
 	}
 	if f.out != "" {
-		if err := writeEdgeFiles(f.out, out); err != nil {
+		if err := out.WriteDir(f.out); err != nil {
 			return startError{err}
 		}
 		if err := writeReport(f.out); err != nil {
@@ -182,111 +177,8 @@ func edgeSearch(r *gamedayRun, w io.Writer, e *experiments.Experiment, env sessi
 	if res.Interrupted {
 		return exitError{code: exitBadInput, msg: "the edge search was interrupted"}
 	}
-	if len(below) > 0 {
+	if len(out.Below()) > 0 {
 		return exitError{code: exitVerdict, msg: "an edge lies at or below expect_edge"}
 	}
 	return nil
-}
-
-// edgeFile is edge.json.
-type edgeFile struct {
-	Block       string       `json:"block"`
-	Param       string       `json:"param"`
-	Assumptions []edgeResult `json:"assumptions"`
-	Levels      []edgeLevel  `json:"levels"`
-}
-
-type edgeResult struct {
-	Name string `json:"name"`
-	// Edge is the parameter's value where it broke; null when it never
-	// did. Intensity is that level; Interval, the values between the
-	// highest level that held and the lowest that broke.
-	Edge      *string    `json:"edge"`
-	Intensity *float64   `json:"intensity"`
-	Interval  [2]*string `json:"interval"` // [held, broke]; broke is null when it never did
-
-}
-
-type edgeLevel struct {
-	Intensity float64  `json:"intensity"`
-	Value     string   `json:"value"`
-	Broke     []string `json:"broke"`
-	Recovered bool     `json:"recovered"`
-}
-
-func edgeReport(b *experiments.Block, final session.Snapshot) edgeFile {
-	param, _ := b.ParamAt(1)
-	out := edgeFile{Block: b.Name, Param: param, Assumptions: []edgeResult{}, Levels: []edgeLevel{}}
-	for _, r := range final.Edges {
-		er := edgeResult{Name: r.Assumption}
-		lo := "0"
-		if !math.IsNaN(r.Held) {
-			_, lo = b.ParamAt(r.Held)
-		}
-		er.Interval[0] = &lo
-		if !math.IsNaN(r.Broke) {
-			_, v := b.ParamAt(r.Broke)
-			lvl := r.Broke
-			er.Edge, er.Intensity = &v, &lvl
-			er.Interval[1] = &v
-		}
-		out.Assumptions = append(out.Assumptions, er)
-	}
-	for _, p := range final.EdgeProbes {
-		_, v := b.ParamAt(p.Level)
-		out.Levels = append(out.Levels, edgeLevel{Intensity: p.Level, Value: v, Broke: append([]string{}, p.Broke...), Recovered: p.Recovered})
-	}
-	return out
-}
-
-func printEdges(w io.Writer, e edgeFile) {
-	fmt.Fprintf(w, "\nedge of %q (%s):\n", e.Block, e.Param)
-	for _, a := range e.Assumptions {
-		if a.Edge == nil {
-			fmt.Fprintf(w, "  %-28s held up to %s (never broke)\n", a.Name, *a.Interval[0])
-			continue
-		}
-		fmt.Fprintf(w, "  %-28s broke at %s (%d %%), held at %s\n", a.Name, *a.Edge, int(math.Round(*a.Intensity*100)), *a.Interval[0])
-	}
-}
-
-func writeEdgeFiles(dir string, e edgeFile) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "edge.json"), append(b, '\n'), 0o644); err != nil {
-		return err
-	}
-	var md strings.Builder
-	fmt.Fprintf(&md, "# Edge of %s\n\nWhere each assumption broke as the block's %s grew.\n\n", e.Block, e.Param)
-	md.WriteString("| assumption | breaks at | held at | intensity |\n| --- | --- | --- | --- |\n")
-	for _, a := range e.Assumptions {
-		at, pct := "never (up to the last level)", "–"
-		if a.Edge != nil {
-			at, pct = *a.Edge, fmt.Sprintf("%d %%", int(math.Round(*a.Intensity*100)))
-		}
-		fmt.Fprintf(&md, "| %s | %s | %s | %s |\n", mdCell(a.Name), at, *a.Interval[0], pct)
-	}
-	md.WriteString("\n## Levels tried\n\n| intensity | value | broke | recovered before the next |\n| --- | --- | --- | --- |\n")
-	for _, l := range e.Levels {
-		broke := "–"
-		if len(l.Broke) > 0 {
-			broke = mdCell(strings.Join(l.Broke, ", "))
-		}
-		rec := "yes"
-		if !l.Recovered {
-			rec = "no"
-		}
-		fmt.Fprintf(&md, "| %d %% | %s | %s | %s |\n", int(math.Round(l.Intensity*100)), l.Value, broke, rec)
-	}
-	return os.WriteFile(filepath.Join(dir, "edge.md"), []byte(md.String()), 0o644)
-}
-
-// mdCell keeps a name from breaking a Markdown table.
-func mdCell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ", "\r", " ").Replace(s)
 }

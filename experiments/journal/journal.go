@@ -38,6 +38,9 @@ type Header struct {
 	Blocks      []Block               `json:"blocks"`
 	Charts      []experiments.Chart   `json:"charts"`
 	Schedule    *experiments.Schedule `json:"schedule,omitempty"`
+
+	// Matrix is the matrix case's value of each parameter, in order.
+	Matrix []experiments.MatrixValue `json:"matrix,omitempty"`
 }
 
 // Check is an assumption as the journal records it.

@@ -63,7 +63,7 @@ func sampleOf(snap *session.Snapshot) Sample {
 // HeaderOf describes the experiment for the journal.
 func HeaderOf(e *experiments.Experiment, started time.Time, gameday string) Header {
 	h := Header{Type: "header", Version: FormatVersion, Gameday: gameday, Name: e.Name,
-		Description: e.Description, Hypothesis: e.Hypothesis, File: e.File, Case: e.Case, Started: started,
+		Description: e.Description, Hypothesis: e.Hypothesis, File: e.File, Case: e.Case, Matrix: e.Matrix, Started: started,
 		Interval: experiments.Duration(e.SamplingInterval()), Window: experiments.Duration(e.ChartWindow()),
 		Charts: e.Charts, Schedule: e.Schedule}
 	for _, a := range e.Assumptions {

@@ -179,9 +179,6 @@ func (a *analysis) thresholds(c experiments.Chart) []Threshold {
 	return out
 }
 
-// clampValue brings v within the axis' largest range.
-func clampValue(v float64) float64 { return math.Max(-maxValue, math.Min(maxValue, v)) }
-
 func (a *analysis) chart(acc *chartAcc, drawn [][]point) chartView {
 	c := acc.chart
 	v := chartView{Title: c.Title, W: chartW, H: chartH, X0: plotX0, X1: plotX1, Y0: plotY0, Y1: plotY1}
@@ -189,48 +186,29 @@ func (a *analysis) chart(acc *chartAcc, drawn [][]point) chartView {
 	lo, hi := 0.0, math.Inf(-1)
 	for _, s := range acc.series {
 		if s.finite {
-			lo, hi = math.Min(lo, clampValue(s.lo.v)), math.Max(hi, clampValue(s.hi.v))
+			lo, hi = math.Min(lo, svgaxis.Clamp(s.lo.v)), math.Max(hi, svgaxis.Clamp(s.hi.v))
 		}
 	}
 	v.Empty = math.IsInf(hi, -1)
 	var lines []thresholdLine
 	var ths []float64
 	for _, t := range a.thresholds(c) {
-		th := clampValue(t.Value)
+		th := svgaxis.Clamp(t.Value)
 		lines = append(lines, thresholdLine{Label: t.Label})
 		ths = append(ths, th)
 		lo, hi = math.Min(lo, th), math.Max(hi, th)
 	}
-	if math.IsInf(hi, -1) || hi <= lo {
-		hi = lo + 1
-	}
-	if hi-lo < math.Abs(lo)*1e-9 { // all equal, and so large that 1 is lost in them
-		hi = lo + math.Abs(lo)*0.1
-	}
-	step := svgaxis.NiceStep((hi - lo) / 4)
-	lo = math.Floor(lo/step) * step
-	hi = math.Ceil(hi*1.04/step) * step
-	if !(hi > lo) {
-		hi = lo + step
-	}
+	lo, hi, step := svgaxis.Range(lo, hi)
 	x := func(t float64) float64 {
 		return math.Max(plotX0, math.Min(plotX1, plotX0+t/span*(plotX1-plotX0)))
 	}
 	y := func(val float64) float64 {
 		return plotY1 - (math.Max(lo, math.Min(hi, val))-lo)/(hi-lo)*(plotY1-plotY0)
 	}
-	for k, val := 0, lo; val <= hi+step/2 && k < 50; k, val = k+1, val+step {
+	for _, val := range svgaxis.Ticks(lo, hi, step) {
 		v.YTicks = append(v.YTicks, tick{Pos: svgaxis.Round1(y(val)), Label: svgaxis.Label(c.Unit, val, step)})
 	}
-	xstep := 1.0
-	for _, s := range []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200} {
-		if xstep = s; span/s <= 8 {
-			break
-		}
-	}
-	for span/xstep > 8 {
-		xstep *= 2
-	}
+	xstep := svgaxis.TimeStep(span)
 	for t := 0.0; t <= span+1e-9; t += xstep {
 		v.XTicks = append(v.XTicks, tick{Pos: svgaxis.Round1(x(t)), Label: axisClock(t)})
 	}
@@ -286,9 +264,9 @@ func draw(pts []point, x, y func(float64) float64, lo, hi float64) (path, marks 
 			fmt.Fprintf(&b, " L%.1f,%.1f", px, py)
 		}
 		switch {
-		case p.v > hi || p.v > maxValue:
+		case p.v > hi || p.v > svgaxis.MaxValue:
 			fmt.Fprintf(&m, "M%.1f,%.1f l-4,8 h8 z ", px, py)
-		case p.v < lo || p.v < -maxValue:
+		case p.v < lo || p.v < -svgaxis.MaxValue:
 			fmt.Fprintf(&m, "M%.1f,%.1f l-4,-8 h8 z ", px, py)
 		}
 	}

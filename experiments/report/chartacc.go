@@ -24,9 +24,6 @@ const (
 	rawPoints    = 4096
 	nBuckets     = 4096
 	gapIntervals = 10
-	// maxValue is the largest magnitude a chart's axis takes; a value
-	// beyond it (or infinite) is drawn at the edge, and marked.
-	maxValue = 1e300
 )
 
 // point is a point of a series: seconds since the start, and its value.

@@ -96,6 +96,10 @@ func cleanHeader(h *journal.Header) journal.Header {
 	c := *h
 	c.Gameday, c.Name, c.Description, c.File, c.Case = clean(h.Gameday), clean(h.Name), clean(h.Description), clean(h.File), clean(h.Case)
 	c.Hypothesis = clean(h.Hypothesis)
+	c.Matrix = make([]experiments.MatrixValue, len(h.Matrix))
+	for i, m := range h.Matrix {
+		c.Matrix[i] = experiments.MatrixValue{Name: clean(m.Name), Value: clean(m.Value)}
+	}
 	c.Assumptions = make([]journal.Check, len(h.Assumptions))
 	for i, a := range h.Assumptions {
 		a.Name, a.Series, a.Of = clean(a.Name), clean(a.Series), cleanAll(a.Of)

@@ -14,6 +14,7 @@ import (
 	"github.com/gameday-dev/gameday/experiments/assume"
 	"github.com/gameday-dev/gameday/experiments/journal"
 	"github.com/gameday-dev/gameday/experiments/report"
+	"github.com/gameday-dev/gameday/experiments/report/internal/htmltest"
 )
 
 // evil is markup for every format, and characters no report should hold.
@@ -110,7 +111,9 @@ func TestEscapedEverywhere(t *testing.T) {
 					t.Errorf("report.md does not show %s, escaped", tag)
 				}
 			}
-			checkTables(t, md)
+			for _, err := range htmltest.TableRows(md) {
+				t.Error(err)
+			}
 			for file, s := range out {
 				if file == "report.md" || file == "summary.json" {
 					continue
@@ -129,29 +132,6 @@ func TestEscapedEverywhere(t *testing.T) {
 				t.Errorf("summary.json lost the end record's symbol")
 			}
 		})
-	}
-}
-
-var unescapedPipe = regexp.MustCompile(`(^|[^\\])\|`)
-
-// checkTables checks that each row of each Markdown table has the cells
-// of its header.
-func checkTables(t *testing.T, md string) {
-	t.Helper()
-	want := -1
-	for _, line := range strings.Split(md, "\n") {
-		if !strings.HasPrefix(line, "|") {
-			want = -1
-			continue
-		}
-		n := len(unescapedPipe.FindAllString(strings.ReplaceAll(line, `\\`, ""), -1))
-		if want < 0 {
-			want = n
-			continue
-		}
-		if n != want {
-			t.Errorf("a row of %d cells in a table of %d: %s", n-1, want-1, line)
-		}
 	}
 }
 

@@ -206,8 +206,9 @@ func (a *analysis) report(end *journal.End) *Report {
 	h := &a.h
 	r := &Report{
 		Schema: 1, Gameday: h.Gameday,
-		Experiment: Experiment{Name: h.Name, Description: h.Description, Hypothesis: h.Hypothesis, Case: h.Case, File: h.File},
-		Started:    h.Started, DurationS: a.off(a.end),
+		Experiment: Experiment{Name: h.Name, Description: h.Description, Hypothesis: h.Hypothesis, Case: h.Case, Matrix: h.Matrix,
+			File: h.File},
+		Started: h.Started, DurationS: a.off(a.end),
 		Faults: a.faults(), Cascade: a.cascade(), Recoveries: a.recoveries(),
 	}
 	var omitted int

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gameday-dev/gameday/experiments/journal"
 	"github.com/gameday-dev/gameday/experiments/report"
+	"github.com/gameday-dev/gameday/experiments/report/internal/htmltest"
 )
 
 // valid renders every file of a report and checks it: summary.json is
@@ -33,7 +34,7 @@ func valid(t testing.TB, r *report.Report) map[string]string {
 	if err := xml.Unmarshal([]byte(out["junit.xml"]), new(junitSuites)); err != nil {
 		t.Errorf("junit.xml: %v", err)
 	}
-	if err := balanced(out["report.html"]); err != nil {
+	if err := htmltest.Balanced(out["report.html"]); err != nil {
 		t.Errorf("report.html: %v", err)
 	}
 	for name, s := range out {

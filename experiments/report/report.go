@@ -17,6 +17,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/assume"
 	"github.com/gameday-dev/gameday/experiments/journal"
 )
@@ -90,7 +91,9 @@ type Experiment struct {
 	Description string `json:"description,omitempty"`
 	Hypothesis  string `json:"hypothesis,omitempty"`
 	Case        string `json:"case,omitempty"` // the matrix case
-	File        string `json:"file,omitempty"`
+	// Matrix is the case's value of each matrix parameter, in order.
+	Matrix []experiments.MatrixValue `json:"matrix,omitempty"`
+	File   string                    `json:"file,omitempty"`
 }
 
 // Assumption is an assumption's outcome.

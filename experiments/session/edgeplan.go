@@ -15,7 +15,17 @@ import (
 // for Dwell, then off until every assumption holds again (at most
 // Recover), level after level from low to high; then, Bisect times, the
 // level halfway between each assumption's highest that held and lowest
-// that broke. The session ends when the plan is done.
+// that broke. Repeat searches do it all again, to see the noise: every
+// repeat sweeps the levels, one after the other, then each bisects its
+// own intervals, round by round:
+//
+//	baseline ─▶ sweep 1 ─▶ sweep 2 … ─▶ round 1: bisect 1, bisect 2 … ─▶ round 2 … ─▶ done
+//
+// (EdgeResults says what makes the edge of several repeats). Before a
+// level lower than the one just tried (the next sweep, a bisection), the
+// fault stays off until the longest window of the assumptions has passed
+// too, so that what the higher level left in the windows is not measured
+// as the lower one's. The session ends when the plan is done.
 type EdgePlan struct {
 	Block    string
 	Levels   []float64 // intensities to try, 0..1
@@ -23,26 +33,32 @@ type EdgePlan struct {
 	Dwell    time.Duration
 	Recover  time.Duration
 	Bisect   int
+	Repeat   int // searches (1 when 0)
 }
 
 // WithEdgePlan runs the session as an edge search (see EdgePlan).
 func WithEdgePlan(p EdgePlan) Option { return func(s *Session) { s.edgePlan = &edgePlanRun{plan: p} } }
 
-// EdgeResult is where a block broke one assumption.
-type EdgeResult struct {
-	Assumption string
-	// Held is the highest level tried that it held through, Broke the
-	// lowest that broke it (NaN: none).
-	Held, Broke float64
-}
-
-// EdgeProbe is one level tried, and what broke there.
+// EdgeProbe is one level tried once, and what it did.
 type EdgeProbe struct {
-	Level float64
-	Broke []string
+	Level  float64
+	Repeat int // which search tried it, from 1
+	Broke  []string
+	// Measured is each watched assumption's worst while the level was on.
+	Measured []EdgeMeasure
 	// Recovered is false when something still did not hold Recover after
 	// the halt (the next level started anyway).
 	Recovered bool
+}
+
+// EdgeMeasure is an assumption's worst value while a level was on, and
+// its margin then (see experiments.Assumption.Margin: negative when it
+// broke), in the assumption's unit; both NaN when it had no value (or did
+// not apply) the whole time: then the level is no sign that it holds.
+type EdgeMeasure struct {
+	Assumption string
+	Worst      float64
+	Margin     float64
 }
 
 type edgePhase int
@@ -57,16 +73,28 @@ const (
 type edgePlanRun struct {
 	plan    EdgePlan
 	phase   edgePhase
-	queue   []float64 // levels still to try
+	queue   []edgeTry // levels still to try
 	round   int       // bisection rounds done
-	level   float64
+	try     edgeTry   // the level on now
 	since   time.Time // when the phase began (the block on: when it went on)
 	broke   map[string]bool
-	watched []string // the threshold assumptions
-	results map[string]*EdgeResult
+	margin  map[string]EdgeMeasure // the worst so far of the level on
+	watched []string               // the threshold assumptions
+	watch   map[string]bool        // the same, to look up
+	settle  time.Duration          // their longest window
+	started bool
 	probes  []EdgeProbe
+	results []EdgeResult // of the probes so far
 	over    bool
 }
+
+// edgeTry is a level to try, and for which search.
+type edgeTry struct {
+	level  float64
+	repeat int
+}
+
+func (p EdgePlan) repeats() int { return max(p.Repeat, 1) }
 
 // stepEdgePlan moves the plan on, after the tick's judgement.
 func (s *Session) stepEdgePlan(now time.Time) {
@@ -79,15 +107,20 @@ func (s *Session) stepEdgePlan(now time.Time) {
 	states := s.checks.States()
 	switch r.phase {
 	case edgeBaseline:
-		if r.results == nil {
-			r.results = map[string]*EdgeResult{}
+		if !r.started {
+			r.started, r.watch = true, map[string]bool{}
 			for _, a := range states {
-				if a.Kind == experiments.AssumeThreshold {
-					r.watched = append(r.watched, a.Name)
-					r.results[a.Name] = &EdgeResult{Assumption: a.Name, Held: math.NaN(), Broke: math.NaN()}
+				if a.Kind == experiments.AssumeThreshold && !r.watch[a.Name] {
+					r.watched, r.watch[a.Name] = append(r.watched, a.Name), true
+					r.settle = max(r.settle, a.EffectiveWindow())
 				}
 			}
-			r.queue = append(r.queue, r.plan.Levels...)
+			for k := 1; k <= r.plan.repeats(); k++ {
+				for _, l := range r.plan.Levels {
+					r.queue = append(r.queue, edgeTry{level: l, repeat: k})
+				}
+			}
+			r.results = EdgeResults(r.watched, nil)
 		}
 		if now.Sub(s.started) >= r.plan.Baseline {
 			s.nextEdgeLevel(b, now)
@@ -104,8 +137,15 @@ func (s *Session) stepEdgePlan(now time.Time) {
 			r.since = now
 		}
 		for _, a := range states {
-			if a.Status == assume.StatusViolated && r.results[a.Name] != nil {
+			if !r.watch[a.Name] {
+				continue
+			}
+			if a.Status == assume.StatusViolated {
 				r.broke[a.Name] = true
+			}
+			judged := a.Status == assume.StatusHolding || a.Status == assume.StatusViolated
+			if m, seen := r.margin[a.Name]; judged && a.HasValue && (!seen || a.Margin(a.Value) < m.Margin) {
+				r.margin[a.Name] = EdgeMeasure{Assumption: a.Name, Worst: a.Value, Margin: a.Margin(a.Value)}
 			}
 		}
 		if now.Sub(r.since) >= r.plan.Dwell {
@@ -117,9 +157,12 @@ func (s *Session) stepEdgePlan(now time.Time) {
 		}
 		held := true
 		for _, a := range states {
-			if a.Status == assume.StatusViolated && r.results[a.Name] != nil {
+			if a.Status == assume.StatusViolated && r.watch[a.Name] {
 				held = false
 			}
+		}
+		if held && r.nextLower() && now.Sub(r.since) < r.settle {
+			return // the higher level's values are still in the windows
 		}
 		if held || now.Sub(r.since) >= r.plan.Recover {
 			r.probes[len(r.probes)-1].Recovered = held
@@ -136,20 +179,39 @@ func (s *Session) stepEdgePlan(now time.Time) {
 // queue is empty, bisects or ends the plan.
 func (s *Session) nextEdgeLevel(b *blockRun, now time.Time) {
 	r := s.edgePlan
-	if len(r.queue) == 0 && r.round < r.plan.Bisect {
+	for len(r.queue) == 0 && r.round < r.plan.Bisect {
 		r.round++
-		r.queue = r.bisections()
+		for k := 1; k <= r.plan.repeats(); k++ {
+			for _, l := range r.bisections(k) {
+				r.queue = append(r.queue, edgeTry{level: l, repeat: k})
+			}
+		}
 	}
 	if len(r.queue) == 0 || s.aborted != "" {
 		r.phase, r.over = edgeDone, true
 		return
 	}
-	r.level, r.queue = r.queue[0], r.queue[1:]
-	r.phase, r.since, r.broke = edgeOn, time.Time{}, map[string]bool{}
+	r.try, r.queue = r.queue[0], r.queue[1:]
+	r.phase, r.since, r.broke, r.margin = edgeOn, time.Time{}, map[string]bool{}, map[string]EdgeMeasure{}
 	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventPhase, Subject: "edge", By: BySchedule,
-		Text: fmt.Sprintf("%s at %d %%%s for %s", b.spec.Name, pct(r.level), atText(b, r.level),
-			experiments.FormatDuration(r.plan.Dwell.Seconds()))})
-	s.triggerAt(b, now, BySchedule, r.level)
+		Text: fmt.Sprintf("%s at %d %%%s for %s%s", b.spec.Name, pct(r.try.level), atText(b, r.try.level),
+			experiments.FormatDuration(r.plan.Dwell.Seconds()), r.repeatText())})
+	s.triggerAt(b, now, BySchedule, r.try.level)
+}
+
+// nextLower reports whether the next level may be lower than the one
+// just tried: it is, or it is a bisection's (or the plan's end).
+func (r *edgePlanRun) nextLower() bool {
+	return len(r.queue) == 0 || r.queue[0].level < r.try.level
+}
+
+// repeatText says which search the level is of, when there are several:
+// ", repeat 2 of 3".
+func (r *edgePlanRun) repeatText() string {
+	if r.plan.repeats() == 1 {
+		return ""
+	}
+	return fmt.Sprintf(", repeat %d of %d", r.try.repeat, r.plan.repeats())
 }
 
 func atText(b *blockRun, level float64) string {
@@ -162,25 +224,25 @@ func atText(b *blockRun, level float64) string {
 // endEdgeProbe records what broke at the level, and halts the block.
 func (s *Session) endEdgeProbe(b *blockRun, now time.Time, halt bool) {
 	r := s.edgePlan
-	p := EdgeProbe{Level: r.level}
+	p := EdgeProbe{Level: r.try.level, Repeat: r.try.repeat}
 	for _, name := range r.watched {
-		res := r.results[name]
 		if r.broke[name] {
 			p.Broke = append(p.Broke, name)
-			if math.IsNaN(res.Broke) || r.level < res.Broke {
-				res.Broke = r.level
-			}
-		} else if math.IsNaN(res.Held) || r.level > res.Held {
-			res.Held = r.level
 		}
+		m, ok := r.margin[name]
+		if !ok {
+			m = EdgeMeasure{Assumption: name, Worst: math.NaN(), Margin: math.NaN()}
+		}
+		p.Measured = append(p.Measured, m)
 	}
 	r.probes = append(r.probes, p)
+	r.results = EdgeResults(r.watched, r.probes)
 	text := "everything held"
 	if len(p.Broke) > 0 {
 		text = fmt.Sprintf("broke %s", joinNames(p.Broke))
 	}
 	s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: b.spec.Name, By: BySession,
-		Text: fmt.Sprintf("edge: at %d %%%s: %s", pct(r.level), atText(b, r.level), text)})
+		Text: fmt.Sprintf("edge: at %d %%%s%s: %s", pct(r.try.level), atText(b, r.try.level), r.repeatText(), text)})
 	if halt {
 		s.halt(b, now, BySchedule, "the level's time is over")
 	}
@@ -188,19 +250,22 @@ func (s *Session) endEdgeProbe(b *blockRun, now time.Time, halt bool) {
 }
 
 // bisections are the levels halfway between each assumption's highest
-// that held and lowest that broke, once each, ascending.
-func (r *edgePlanRun) bisections() []float64 {
+// that held and lowest that broke in search k, once each, ascending.
+func (r *edgePlanRun) bisections(k int) []float64 {
 	var out []float64
-	for _, name := range r.watched {
-		res := r.results[name]
-		lo := res.Held
-		if math.IsNaN(res.Broke) {
+	for _, res := range r.results {
+		if k > len(res.Repeats) {
+			continue
+		}
+		br := res.Repeats[k-1]
+		if math.IsNaN(br.Broke) {
 			continue // never broke: nothing to refine
 		}
-		if math.IsNaN(lo) || lo > res.Broke {
+		lo := br.Held
+		if math.IsNaN(lo) {
 			lo = 0
 		}
-		mid := math.Round((lo+res.Broke)/2*1000) / 1000
+		mid := math.Round((lo+br.Broke)/2*1000) / 1000
 		if mid-lo < 0.005 || !(mid > 0) || slices.Contains(out, mid) {
 			continue
 		}
@@ -210,17 +275,14 @@ func (r *edgePlanRun) bisections() []float64 {
 	return out
 }
 
-// edgeResults are the plan's results so far, in the assumptions' order.
+// edgeResults are the plan's results so far, in the assumptions' order,
+// and the levels tried.
 func (s *Session) edgeResults() ([]EdgeResult, []EdgeProbe) {
 	r := s.edgePlan
-	if r == nil || r.results == nil {
+	if r == nil || !r.started {
 		return nil, nil
 	}
-	out := make([]EdgeResult, 0, len(r.watched))
-	for _, name := range r.watched {
-		out = append(out, *r.results[name])
-	}
-	return out, slices.Clone(r.probes)
+	return slices.Clone(r.results), slices.Clone(r.probes)
 }
 
 func joinNames(ns []string) string {

@@ -270,6 +270,10 @@ func TestDemoEdge(t *testing.T) {
 		if !strings.Contains(string(md), "| checkout p99 | "+*a.Edge+" |") {
 			t.Errorf("edge.md does not say it:\n%s", md)
 		}
+		page, _ := os.ReadFile(filepath.Join(out, "edge.html"))
+		if n := strings.Count(string(page), `<path class="curve"`); n != len(e.Assumptions) || !strings.Contains(string(page), "edge "+*a.Edge) {
+			t.Errorf("edge.html has %d curves for %d assumptions, or does not mark the edge at %s", n, len(e.Assumptions), *a.Edge)
+		}
 		return
 	}
 	t.Fatalf("no checkout p99 in edge.json: %s", b)

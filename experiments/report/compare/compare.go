@@ -17,6 +17,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/report"
 )
 
@@ -36,8 +37,11 @@ type Comparison struct {
 	Runs        []RunInfo
 	Assumptions []Row   // every assumption of any run, matched by name
 	Deltas      []Delta // what changed from the first run to each other one
-	reports     []*report.Report
-	base        string // the directory the comparison is written into (absolute), for its links
+	// Grid lays the runs out as a heatmap when they are the cases of a
+	// matrix over two parameters; nil otherwise.
+	Grid    *Grid
+	reports []*report.Report
+	base    string // the directory the comparison is written into (absolute), for its links
 }
 
 // RunInfo is a run as a whole.
@@ -45,13 +49,16 @@ type RunInfo struct {
 	Name       string
 	Dir        string
 	Experiment string // its name, and its matrix case: "Demo shop [level=5]"
-	Verdict    report.Verdict
-	Symbol     string
-	Headline   string
-	DurationS  float64
-	Failed     int // assumptions that failed
-	Judged     int // assumptions in all
-	Faults     int // fault activations
+	// Matrix is its matrix case's value of each parameter (none without
+	// a matrix).
+	Matrix    []experiments.MatrixValue
+	Verdict   report.Verdict
+	Symbol    string
+	Headline  string
+	DurationS float64
+	Failed    int // assumptions that failed
+	Judged    int // assumptions in all
+	Faults    int // fault activations
 }
 
 // Row is an assumption in every run.
@@ -119,7 +126,7 @@ func Compare(runs []Run) *Comparison {
 		}
 		k := len(c.reports)
 		c.reports = append(c.reports, r)
-		info := RunInfo{Name: uniqueName(seen, run.Name, r), Dir: run.Dir, Experiment: experimentName(r),
+		info := RunInfo{Name: uniqueName(seen, run.Name, r), Dir: run.Dir, Experiment: experimentName(r), Matrix: r.Experiment.Matrix,
 			Verdict: r.Verdict, Symbol: r.Symbol, Headline: r.Headline, DurationS: r.DurationS,
 			Judged: len(r.Assumptions), Faults: len(r.Faults)}
 		for _, a := range r.Assumptions {
@@ -146,6 +153,7 @@ func Compare(runs []Run) *Comparison {
 		}
 	}
 	c.Deltas = c.deltas()
+	c.Grid = c.grid()
 	return c
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gameday-dev/gameday/experiments/report"
 	"github.com/gameday-dev/gameday/experiments/report/compare"
+	"github.com/gameday-dev/gameday/experiments/report/internal/htmltest"
 )
 
 func compareNoneHardened() *compare.Comparison {
@@ -145,7 +146,7 @@ func outputs(t *testing.T, c *compare.Comparison) map[string]string {
 		}
 		out[name] = b.String()
 	}
-	if err := balanced(out["html"]); err != nil {
+	if err := htmltest.Balanced(out["html"]); err != nil {
 		t.Errorf("compare.html: %v", err)
 	}
 	for _, line := range strings.Split(out["text"], "\n") {

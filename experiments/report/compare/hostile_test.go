@@ -15,6 +15,7 @@ import (
 	"github.com/gameday-dev/gameday/experiments/journal/journaltest"
 	"github.com/gameday-dev/gameday/experiments/report"
 	"github.com/gameday-dev/gameday/experiments/report/compare"
+	"github.com/gameday-dev/gameday/experiments/report/internal/htmltest"
 )
 
 var (
@@ -111,18 +112,8 @@ func TestEscaping(t *testing.T) {
 			t.Errorf("compare.html or compare.md holds %q", bad)
 		}
 	}
-	pipe := regexp.MustCompile(`(^|[^\\])\|`)
-	want := -1
-	for _, line := range strings.Split(out["markdown"], "\n") {
-		if !strings.HasPrefix(line, "|") {
-			want = -1
-			continue
-		}
-		if n := len(pipe.FindAllString(line, -1)); want < 0 {
-			want = n
-		} else if n != want {
-			t.Errorf("a table row has %d cells, its header %d: %s", n-1, want-1, line)
-		}
+	for _, err := range htmltest.TableRows(out["markdown"]) {
+		t.Errorf("compare.md: %v", err)
 	}
 }
 

@@ -28,6 +28,7 @@ type page struct {
 	Changes []changes
 	Rows    []cellRow
 	Plots   []plot
+	Grid    *gridView
 }
 
 type runRow struct {
@@ -62,6 +63,9 @@ type cellRow struct {
 // overlaid.
 func (c *Comparison) HTML(w io.Writer) error {
 	p := page{C: c, Title: c.title(), First: c.first(), Plots: c.plots()}
+	if c.Grid != nil {
+		p.Grid = c.gridView()
+	}
 	for k, r := range c.Runs {
 		row := runRow{N: k + 1, R: r, Colour: runColour(k), Class: verdictClass(r.Verdict), Verdict: verdictWord(r.Verdict),
 			Lasted: dur(r.DurationS), Failed: r.failedWords(), Link: mdLink(c.link(k, "report.html"))}

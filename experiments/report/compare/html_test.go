@@ -2,21 +2,15 @@ package compare_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"image/png"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gameday-dev/gameday/experiments/report/compare"
+	"github.com/gameday-dev/gameday/experiments/report/internal/htmltest"
 )
 
 // demoRuns are the report's sample game days: without resilience
@@ -68,7 +62,7 @@ func TestHTMLCharts(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := b.String()
-	if err := balanced(page); err != nil {
+	if err := htmltest.Balanced(page); err != nil {
 		t.Fatal(err)
 	}
 	svgs := svgFragment.FindAllString(page, -1)
@@ -102,14 +96,8 @@ func TestHTMLCharts(t *testing.T) {
 			}
 		}
 	}
-	external := regexp.MustCompile(`(?i)(src|href|xlink:href)\s*=\s*["']?\s*(https?:)?//`)
-	if m := external.FindString(page); m != "" {
-		t.Errorf("an external resource: %s", m)
-	}
-	for _, bad := range []string{"<script", "<link", "@import", "url(", "<iframe", "<img"} {
-		if strings.Contains(strings.ToLower(page), bad) {
-			t.Errorf("compare.html contains %q", bad)
-		}
+	for _, bad := range htmltest.NotSelfContained(page) {
+		t.Errorf("compare.html: %s", bad)
 	}
 }
 
@@ -117,49 +105,17 @@ func TestHTMLCharts(t *testing.T) {
 // it builds has the charts with every run's lines and fault windows, the
 // page logs nothing to the console, and a screenshot comes out.
 func TestHTMLInChromium(t *testing.T) {
-	bin := ""
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			bin = p
-			break
-		}
-	}
-	if bin == "" {
-		msg := "chromium is not on PATH (apt-get install chromium): compare.html is not rendered"
-		if os.Getenv("GAMEDAY_REQUIRE_ALL") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	browser := htmltest.NewChromium(t, "compare.html")
 	dir := t.TempDir()
 	c := compare.Compare(demoRuns(t, "aborted", "demo"))
 	if err := c.WriteDir(dir); err != nil {
 		t.Fatal(err)
 	}
 	page := filepath.Join(dir, "compare.html")
-	chromium := func(args ...string) ([]byte, string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-			"--disable-background-networking", "--disable-component-update", "--disable-sync",
-			"--enable-logging=stderr", "--v=0", "--user-data-dir=" + filepath.Join(dir, "profile")}
-		cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-		cmd.Dir = dir
-		var out, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		return out.Bytes(), stderr.String()
+	d, console := browser.DOM(page)
+	for _, l := range console {
+		t.Errorf("the page logged to the console: %s", l)
 	}
-	dom, logs := chromium("--dump-dom", "file://"+page)
-	for _, l := range strings.Split(logs, "\n") {
-		if strings.Contains(l, ":CONSOLE") {
-			t.Errorf("the page logged to the console: %s", l)
-		}
-	}
-	d := string(dom)
 	if n := strings.Count(d, "<svg"); n != 3 {
 		t.Errorf("the DOM has %d <svg>, want 3", n)
 	}
@@ -175,58 +131,8 @@ func TestHTMLInChromium(t *testing.T) {
 			t.Errorf("the DOM lacks %q", want)
 		}
 	}
-	shot := filepath.Join(dir, "compare.png")
-	chromium("--window-size=1100,2600", "--hide-scrollbars", "--screenshot="+shot, "file://"+page)
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("the screenshot is not a PNG: %v", err)
-	}
+	img := browser.Screenshot(page, 1100, 2600, "GAMEDAY_COMPARE_SCREENSHOT")
 	if b := img.Bounds(); b.Dx() < 500 || b.Dy() < 500 {
 		t.Errorf("the screenshot is %v", b)
 	}
-	if dst := os.Getenv("GAMEDAY_COMPARE_SCREENSHOT"); dst != "" { // to look at it
-		if data, err := os.ReadFile(shot); err == nil {
-			_ = os.WriteFile(dst, data, 0o644)
-		}
-	}
-}
-
-var voids = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true,
-	"img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
-
-// balanced reads page as XML tokens and checks that its elements nest.
-func balanced(page string) error {
-	d := xml.NewDecoder(strings.NewReader(page))
-	d.Strict, d.Entity = false, xml.HTMLEntity
-	var open []string
-	for {
-		tok, err := d.RawToken()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		switch tok := tok.(type) {
-		case xml.StartElement:
-			if !voids[tok.Name.Local] {
-				open = append(open, tok.Name.Local)
-			}
-		case xml.EndElement:
-			if len(open) == 0 || open[len(open)-1] != tok.Name.Local {
-				line, _ := d.InputPos()
-				return fmt.Errorf("line %d: </%s> closes %v", line, tok.Name.Local, open)
-			}
-			open = open[:len(open)-1]
-		}
-	}
-	if len(open) > 0 {
-		return fmt.Errorf("elements left open: %v", open)
-	}
-	return nil
 }

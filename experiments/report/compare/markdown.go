@@ -23,6 +23,9 @@ func (c *Comparison) Markdown(w io.Writer) error {
 	p("# Comparison: %s\n\n", md(c.title()))
 	p("%d runs side by side. The first, %s, is the reference: in \"a vs b\", a is the other run and b the first.\n\n",
 		len(c.Runs), md(c.first()))
+	if c.Grid != nil {
+		c.Grid.markdown(p, c.gridNames())
+	}
 	p("## Runs\n\n| # | run | verdict | lasted | assumptions | faults | experiment | report |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for k, r := range c.Runs {

@@ -34,9 +34,6 @@ const (
 	maxSeries   = 12  // series of a chart, per run
 	maxBands    = 200 // fault windows, per run
 	maxBandRows = 8   // rows of band labels
-	// maxValue is the largest magnitude on an axis; a value beyond it is
-	// drawn at the edge.
-	maxValue = 1e300
 )
 
 // runColours are the runs' colours, the first run's first; dashes tell a
@@ -146,7 +143,7 @@ func (c *Comparison) plot(first report.Chart) plot {
 	for _, l := range lines {
 		for _, pt := range l.s.Points {
 			if isFinite(pt.V) {
-				v := clamp(pt.V)
+				v := svgaxis.Clamp(pt.V)
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
 		}
@@ -154,28 +151,28 @@ func (c *Comparison) plot(first report.Chart) plot {
 	p.Empty = math.IsInf(hi, -1)
 	for _, t := range ths {
 		if isFinite(t.Value) {
-			v := clamp(t.Value)
+			v := svgaxis.Clamp(t.Value)
 			lo, hi = math.Min(lo, v), math.Max(hi, v)
 		}
 	}
-	lo, hi, step := axis(lo, hi)
+	lo, hi, step := svgaxis.Range(lo, hi)
 	x := func(t float64) float64 {
 		return math.Max(plotX0, math.Min(plotX1, plotX0+t/span*(plotX1-plotX0)))
 	}
 	y := func(v float64) float64 {
 		return plotY1 - (math.Max(lo, math.Min(hi, v))-lo)/(hi-lo)*(plotY1-plotY0)
 	}
-	for k, v := 0, lo; v <= hi+step/2 && k < 50; k, v = k+1, v+step {
+	for _, v := range svgaxis.Ticks(lo, hi, step) {
 		p.YTicks = append(p.YTicks, tick{Pos: svgaxis.Round1(y(v)), Label: svgaxis.Label(experiments.Unit(first.Unit), v, step)})
 	}
-	xstep := timeStep(span)
+	xstep := svgaxis.TimeStep(span)
 	for t := 0.0; t <= span+1e-9; t += xstep {
 		p.XTicks = append(p.XTicks, tick{Pos: svgaxis.Round1(x(t)), Label: axisClock(t)})
 	}
 	p.Bands = c.bands(x)
 	for _, t := range ths {
 		if isFinite(t.Value) {
-			p.Thresholds = append(p.Thresholds, thresholdLine{Y: svgaxis.Round1(y(clamp(t.Value))), LabelX: plotX1 - 4, Label: t.Label})
+			p.Thresholds = append(p.Thresholds, thresholdLine{Y: svgaxis.Round1(y(svgaxis.Clamp(t.Value))), LabelX: plotX1 - 4, Label: t.Label})
 		}
 	}
 	for _, l := range lines {
@@ -299,7 +296,7 @@ func draw(pts []report.Point, x, y func(float64) float64) string {
 			brk = true
 			continue
 		}
-		px, py := x(pt.T), y(clamp(pt.V))
+		px, py := x(pt.T), y(svgaxis.Clamp(pt.V))
 		next := k+1 < len(pts) && !pts[k+1].Break && isFinite(pts[k+1].V) && isFinite(pts[k+1].T)
 		if brk || pt.Break {
 			if b.Len() > 0 {
@@ -317,38 +314,6 @@ func draw(pts []report.Point, x, y func(float64) float64) string {
 	return b.String()
 }
 
-// axis rounds a value range out to nice ticks: the low end, the high end
-// and the step.
-func axis(lo, hi float64) (float64, float64, float64) {
-	if math.IsInf(hi, -1) || hi <= lo {
-		hi = lo + 1
-	}
-	if hi-lo < math.Abs(lo)*1e-9 { // all equal, and so large that 1 is lost in them
-		hi = lo + math.Abs(lo)*0.1
-	}
-	step := svgaxis.NiceStep((hi - lo) / 4)
-	lo = math.Floor(lo/step) * step
-	hi = math.Ceil(hi*1.04/step) * step
-	if !(hi > lo) || math.IsInf(hi, 0) || math.IsInf(lo, 0) {
-		lo, hi, step = -maxValue, maxValue, maxValue/2
-	}
-	return lo, hi, step
-}
-
-// timeStep is the step of the time axis: at most about eight ticks.
-func timeStep(span float64) float64 {
-	step := 1.0
-	for _, s := range []float64{1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200} {
-		if step = s; span/s <= 8 {
-			break
-		}
-	}
-	for span/step > 8 {
-		step *= 2
-	}
-	return step
-}
-
 // axisClock renders seconds since a run's start as mm:ss, or h:mm:ss
 // from an hour on.
 func axisClock(s float64) string {
@@ -361,9 +326,6 @@ func axisClock(s float64) string {
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// clamp brings v within the axis' largest range.
-func clamp(v float64) float64 { return math.Max(-maxValue, math.Min(maxValue, v)) }
-
 // finite is v, or 0 when it is not a number; an infinity is the largest
 // value.
 func finite(v float64) float64 {
@@ -371,7 +333,7 @@ func finite(v float64) float64 {
 	case math.IsNaN(v):
 		return 0
 	case math.IsInf(v, 0):
-		return clamp(v)
+		return svgaxis.Clamp(v)
 	}
 	return v
 }
