@@ -8,10 +8,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/gameday-dev/gameday/cmd/gameday/internal/e2e"
 	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
@@ -29,32 +29,8 @@ func requireTool(t *testing.T, name string) string {
 	return p
 }
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
 // gamedayBinary builds the gameday binary once for the end-to-end tests.
-func gamedayBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gameday-e2e-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "gameday")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func gamedayBinary(t *testing.T) string { return e2e.Binary(t) }
 
 // ownBinary is a copy of the gameday binary for one test, so that the
 // processes the test counts by their executable are its own.
@@ -263,30 +239,16 @@ func writeFile(t *testing.T, path, content string) {
 }
 
 // tail is the last n lines of s.
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
+func tail(s string, n int) string { return e2e.Tail(s, n) }
 
 // tailFile returns the last lines of a file, for failure messages.
-func tailFile(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	return tail(string(b), 30)
-}
+func tailFile(path string) string { return e2e.TailFile(path) }
 
 // readJournal reads a journal whole, for the tests that look into it.
 func readJournal(path string) (*journal.Journal, error) {
-	f, err := os.Open(path)
+	j, err := e2e.ReadJournal(path)
 	if err != nil {
 		return nil, usageError{err}
-	}
-	defer f.Close()
-	j, err := journal.Read(f)
-	if err != nil {
-		return nil, usageError{fmt.Errorf("%s: %w", path, err)}
 	}
 	return j, nil
 }

@@ -7,8 +7,6 @@ package demotest
 
 import (
 	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,76 +15,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gameday-dev/gameday/experiments/journal"
+	"github.com/gameday-dev/gameday/cmd/gameday/internal/e2e"
 )
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
-// gamedayBinary builds the gameday binary once.
-func gamedayBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "gameday-demotest-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binPath = filepath.Join(dir, "gameday")
-		if out, err := exec.Command("go", "build", "-o", binPath, "..").CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
-}
+func gamedayBinary(t *testing.T) string { return e2e.Binary(t) }
 
 // gameday runs the binary and returns its exit code, stdout and stderr.
 func gameday(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var out, errOut strings.Builder
-	cmd := exec.Command(gamedayBinary(t), args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	return exitCodeOf(cmd.Run()), out.String(), errOut.String()
+	return e2e.Run(t, nil, args...)
 }
 
-func exitCodeOf(err error) int {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return ee.ExitCode()
-	}
-	if err != nil {
-		return -1
-	}
-	return 0
-}
+func tail(s string, n int) string { return e2e.Tail(s, n) }
 
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	return strings.Join(lines[max(0, len(lines)-n):], "\n")
-}
-
-func tailFile(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err.Error()
-	}
-	return tail(string(b), 30)
-}
-
-func readJournal(path string) (*journal.Journal, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return journal.Read(f)
-}
+func tailFile(path string) string { return e2e.TailFile(path) }
 
 // edgeFile is what the test reads of edge.json.
 type edgeFile struct {
@@ -106,8 +48,8 @@ func failedAssumptions(t *testing.T, bin, resilience, out string) (map[string]bo
 	cmd := exec.Command(bin, "demo", "--headless", "--resilience", resilience, "--out", out,
 		"--state-file", filepath.Join(out, "state.json"), "--log-file", filepath.Join(out, "gameday.log"))
 	stdout, err := cmd.CombinedOutput()
-	code := exitCodeOf(err)
-	j, jerr := readJournal(filepath.Join(out, "journal.jsonl"))
+	code := e2e.ExitCode(err)
+	j, jerr := e2e.ReadJournal(filepath.Join(out, "journal.jsonl"))
 	if jerr != nil || j.End == nil {
 		t.Errorf("%s: journal: %v (end %v)\n%s", resilience, jerr, j, stdout)
 		return nil, string(stdout), code

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/gameday-dev/gameday/experiments/journal"
 )
 
 var (
@@ -68,4 +70,27 @@ func ExitCode(err error) int {
 func Tail(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// TailFile is the last 30 lines of a file, for failure messages.
+func TailFile(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	return Tail(string(b), 30)
+}
+
+// ReadJournal reads a journal whole, for the tests that look into it.
+func ReadJournal(path string) (*journal.Journal, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	j, err := journal.Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return j, nil
 }
