@@ -74,7 +74,8 @@ blocks:
 	if err := experiments.WritePreview(&text, p); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(text.String(), "pods app=inventory in shop (mode all)") || !strings.Contains(text.String(), "2 pods: shop/inventory-0, shop/inventory-1") {
+	flat := strings.Join(strings.Fields(text.String()), " ") // the pre-flight wraps its lines
+	if !strings.Contains(flat, "pods app=inventory in shop (mode all)") || !strings.Contains(flat, "2 pods: shop/inventory-0, shop/inventory-1") {
 		t.Errorf("pre-flight:\n%s", text.String())
 	}
 

@@ -114,8 +114,8 @@ func processText(x *PreflightProcess) string {
 
 func kubernetesText(x *PreflightKubernetes) string {
 	s := fmt.Sprintf("%s (mode %s), %s", x.Selector, x.Mode, x.Cluster)
-	if x.Namespace != "" {
-		s += ", objects in " + x.Namespace
+	if x.Namespace != "" && !strings.HasSuffix(x.Selector, " in "+x.Namespace) {
+		s += ", its Chaos Mesh objects in " + x.Namespace
 	}
 	switch {
 	case x.Checked && len(x.Pods) > 6:
