@@ -183,6 +183,14 @@ func (a *analysis) event(e experiments.Event) {
 	if len(a.group) > 0 && !e.Time.Equal(a.group[0].Time) {
 		a.flush()
 	}
+	// A block composed during the game day is known from its event on.
+	if b, ok := journal.AddedBlock(&e); ok {
+		if _, known := a.blocks[clean(b.Name)]; !known {
+			b.Name, b.Summary, b.Target = clean(b.Name), clean(b.Summary), clean(b.Target)
+			b.Kind = experiments.FaultKind(clean(string(b.Kind)))
+			a.blocks[b.Name] = b
+		}
+	}
 	a.group = append(a.group, cleanEvent(e))
 }
 
