@@ -5,6 +5,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gameday-dev/gameday/inject"
 )
@@ -30,7 +31,7 @@ const (
 // chaosGrace is what a Chaos Mesh object's own duration has beyond the
 // longest gameday keeps the block on: gameday's halt comes first, the
 // cluster's end only when gameday is gone.
-const chaosGrace = 5e9 // 5s
+const chaosGrace = 5 * time.Second
 
 // Chaos Mesh's bandwidth action needs a queue limit and a burst; these
 // are its documentation's example values, which suit a shaped link.
@@ -58,10 +59,9 @@ var kubeKinds = map[FaultKind]kindRow{
 			return fmt.Sprintf("%s network delay on %s%s", d, f.Target, kubeScope(f))
 		},
 		chaos: func(f *Fault, peer *KubernetesTarget, cf *inject.ChaosFault) string {
-			d := map[string]any{"latency": millis(f.Delay)}
+			d := map[string]any{}
 			cf.Scalars = append(cf.Scalars, inject.ChaosScalar{Path: []string{"delay", "latency"}, Full: float64(f.Delay.Milliseconds()), Unit: inject.ScalarMillis})
 			if f.Jitter > 0 {
-				d["jitter"] = millis(f.Jitter)
 				cf.Scalars = append(cf.Scalars, inject.ChaosScalar{Path: []string{"delay", "jitter"}, Full: float64(f.Jitter.Milliseconds()), Unit: inject.ScalarMillis})
 			}
 			if f.Correlation > 0 {
@@ -80,8 +80,7 @@ var kubeKinds = map[FaultKind]kindRow{
 		},
 		chaos: func(f *Fault, peer *KubernetesTarget, cf *inject.ChaosFault) string {
 			cf.Scalars = append(cf.Scalars, inject.ChaosScalar{Path: []string{"bandwidth", "rate"}, Full: float64(f.Rate), Unit: inject.ScalarBitRate, Inverse: true})
-			return network(f, peer, cf, "bandwidth", map[string]any{"rate": strconv.FormatInt(f.Rate*8, 10) + "bps",
-				"limit": int64(chaosBandwidthLimit), "buffer": int64(chaosBandwidthBuffer)})
+			return network(f, peer, cf, "bandwidth", map[string]any{"limit": int64(chaosBandwidthLimit), "buffer": int64(chaosBandwidthBuffer)})
 		},
 	},
 	FaultNetPartition: {target: "kubernetes", about: "cut the pods off the network: from their peer, external hosts, or all (Chaos Mesh NetworkChaos)",
@@ -105,7 +104,6 @@ var kubeKinds = map[FaultKind]kindRow{
 	FaultHTTPDelay: httpKind("delay requests to the pods' HTTP port", []string{"delay"},
 		func(f *Fault) string { return UnitMillis.Format(Millis(f.Delay)) + " delay on HTTP to " },
 		func(f *Fault, spec map[string]any, cf *inject.ChaosFault) {
-			spec["delay"] = millis(f.Delay)
 			cf.Scalars = append(cf.Scalars, inject.ChaosScalar{Path: []string{"delay"}, Full: float64(f.Delay.Milliseconds()), Unit: inject.ScalarMillis})
 		}),
 	FaultHTTPAbort: httpKind("abort requests to the pods' HTTP port", nil,
@@ -124,7 +122,7 @@ var kubeKinds = map[FaultKind]kindRow{
 			return fmt.Sprintf("%d CPU worker(s) at %s on %s", workers(f), UnitPercent.Format(cpuLoad(f)*100), f.Target)
 		},
 		chaos: func(f *Fault, _ *KubernetesTarget, cf *inject.ChaosFault) string {
-			cf.Spec["stressors"] = map[string]any{"cpu": map[string]any{"workers": int64(workers(f)), "load": int64(cpuLoad(f) * 100)}}
+			cf.Spec["stressors"] = map[string]any{"cpu": map[string]any{"workers": int64(workers(f))}}
 			cf.Scalars = append(cf.Scalars, inject.ChaosScalar{Path: []string{"stressors", "cpu", "load"}, Full: cpuLoad(f) * 100, Unit: inject.ScalarInt})
 			return "StressChaos"
 		},
@@ -136,8 +134,7 @@ var kubeKinds = map[FaultKind]kindRow{
 			return fmt.Sprintf("%d memory worker(s) of %s on %s", workers(f), formatBytes(f.SliceSize), f.Target)
 		},
 		chaos: func(f *Fault, _ *KubernetesTarget, cf *inject.ChaosFault) string {
-			cf.Spec["stressors"] = map[string]any{"memory": map[string]any{"workers": int64(workers(f)),
-				"size": strconv.FormatInt(max(1, (f.SliceSize+1023)/1024), 10) + "KB"}}
+			cf.Spec["stressors"] = map[string]any{"memory": map[string]any{"workers": int64(workers(f))}}
 			cf.Scalars = append(cf.Scalars, inject.ChaosScalar{Path: []string{"stressors", "memory", "size"}, Full: float64(f.SliceSize), Unit: inject.ScalarBytes})
 			return "StressChaos"
 		},
@@ -145,10 +142,6 @@ var kubeKinds = map[FaultKind]kindRow{
 }
 
 func init() { maps.Copy(faultKinds, kubeKinds) }
-
-func millis(d interface{ Milliseconds() int64 }) string {
-	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
-}
 
 func percentText(p float64) string { return strconv.FormatFloat(p*100, 'f', -1, 64) }
 
@@ -209,7 +202,7 @@ func netPercent(action, about string) kindRow {
 			return fmt.Sprintf("%s of packets of %s %s%s", UnitPercent.Format(f.Probability*100), f.Target, pastTense(action), kubeScope(f))
 		},
 		chaos: func(f *Fault, peer *KubernetesTarget, cf *inject.ChaosFault) string {
-			part := map[string]any{action: percentText(f.Probability)}
+			part := map[string]any{}
 			if f.Correlation > 0 {
 				part["correlation"] = percentText(f.Correlation)
 			}

@@ -210,22 +210,3 @@ func (e *Experiment) ChaosFault(b Block) (inject.ChaosFault, error) {
 	cf.Kind = row.chaos(f, peer, &cf)
 	return cf, cf.Validate()
 }
-
-// Scalable reports whether the block's intensity changes what it does
-// (+ and -, a curve, the edge search). A kill, a command and a Chaos Mesh
-// fault with nothing to scale (a pod-kill of all the pods) have none; a
-// load change and a composite block have.
-func (e *Experiment) Scalable(b Block) bool {
-	f := b.Fault
-	if f == nil || b.Load != nil {
-		return true
-	}
-	switch {
-	case f.Kind == FaultKill || f.Kind == FaultCommand:
-		return false
-	case f.Kind.OnKubernetes():
-		cf, err := e.ChaosFault(b)
-		return err == nil && len(cf.Scalars) > 0
-	}
-	return true
-}

@@ -134,7 +134,7 @@ func (x *ChaosInjector) object(i float64) *unstructured.Unstructured {
 			},
 			"annotations": map[string]any{AnnotBlock: x.name},
 		},
-		"spec": x.fault.spec(i),
+		"spec": x.fault.SpecAt(i),
 	}}
 	return u
 }
@@ -236,7 +236,7 @@ func (x *ChaosInjector) Update(ctx context.Context, intensity float64) error {
 		return err
 	}
 	spec := map[string]any{}
-	full := x.fault.spec(intensity)
+	full := x.fault.SpecAt(intensity)
 	for _, s := range x.fault.Scalars {
 		setPath(spec, s.Path, getPath(full, s.Path))
 	}

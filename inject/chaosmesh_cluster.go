@@ -22,7 +22,6 @@ type ChaosStatus struct {
 	Exists       bool
 	Deleting     bool // deleted, held by finalizers until the pods are recovered
 	Selected     bool // conditions, as Chaos Mesh sets them
-	AllInjected  bool
 	AllRecovered bool
 	Paused       bool
 	Pods         int // distinct pods in the records
@@ -90,8 +89,6 @@ func chaosStatusOf(u *unstructured.Unstructured) ChaosStatus {
 		switch m["type"] {
 		case "Selected":
 			s.Selected = true
-		case "AllInjected":
-			s.AllInjected = true
 		case "AllRecovered":
 			s.AllRecovered = true
 		case "Paused":
@@ -168,7 +165,7 @@ func MatchPods(ctx context.Context, cluster KubeCluster, namespace string, sel C
 				switch {
 				case err == nil:
 					out = append(out, ns+"/"+name)
-				case apierrors.IsNotFound(err) && isResourceMissing(err, podsResource):
+				case apierrors.IsNotFound(err) && isResourceMissing(err):
 					return nil, ErrPodsNotServed
 				case !apierrors.IsNotFound(err):
 					return nil, c.kubeError(ctx, "get", podsResource, "pod", ns, err)

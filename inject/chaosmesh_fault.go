@@ -176,8 +176,8 @@ func (s ChaosSelector) Spec() map[string]any {
 	return out
 }
 
-// spec returns the object's spec at intensity i.
-func (f ChaosFault) spec(i float64) map[string]any {
+// SpecAt returns the object's whole spec at intensity i.
+func (f ChaosFault) SpecAt(i float64) map[string]any {
 	spec := deepCopyMap(f.Spec)
 	maps.Copy(spec, f.Selector.Spec())
 	spec["duration"] = chaosDuration(f.Duration)

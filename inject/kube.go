@@ -142,7 +142,7 @@ func (k *kubeClient) kubeError(ctx context.Context, verb string, gvr schema.Grou
 			who, verb, gvr.Resource, gvr.Group, where, brief(apierrors.ReasonForError(err), err))
 	case apierrors.IsUnauthorized(err):
 		return fmt.Errorf("unauthorized: the Kubernetes API server at %s does not accept this kubeconfig's credentials (expired?)", k.host)
-	case apierrors.IsNotFound(err) && isResourceMissing(err, gvr):
+	case apierrors.IsNotFound(err) && isResourceMissing(err):
 		return fmt.Errorf("no %s kind in this cluster: is Chaos Mesh installed? (%s %s is not served at %s)", kind, gvr.Group, gvr.Version, k.host)
 	case apierrors.IsInvalid(err) || apierrors.IsBadRequest(err):
 		return fmt.Errorf("the cluster refused the %s: %s", kind, brief("", err))
@@ -157,7 +157,7 @@ func (k *kubeClient) kubeError(ctx context.Context, verb string, gvr schema.Grou
 
 // isResourceMissing tells a 404 for the collection (the kind is not
 // served) from one for an object.
-func isResourceMissing(err error, gvr schema.GroupVersionResource) bool {
+func isResourceMissing(err error) bool {
 	var st apierrors.APIStatus
 	if !errors.As(err, &st) {
 		return false
