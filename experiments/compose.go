@@ -122,7 +122,15 @@ func (e *Experiment) Compose(prior []Draft, d Draft) (Block, error) {
 		}
 		return Block{}, err
 	}
-	for _, b := range exps[min(o.index, len(exps)-1)].Blocks {
+	got := exps[min(o.index, len(exps)-1)]
+	// A secret the file declares but used nowhere was never learnt, so it
+	// could not be masked in what the block says of itself: refuse it.
+	for _, v := range got.Secrets {
+		if !slices.Contains(e.Secrets, v) {
+			return Block{}, DraftErrors{{Field: "block", Msg: "it uses a secret the file's blocks do not: gameday could not mask it in the timeline and the journal; write this block in the file instead"}}
+		}
+	}
+	for _, b := range got.Blocks {
 		if b.src != nil && b.src.node == mine {
 			return b, nil
 		}

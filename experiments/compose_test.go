@@ -261,3 +261,27 @@ func TestComposeKubernetes(t *testing.T) {
 		t.Fatalf("the composed block's Chaos Mesh object: %+v, %v", cf, err)
 	}
 }
+
+// A composed block that uses a secret no part of the file used was never
+// learnt as a secret, so its value could not be masked in the timeline:
+// it is refused, and the value appears nowhere in the error.
+func TestComposeRefusesAnUnlearntSecret(t *testing.T) {
+	env := func(k string) (string, bool) {
+		if k == "TOKEN" {
+			return "s3cr3t-value", true
+		}
+		return "", false
+	}
+	exps, errs := parse(t, "secrets: [TOKEN]\n"+base, experiments.WithEnv(env))
+	if errs != nil {
+		t.Fatal(errs)
+	}
+	d := latency("leaky", "api", "delay", "100ms", "match", `{headers: {Authorization: "${TOKEN}"}}`)
+	_, err := exps[0].Compose(nil, d)
+	if err == nil || !strings.Contains(err.Error(), "it uses a secret the file's blocks do not") || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("a draft with a secret the file never used: %v", err)
+	}
+	if _, err := exps[0].Compose(nil, latency("fine", "api", "delay", "100ms")); err != nil {
+		t.Errorf("a draft without it: %v", err)
+	}
+}

@@ -40,8 +40,10 @@ func FormatMillis(d time.Duration) string {
 // fault without one.
 func (b *Block) ParamAt(i float64) (name, value string) {
 	name, full, unit := b.Param()
-	if unit == UnitMillis {
-		return name, time.Duration(full * i * float64(time.Millisecond)).Round(time.Millisecond).String()
+	if unit == UnitMillis && b.Fault != nil {
+		// From the duration itself, as the fault scales it: full (a float
+		// of milliseconds) rounds half a millisecond the other way.
+		return name, time.Duration(float64(b.Fault.Delay) * i).Round(time.Millisecond).String()
 	}
 	return name, strconv.FormatFloat(math.Round(full*i*10)/10, 'f', -1, 64) + "%"
 }

@@ -104,7 +104,7 @@ func (m *ComposeModel) valueWidth() int { return min(max(16, (m.w-18)/3), 40) }
 // far, and every block's name.
 func (m *ComposeModel) SetSnapshot(s *session.Snapshot) {
 	m.prior = s.Composed
-	m.names = m.names[:0]
+	m.names = make([]string, 0, len(s.Blocks)) // not the old array: copies of the model share it
 	for _, b := range s.Blocks {
 		m.names = append(m.names, b.Name)
 	}

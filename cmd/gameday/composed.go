@@ -29,7 +29,7 @@ func printUnwritten(w io.Writer, final session.Snapshot) {
 	fmt.Fprintf(w, "gameday: %s composed in the cockpit (%s); to keep %s, add %[3]s under blocks:\n",
 		experiments.Count(len(left), "block", "blocks"), where, them)
 	for _, d := range left {
-		for _, l := range strings.SplitAfter(d.YAML(), "\n") {
+		for _, l := range strings.SplitAfter(final.Experiment.Redact(d.YAML()), "\n") {
 			if l != "" {
 				fmt.Fprint(w, "  "+l)
 			}

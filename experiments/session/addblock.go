@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -91,14 +92,14 @@ func (s *Session) writeBlocks(now time.Time, by string) {
 	case c.writing:
 		return // the write under way writes them
 	case c.written == len(c.drafts):
-		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: "file", By: by,
+		s.addEvent(experiments.Event{Time: now, Kind: experiments.EventInfo, Subject: filepath.Base(s.exp.File), By: by,
 			Text: "nothing to write: every composed block is in the file"})
 		return
 	}
 	c.writing = true
 	loaded, drafts, upTo := c.file, slices.Clone(c.drafts[c.written:]), len(c.drafts)
 	go func() {
-		res, err := s.exp.WriteBlocks(loaded, drafts, s.now())
+		res, err := s.exp.WriteBlocks(loaded, drafts, now)
 		s.onLoop(func() { s.wrote(res, err, upTo, now, by) })
 	}()
 }
@@ -111,9 +112,13 @@ func (s *Session) wrote(res experiments.WriteResult, err error, upTo int, asked 
 	blocks := experiments.Count(n, "composed block", "composed blocks")
 	file := filepath.Base(s.exp.File)
 	if err != nil {
+		again := "w writes them again"
+		if errors.Is(err, experiments.ErrFileChanged) {
+			again = "w writes them once the file is as gameday last read it"
+		}
 		s.addEvent(experiments.Event{Time: s.now(), Asked: asked, Kind: experiments.EventError, Subject: file, By: by,
-			Text: fmt.Sprintf("%s not written: %s — nothing is lost: they stay in this game day (w writes them again), and are printed on quit",
-				blocks, oneLine(err.Error()))})
+			Text: fmt.Sprintf("%s not written: %s — nothing is lost: they stay in this game day (%s), and are printed on quit",
+				blocks, oneLine(err.Error()), again)})
 		return
 	}
 	c.file, c.written = res.Content, upTo

@@ -161,7 +161,7 @@ func (s *Session) stepEdgePlan(now time.Time) {
 				held = false
 			}
 		}
-		if held && r.nextLower() && now.Sub(r.since) < r.settle {
+		if held && r.nextLower() && s.aborted == "" && now.Sub(r.since) < r.settle {
 			return // the higher level's values are still in the windows
 		}
 		if held || now.Sub(r.since) >= r.plan.Recover {

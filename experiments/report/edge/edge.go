@@ -20,6 +20,7 @@ import (
 
 	"github.com/gameday-dev/gameday/experiments"
 	"github.com/gameday-dev/gameday/experiments/report"
+	"github.com/gameday-dev/gameday/experiments/report/internal/svgaxis"
 	"github.com/gameday-dev/gameday/experiments/session"
 )
 
@@ -157,8 +158,8 @@ func Build(b *experiments.Block, final session.Snapshot, plan session.EdgePlan) 
 		for _, n := range p.Broke {
 			l.Broke = append(l.Broke, report.CleanText(n))
 		}
-		for _, m := range p.Measured {
-			l.Assumptions = append(l.Assumptions, Measure{Name: report.CleanText(m.Assumption), Worst: number(m.Worst), Margin: number(m.Margin)})
+		for _, m := range p.Measured { // an infinite value broke it: clamped, not dropped as no value (NaN stays none)
+			l.Assumptions = append(l.Assumptions, Measure{Name: report.CleanText(m.Assumption), Worst: number(svgaxis.Clamp(m.Worst)), Margin: number(svgaxis.Clamp(m.Margin))})
 		}
 		f.Levels = append(f.Levels, l)
 	}
@@ -227,7 +228,7 @@ func (f *File) WriteDir(dir string) error {
 // measured reports whether an assumption had a value at a level tried.
 func measured(name string, probes []session.EdgeProbe) bool {
 	for _, p := range probes {
-		for _, m := range p.Measured {
+		for _, m := range p.Measured { // an infinite value broke it: clamped, not dropped as no value (NaN stays none)
 			if m.Assumption == name && !math.IsNaN(m.Worst) {
 				return true
 			}

@@ -469,3 +469,21 @@ func TestRepeatsAgree(t *testing.T) {
 		t.Errorf("edge.md:\n%s", md)
 	}
 }
+
+// An infinite worst value or margin broke its level: it is kept (clamped
+// to what JSON and the chart can carry), never shown as no value; a NaN
+// stays no value.
+func TestInfiniteMargins(t *testing.T) {
+	s := demoShop(1)
+	final, plan := s.final()
+	final.EdgeProbes[0].Measured[0].Worst, final.EdgeProbes[0].Measured[0].Margin = math.Inf(1), math.Inf(-1)
+	f := edge.Build(s.block(), final, plan)
+	m := f.Levels[0].Assumptions[0]
+	if m.Worst == nil || m.Margin == nil || *m.Worst < 1e299 || *m.Margin > -1e299 {
+		t.Fatalf("an infinite measure: worst %v, margin %v", m.Worst, m.Margin)
+	}
+	if n := f.Levels[0].Assumptions[2]; n.Worst != nil || n.Margin != nil {
+		t.Errorf("a NaN measure: %+v, want no value", n)
+	}
+	write(t, f, jsonOf) // and it is valid JSON
+}
